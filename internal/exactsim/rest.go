@@ -192,7 +192,7 @@ func splitKey(p string) (name, key string, ok bool) {
 // parseKeyGUID reads a key literal: guid'…' (or a bare GUID).
 func parseKeyGUID(key string) (crm.GUID, bool) {
 	k := strings.TrimSpace(key)
-	if strings.HasPrefix(k, "guid'") && strings.HasSuffix(k, "'") {
+	if len(k) >= 6 && strings.HasPrefix(k, "guid'") && strings.HasSuffix(k, "'") {
 		k = k[5 : len(k)-1]
 	}
 	g, err := crm.ParseGUID(k)

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe to read while the command writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startSim runs "roger exactsim" in-process and returns its address, its
+// output and a function that stops it and waits for it to end.
+func startSim(t *testing.T, args ...string) (string, *syncBuffer, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	ready := make(chan string, 1)
+	m := &Main{Stdout: out, Stderr: out, Ready: func(addr string) { ready <- addr }}
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx, append([]string{"exactsim", "--addr", "127.0.0.1:0"}, args...)) }()
+	select {
+	case addr := <-ready:
+		return addr, out, func() error { cancel(); return <-done }
+	case err := <-done:
+		cancel()
+		t.Fatalf("exactsim ended before it listened: %v\n%s", err, out)
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatalf("exactsim did not start within 30 s\n%s", out)
+	}
+	return "", nil, nil
+}
+
+func TestExactsimStartsSeededAndSaysHowToSignIn(t *testing.T) {
+	addr, out, stop := startSim(t, "--records", "50", "--seed", "4",
+		"--user", "piet:welkom:111111,222222",
+		"--app", "6f2d8a6e-1c0b-4c39-9a55-2f7c3a1b9e01:s3cret:http://127.0.0.1:9999/oauth/exact/1/callback")
+	banner := out.String()
+	for _, want := range []string{"listening on http://" + addr, "/appcenter", "piet / welkom", "111111", "222222", "10 accounts, 40 contacts",
+		"6f2d8a6e-1c0b-4c39-9a55-2f7c3a1b9e01", "http://127.0.0.1:9999/oauth/exact/1/callback"} {
+		if !strings.Contains(banner, want) {
+			t.Errorf("banner lacks %q:\n%s", want, banner)
+		}
+	}
+	if strings.Contains(banner, "s3cret") {
+		t.Errorf("the banner shows the app's client secret:\n%s", banner)
+	}
+	resp, err := http.Get("http://" + addr + "/_sim/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `"code": 111111`) || !strings.Contains(string(body), `"contacts": 40`) {
+		t.Fatalf("summary: %s", body)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("exactsim ended with %v", err)
+	}
+}
+
+func TestExactsimRefusesBadFlags(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"user without divisions", []string{"--user", "piet:welkom"}, "NAME:PASSWORD:DIVISION"},
+		{"division not a number", []string{"--user", "piet:welkom:abc"}, `division "abc" is not a positive number`},
+		{"app without redirect", []string{"--app", "6f2d8a6e-1c0b-4c39-9a55-2f7c3a1b9e01:s3cret"}, "CLIENT_ID:CLIENT_SECRET:REDIRECT_URI"},
+		{"app id not a GUID", []string{"--app", "abc:s3cret:https://x.example.com/cb"}, "not a GUID"},
+		{"bad status switch", []string{"--old-refresh-token-status", "500"}, "must be 401 or 400"},
+		{"address in use", []string{"--addr", "256.0.0.1:1"}, "choose another address"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			m := &Main{Stdout: &out, Stderr: &out}
+			err := m.Run(context.Background(), append([]string{"exactsim", "--records", "0"}, tc.args...))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("want an error with %q, got %v", tc.want, err)
+			}
+			if strings.Contains(err.Error(), "s3cret") {
+				t.Fatalf("the error shows the secret: %v", err)
+			}
+		})
+	}
+}
+
+func TestExactsimKeepsStateAcrossRestarts(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "sim.state")
+	addr, _, stop := startSim(t, "--records", "20", "--state", state)
+	resp, err := http.Post("http://"+addr+"/_sim/divisions/123456/mutate", "application/json", strings.NewReader(`{"entity":"contacts","creates":3}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	addr, out, stop := startSim(t, "--state", state)
+	defer stop()
+	if !strings.Contains(out.String(), "(loaded)") || !strings.Contains(out.String(), "4 accounts, 19 contacts") {
+		t.Fatalf("restart did not load the saved state:\n%s", out)
+	}
+	_ = addr
+}
+
+func TestUnknownCommand(t *testing.T) {
+	var out bytes.Buffer
+	m := &Main{Stdout: &out, Stderr: &out}
+	if err := m.Run(context.Background(), []string{"frobnicate"}); !errors.Is(err, errUsage) || !strings.Contains(out.String(), `unknown command "frobnicate"`) {
+		t.Fatalf("got %v, %s", err, out.String())
+	}
+	out.Reset()
+	if err := m.Run(context.Background(), []string{"version"}); err != nil || !strings.HasPrefix(out.String(), "roger ") {
+		t.Fatalf("version: %v %q", err, out.String())
+	}
+}
