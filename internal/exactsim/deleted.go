@@ -142,4 +142,3 @@ func deletedValue(d *division, row *deletedRow, field string) filter.Value {
 	}
 	return filter.NullValue()
 }
-

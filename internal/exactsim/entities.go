@@ -37,8 +37,8 @@ type entityDef[T any] struct {
 	ts          func(*T) int64
 	// touch stamps a write: Modified and Modifier always, Created and
 	// Creator (and a new ID and sequence number) on insert.
-	touch func(d *division, r *T, now time.Time, by *User, insert bool)
-	validate    func(d *division, r *T) error
+	touch    func(d *division, r *T, now time.Time, by *User, insert bool)
+	validate func(d *division, r *T) error
 }
 
 func (e *entityDef[T]) field(name string) (*fieldDef[T], bool) {

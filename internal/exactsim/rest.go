@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-
 	"github.com/roger365io/roger/internal/exactsim/crm"
 )
 
@@ -318,4 +317,3 @@ func (s *Simulator) serveDivisions(w http.ResponseWriter, r *http.Request, req *
 	b = append(b, "]}}"...)
 	writeJSON(w, http.StatusOK, b)
 }
-
