@@ -40,7 +40,9 @@ var forbiddenReasons = []string{"BlockedUser", "InactiveUser", "BlockedCustomer"
 
 // Fault is one injection rule. It applies to division-scoped REST calls
 // whose path contains Path (all when empty) made by ClientID (any when
-// zero), Count times (until removed when Count is 0).
+// empty), Count times (until removed when Count is 0). The token endpoint
+// and current/Me are reached only by rules whose Path names them, such as
+// "/api/oauth2/token".
 type Fault struct {
 	ID       int           `json:"id"`
 	Kind     FaultKind     `json:"kind"`
@@ -140,12 +142,12 @@ func (s *Simulator) ClearFaults(id int) int {
 }
 
 // take returns the first rule matching the request and spends one of its
-// uses.
-func (fs *faultSet) take(path string, client crm.GUID) *fault {
+// uses. With targeted, only rules that name a path match.
+func (fs *faultSet) take(path string, client crm.GUID, targeted bool) *fault {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	for i, f := range fs.rules {
-		if f.Path != "" && !strings.Contains(strings.ToLower(path), strings.ToLower(f.Path)) {
+		if (targeted && f.Path == "") || (f.Path != "" && !strings.Contains(strings.ToLower(path), strings.ToLower(f.Path))) {
 			continue
 		}
 		if f.ClientID != "" {

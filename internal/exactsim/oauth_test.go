@@ -367,3 +367,26 @@ func TestTokenIsBoundToItsHost(t *testing.T) {
 		}
 	}
 }
+
+func TestTokenEndpointFaultsAreTargeted(t *testing.T) {
+	e := newEnv(t, Options{}, 0, 0)
+	// A rule without a path is for REST calls and leaves OAuth alone.
+	if _, err := e.sim.AddFault(Fault{Kind: FaultStatus, Status: 503}); err != nil {
+		t.Fatal(err)
+	}
+	tok := e.login()
+	e.sim.ClearFaults(0)
+	if _, err := e.sim.AddFault(Fault{Kind: FaultStatus, Status: 503, Count: 1, Path: "/api/oauth2/token"}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(600 * time.Second)
+	resp := e.do(http.DefaultClient, "POST", e.srv.URL+"/api/oauth2/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.refresh},
+		"client_id": {e.app.ClientID.String()}, "client_secret": {e.app.Secret}}, nil)
+	readAll(t, resp)
+	if resp.StatusCode != 503 {
+		t.Fatalf("targeted token fault: want 503, got %d", resp.StatusCode)
+	}
+	if resp, m := e.refresh("", tok.refresh); resp.StatusCode != 200 {
+		t.Fatalf("after the fault the same refresh token must still work: %d %v", resp.StatusCode, m)
+	}
+}

@@ -112,26 +112,42 @@ func (s *Simulator) handleDivisionAPI(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusTooManyRequests)
 		return
 	}
-	f := s.faults.take(r.URL.Path, at.chain.client)
+	f := s.faults.take(r.URL.Path, at.chain.client, false)
 	s.mu.Unlock()
 
 	req := &apiRequest{client: at.chain.client, user: user, division: d, base: baseURL(r), path: r.PathValue("path"), fault: f}
 	sw := &statusWriter{ResponseWriter: w}
-	if f != nil && f.apply(sw, r) {
-		s.noteStatus(key, sw.status)
+	serveFaulted(sw, r, f, func(w http.ResponseWriter) { s.routeDivision(w, r, req) })
+	s.noteStatus(key, sw.status)
+}
+
+// serveFaulted runs next under fault f: a fault that replaces the answer
+// answers instead, one that damages the body gets the answer to damage.
+func serveFaulted(w http.ResponseWriter, r *http.Request, f *fault, next func(http.ResponseWriter)) {
+	if f == nil {
+		next(w)
 		return
 	}
-	var out http.ResponseWriter = sw
-	var buf *bufferedWriter
-	if f != nil && f.rewritesBody() {
-		buf = newBufferedWriter(sw)
-		out = buf
+	if f.apply(w, r) {
+		return
 	}
-	s.routeDivision(out, r, req)
-	if buf != nil {
-		f.rewrite(buf)
+	if !f.rewritesBody() {
+		next(w)
+		return
 	}
-	s.noteStatus(key, sw.status)
+	buf := newBufferedWriter(w)
+	next(buf)
+	f.rewrite(buf)
+}
+
+// withTargetedFaults lets faults reach endpoints outside a division (the
+// token endpoint, current/Me), but only rules that name their path, so a
+// rule meant for REST calls does not break the OAuth flow by accident.
+func (s *Simulator) withTargetedFaults(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		f := s.faults.take(r.URL.Path, crm.GUID{}, true)
+		serveFaulted(w, r, f, func(w http.ResponseWriter) { next(w, r) })
+	}
 }
 
 func (s *Simulator) noteStatus(key errorKey, status int) {

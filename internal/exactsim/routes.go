@@ -19,8 +19,8 @@ func (s *Simulator) routes(mux *http.ServeMux) {
 
 	mux.HandleFunc("GET /api/oauth2/auth", s.handleAuthorize)
 	mux.HandleFunc("POST /api/oauth2/auth", s.handleAuthorize)
-	mux.HandleFunc("POST /api/oauth2/token", s.handleToken)
-	mux.HandleFunc("GET /api/v1/current/Me", s.handleMe)
+	mux.HandleFunc("POST /api/oauth2/token", s.withTargetedFaults(s.handleToken))
+	mux.HandleFunc("GET /api/v1/current/Me", s.withTargetedFaults(s.handleMe))
 	mux.HandleFunc("/api/v1/{division}/{path...}", s.handleDivisionAPI)
 
 	s.adminRoutes(mux)
