@@ -116,13 +116,16 @@ func parseList[T any](s *Simulator, q url.Values, def *entityDef[T], mode listMo
 		lq.afterTS = ts
 		lq.expr = nil
 	default:
-		if s.mandatoryFor(def.set) && (lq.expr == nil || len(fieldsOtherThan(lq.expr.Fields(), def.mandatory...)) == len(lq.expr.Fields())) {
-			return nil, msgMandatory + strings.Join(def.mandatory, ", ")
-		}
+		// Bulk names the refused fields before it looks at mandatory
+		// filtering: picqer#500 filtered bulk/CRM/Accounts on
+		// Classification1 and 2 alone and got "not supported".
 		if mode == modeBulk && lq.expr != nil {
 			if bad := fieldsOtherThan(lq.expr.Fields(), def.mandatory...); len(bad) > 0 {
 				return nil, msgNotSupported + strings.Join(bad, ", ")
 			}
+		}
+		if s.mandatoryFor(def.set) && (lq.expr == nil || len(fieldsOtherThan(lq.expr.Fields(), def.mandatory...)) == len(lq.expr.Fields())) {
+			return nil, msgMandatory + strings.Join(def.mandatory, ", ")
 		}
 		if lq.expr != nil {
 			for _, name := range lq.expr.Fields() {
@@ -281,7 +284,7 @@ func list[T any](s *Simulator, w http.ResponseWriter, r *http.Request, req *apiR
 		next = req.base + "/api/v1/" + strconv.Itoa(d.Code) + "/" + req.path + "?" + r.URL.RawQuery
 	}
 	if !acceptsJSON(r) {
-		writeAtom(w, req, def, mode, lq, rows, next, s.opts.TimestampAsNumber)
+		writeAtom(w, req, def, mode, lq, rows, next, s.now())
 		return
 	}
 	b := make([]byte, 0, 64+len(rows)*(len(lq.selected)*24+160))
@@ -422,7 +425,7 @@ func getByKey[T any](s *Simulator, w http.ResponseWriter, r *http.Request, req *
 		return
 	}
 	if !acceptsJSON(r) {
-		writeAtom(w, req, def, modeRegular, lq, []*T{rec}, "", false)
+		writeAtom(w, req, def, modeRegular, lq, []*T{rec}, "", s.now())
 		return
 	}
 	b := append([]byte(`{"d":`), appendRow(nil, req, def, modeRegular, lq, rec, false)...)

@@ -114,11 +114,18 @@ func (s *Simulator) serveDeleted(w http.ResponseWriter, r *http.Request, req *ap
 		b = append(b, '}')
 	}
 	b = append(b, ']')
+	next := ""
 	if more && len(rows) > 0 {
-		b = append(b, `,"__next":`...)
-		b = appendJSONString(b, s.nextLink(r, req, q, strconv.FormatInt(rows[len(rows)-1].Timestamp, 10)+"L", -1, limit))
+		next = s.nextLink(r, req, q, strconv.FormatInt(rows[len(rows)-1].Timestamp, 10)+"L", -1, limit)
 	}
-	writeJSON(w, http.StatusOK, append(b, "}}"...))
+	if req.fault != nil && req.fault.Kind == FaultLoopNext {
+		next = req.base + "/api/v1/" + strconv.Itoa(d.Code) + "/" + req.path + "?" + r.URL.RawQuery
+	}
+	if next != "" {
+		b = append(b, `,"__next":`...)
+		b = appendJSONString(b, next)
+	}
+	writeRead(w, r, req.base+"/api/v1/"+strconv.Itoa(d.Code)+"/", "Deleted", s.now(), append(b, "}}"...))
 }
 
 var deletedFields = []string{"Timestamp", "DeletedBy", "DeletedDate", "Division", "EntityKey", "EntityType", "ID"}

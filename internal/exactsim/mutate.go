@@ -129,7 +129,7 @@ func (s *Simulator) Mutate(code int, m Mutation) (MutationResult, error) {
 			a := d.gen.NewAccount(now)
 			a.Code = ""
 			insertRecord(s, d, accountDef, a, nil)
-			events = append(events, event{s.opts.WebhookCreateAction, a.ID})
+			events = append(events, event{"Create", a.ID})
 		}
 		for range m.Updates {
 			if a := pickRandom(d, &d.accounts, nil); a != nil {
@@ -154,7 +154,7 @@ func (s *Simulator) Mutate(code int, m Mutation) (MutationResult, error) {
 			}
 			c := d.gen.NewContact(a, now)
 			insertRecord(s, d, contactDef, c, nil)
-			events = append(events, event{s.opts.WebhookCreateAction, c.ID})
+			events = append(events, event{"Create", c.ID})
 		}
 		for range m.Updates {
 			if c := pickRandom(d, &d.contacts, nil); c != nil {
@@ -175,15 +175,19 @@ func (s *Simulator) Mutate(code int, m Mutation) (MutationResult, error) {
 	}
 	s.mu.Unlock()
 	for _, e := range events {
+		action := e.action
 		switch e.action {
 		case "Delete":
 			res.Deleted = append(res.Deleted, e.id.String())
 		case "Update":
 			res.Updated = append(res.Updated, e.id.String())
 		default:
+			// A creation is reported as created whatever Action the
+			// webhook switch makes it send.
 			res.Created = append(res.Created, e.id.String())
+			action = s.opts.WebhookCreateAction
 		}
-		s.webhook.notify(code, topic, e.action, e.id, s.opts.BaseURL)
+		s.webhook.notify(code, topic, action, e.id, s.opts.BaseURL)
 	}
 	return res, nil
 }

@@ -267,7 +267,7 @@ func (s *Simulator) handleMe(w http.ResponseWriter, r *http.Request) {
 		b = append(b, f.json...)
 	}
 	b = append(b, "}]}}"...)
-	writeJSON(w, http.StatusOK, b)
+	writeRead(w, r, base+"/api/v1/current/", "Me", now, b)
 }
 
 type meField struct{ name, json string }
@@ -331,5 +331,5 @@ func (s *Simulator) serveDivisions(w http.ResponseWriter, r *http.Request, req *
 	}
 	s.mu.RUnlock()
 	b = append(b, "]}}"...)
-	writeJSON(w, http.StatusOK, b)
+	writeRead(w, r, req.base+"/api/v1/"+strconv.Itoa(req.division.Code)+"/", "Divisions", s.now(), b)
 }

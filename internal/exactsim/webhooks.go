@@ -60,7 +60,7 @@ func (s *Simulator) serveSubscriptions(w http.ResponseWriter, r *http.Request, r
 			b = appendSubscription(b, req, sub)
 		}
 		s.mu.RUnlock()
-		writeJSON(w, http.StatusOK, append(b, "]}}"...))
+		writeRead(w, r, req.base+"/api/v1/"+strconv.Itoa(req.division.Code)+"/webhooks/", "WebhookSubscriptions", s.now(), append(b, "]}}"...))
 	case r.Method == http.MethodPost && !hasKey:
 		s.createSubscription(w, r, req)
 	case r.Method == http.MethodDelete && hasKey:
@@ -149,6 +149,15 @@ func (s *Simulator) createSubscription(w http.ResponseWriter, r *http.Request, r
 		return
 	}
 	s.mu.Lock()
+	// Checked again: another request may have subscribed during the
+	// validation call.
+	for _, other := range s.hooks {
+		if other.ClientID == req.client && other.Division == req.division.Code && other.Topic == in.Topic {
+			s.mu.Unlock()
+			odataError(w, http.StatusInternalServerError, "Data already exists")
+			return
+		}
+	}
 	sub := &subscription{ID: crm.RandomGUID(s.rnd), ClientID: req.client, User: strings.ToLower(req.user.Name), UserID: req.user.ID,
 		Division: req.division.Code, Topic: in.Topic, CallbackURL: in.CallbackURL, Description: in.Description, Created: s.now()}
 	s.hooks[sub.ID] = sub
@@ -312,10 +321,11 @@ func (q *webhookQueue) record(d Delivery) {
 }
 
 // Deliveries lists finished webhook deliveries, oldest first (the last
-// 1000).
+// 1000). It is never nil, so GET /_sim/webhooks/deliveries answers [] and
+// not null before the first one.
 func (s *Simulator) Deliveries() []Delivery {
 	q := s.webhook
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return append([]Delivery(nil), q.log...)
+	return append([]Delivery{}, q.log...)
 }

@@ -31,6 +31,19 @@ func (g GUID) String() string {
 	return string(b[:])
 }
 
+// MarshalText writes g as its String form, so GUIDs read as text in JSON.
+func (g GUID) MarshalText() ([]byte, error) { return []byte(g.String()), nil }
+
+// UnmarshalText reads a GUID written by MarshalText (or with braces).
+func (g *GUID) UnmarshalText(b []byte) error {
+	v, err := ParseGUID(string(b))
+	if err != nil {
+		return err
+	}
+	*g = v
+	return nil
+}
+
 // Compare orders GUIDs byte-wise; the simulator pages regular endpoints in
 // this order so that a skiptoken of the last key continues the listing.
 func (g GUID) Compare(o GUID) int {
