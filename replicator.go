@@ -1,0 +1,205 @@
+package roger
+
+import (
+	"context"
+	"time"
+)
+
+// Organization is a tenant of a roger installation. Everything else belongs
+// to exactly one organisation.
+type Organization struct {
+	ID   int64
+	Name string
+	// DefaultCountry is the ISO 3166 alpha-2 country lookups assume for
+	// numbers written without a country code.
+	DefaultCountry string
+	Created        time.Time
+}
+
+// Entity is what a replicator copies.
+type Entity string
+
+// The entities a replicator can copy.
+const (
+	Accounts Entity = "accounts"
+	Contacts Entity = "contacts"
+)
+
+// Valid reports whether e is a known entity.
+func (e Entity) Valid() bool { return e == Accounts || e == Contacts }
+
+// ReplicatorState is where a replicator is in its life.
+type ReplicatorState string
+
+// The replicator states.
+const (
+	StateDraft                 ReplicatorState = "draft"                  // credentials missing
+	StateAwaitingAuthorization ReplicatorState = "awaiting_authorization" // credentials set, no token yet
+	StateActive                ReplicatorState = "active"                 // syncing on its interval
+	StateNeedsReauthorization  ReplicatorState = "needs_reauthorization"  // the token chain is gone
+	StatePaused                ReplicatorState = "paused"                 // stopped by an admin
+	StateFailing               ReplicatorState = "failing"                // its last runs failed
+)
+
+// SourceExactOnline is the only source type so far.
+const SourceExactOnline = "exact-online"
+
+// Replicator copies one entity of one Exact Online division into the
+// directory, for as long as it exists.
+type Replicator struct {
+	ID     int64
+	OrgID  int64
+	Name   string
+	Source string
+	Entity Entity
+	// ExactURL is the base URL of the Exact Online host the app and the
+	// division live on (https://start.exactonline.nl, …, or a simulator).
+	ExactURL string
+	Division int
+	ClientID string
+	// ClientSecretHint is the last four characters of the secret, the only
+	// part ever shown again. The secret itself lives in Credentials.
+	ClientSecretHint string
+	ContactURL       string
+	DefaultCountry   string
+	Interval         time.Duration
+
+	State        ReplicatorState
+	StateMessage string
+
+	// Sync position: Cursor is the highest Exact Timestamp fully applied,
+	// DeletedCursor the same for sync/Deleted. ResumeURL is the __next link
+	// of the last applied page of an unfinished pass, so a restart goes on
+	// where it stopped instead of starting over.
+	Cursor           int64
+	DeletedCursor    int64
+	ResumeURL        string
+	FullSync         bool // the unfinished pass is a full resync that ends with reconciliation
+	DivisionMoveDate time.Time
+	LastSyncAt       time.Time
+	NextSyncAt       time.Time
+
+	Created time.Time
+	Updated time.Time
+}
+
+// Credentials are a replicator's secrets, sealed at rest.
+type Credentials struct {
+	ClientSecret string
+	Token        *Token
+}
+
+// Token is an Exact Online OAuth token pair.
+type Token struct {
+	AccessToken  string
+	RefreshToken string
+	// Expiry is when the access token stops working.
+	Expiry time.Time
+	// Obtained is when the pair was issued; Exact refuses a refresh within
+	// 570 s of it.
+	Obtained time.Time
+}
+
+// Kind is the kind of a directory entry.
+type Kind string
+
+// The kinds of entries.
+const (
+	KindAccount Kind = "account"
+	KindContact Kind = "contact"
+)
+
+// NumberStatus says whether a number parsed.
+type NumberStatus string
+
+// The parse outcomes of a number.
+const (
+	NumberOK      NumberStatus = "ok"
+	NumberInvalid NumberStatus = "invalid"
+)
+
+// Number is one phone number of an entry, as written and as parsed.
+type Number struct {
+	Field     string // Phone, Mobile, BusinessPhone, Fax, …
+	Raw       string
+	E164      string // "" when it did not parse
+	Extension string
+	Status    NumberStatus
+	Reason    string // why it did not parse
+}
+
+// Entry is one record of the directory: an Exact account or contact with
+// its phone numbers.
+type Entry struct {
+	ID           int64
+	OrgID        int64
+	ReplicatorID int64
+	Kind         Kind
+	SourceID     string // the Exact GUID
+	// CompanyID is the account's GUID: for an account its own ID, for a
+	// contact its Account.
+	CompanyID      string
+	DisplayName    string
+	CompanyName    string
+	Email          string
+	JobTitle       string
+	SourceModified time.Time
+	// SourceTimestamp is Exact's rowversion of this version of the record;
+	// an upsert never replaces a newer one with an older one.
+	SourceTimestamp int64
+	SyncedAt        time.Time
+	Numbers         []Number
+}
+
+// SyncTrigger says what started a run.
+type SyncTrigger string
+
+// The triggers.
+const (
+	TriggerSchedule SyncTrigger = "schedule"
+	TriggerManual   SyncTrigger = "manual"
+	TriggerWebhook  SyncTrigger = "webhook"
+)
+
+// SyncOutcome is how a run ended.
+type SyncOutcome string
+
+// The outcomes.
+const (
+	OutcomeRunning SyncOutcome = "running"
+	OutcomeOK      SyncOutcome = "ok"
+	OutcomeFailed  SyncOutcome = "failed"
+)
+
+// SyncRun is one synchronisation of a replicator.
+type SyncRun struct {
+	ID           int64
+	ReplicatorID int64
+	Trigger      SyncTrigger
+	Full         bool
+	Started      time.Time
+	Ended        time.Time
+	Outcome      SyncOutcome
+	Read         int
+	Created      int
+	Updated      int
+	Deleted      int
+	Unparseable  int
+	APICalls     int
+	Error        string
+}
+
+// Clock tells the time; tests pass a fake.
+type Clock interface {
+	Now() time.Time
+}
+
+// TokenStore keeps one replicator's Exact token. UpdateToken serialises
+// changes across goroutines and across instances sharing a database: fn
+// gets the token as stored at that moment (re-read under the lock), and a
+// token it returns is stored before UpdateToken returns, so a rotated
+// refresh token is never used before it is safe on disk.
+type TokenStore interface {
+	LoadToken(ctx context.Context) (*Token, error)
+	UpdateToken(ctx context.Context, fn func(current *Token) (*Token, error)) error
+}
