@@ -1,5 +1,3 @@
-//go:build !simstub
-
 package crm
 
 import (
@@ -56,7 +54,18 @@ type acct struct {
 	hasSw   bool
 	family  string // the family name a company is named after, if any
 	planned int    // contacts the account gets in Populate; -1 when unknown
+	how     certainty
 }
+
+// certainty says how well the country of an existing record is known,
+// which decides how its numbers may be written without changing them.
+type certainty uint8
+
+const (
+	homeKnown   certainty = iota // from its country, city or e-mail domain
+	numberKnown                  // only from an international number on it
+	guessed                      // from a nationally written number, or not at all
+)
 
 // NewGenerator returns a generator for one division. The division is mixed
 // into the random stream so that divisions of one simulator differ.
@@ -149,6 +158,7 @@ type culture struct {
 	ext                     []string // how people write an extension after a number
 	umlautE                 bool     // ü becomes ue in e-mail addresses
 	aside                   string   // "Privé", "Mobile" in a note with a number
+	junk                    []string // what people type in a phone field instead of a number
 }
 
 type mobile struct {
@@ -185,49 +195,56 @@ var (
 		trades: nlTrades, legal: nlLegal, tradeFirst: true, sons: "& Zn.", holding: "Holding", org: "Stichting",
 		streets: nlStreets, jobs: nlJobs, notes: nlNotes, mailPrefix: mailPrefixNL, privateMail: privateMailNL,
 		tlds: []string{".nl", ".nl", ".nl", ".nl", ".nl", ".nl", ".nl", ".nl", ".com", ".eu"},
-		ext:  []string{" tst. ", " tst. ", " tst ", " toestel ", " -", " x", " ext. "}, aside: "Privé: ",
+		ext:  []string{" tst. ", " tst. ", " tst ", " toestel ", " -", " x", " ext. "}, aside: "Privé: ", junk: nonNumbersNL,
 	}
 	beNLCulture = &culture{
 		lang: "NL", male: beMaleNL, female: beFemaleNL, families: beFamiliesNL,
 		trades: beTradesNL, legal: beLegalNL, tradeFirst: true, sons: "& Zonen", holding: "Holding", org: "vzw",
 		streets: beStreetsNL, jobs: nlJobs, notes: nlNotes, mailPrefix: mailPrefixNL, privateMail: privateMailBE,
 		tlds: []string{".be", ".be", ".be", ".be", ".be", ".be", ".com", ".eu"},
-		ext:  []string{" tst. ", " toestel ", " ext. ", " x"}, aside: "Privé: ",
+		ext:  []string{" tst. ", " toestel ", " ext. ", " x"}, aside: "Privé: ", junk: nonNumbersNL,
 	}
 	beFRCulture = &culture{
 		lang: "FR", male: maleFR, female: femaleFR, families: beFamiliesFR,
 		trades: beTradesFR, legal: beLegalFR, tradeFirst: true, sons: "& Fils", holding: "Holding", org: "ASBL",
 		streets: beStreetsFR, jobs: frJobs, notes: frNotes, mailPrefix: mailPrefixFR, privateMail: privateMailBE,
 		tlds: []string{".be", ".be", ".be", ".be", ".be", ".com", ".eu"},
-		ext:  []string{" poste ", " p. ", " ext. ", " x"}, aside: "Privé : ",
+		ext:  []string{" poste ", " p. ", " ext. ", " x"}, aside: "Privé : ", junk: nonNumbersFR,
 	}
 	deCulture = &culture{
 		lang: "DE", male: deMale, female: deFemale, families: deFamilies,
 		trades: deTrades, legal: deLegal, sons: "& Söhne", holding: "Holding", org: "",
 		streets: deStreets, jobs: deJobs, notes: deNotes, mailPrefix: mailPrefixDE, privateMail: privateMailDE,
 		tlds: []string{".de", ".de", ".de", ".de", ".de", ".de", ".de", ".com", ".eu"},
-		ext:  []string{" Durchwahl ", " Dw. ", " -", " x"}, umlautE: true, aside: "Privat: ",
+		ext:  []string{" Durchwahl ", " Dw. ", " -", " x"}, umlautE: true, aside: "Privat: ", junk: nonNumbersDE,
 	}
 	gbCulture = &culture{
 		lang: "EN", male: gbMale, female: gbFemale, families: gbFamilies,
 		trades: gbTrades, legal: gbLegal, sons: "& Sons", holding: "Holdings", org: "",
 		streets: gbStreets, numberFirst: true, jobs: enJobs, notes: enNotes, mailPrefix: mailPrefixEN, privateMail: privateMailGB,
 		tlds: []string{".co.uk", ".co.uk", ".co.uk", ".co.uk", ".com", ".com", ".uk"},
-		ext:  []string{" x", " x", " ext. ", " ext ", " Ext "}, aside: "Mobile: ",
+		ext:  []string{" x", " x", " ext. ", " ext ", " Ext "}, aside: "Mobile: ", junk: nonNumbersEN,
 	}
 	frCulture = &culture{
 		lang: "FR", male: maleFR, female: femaleFR, families: frFamilies,
 		trades: frTrades, legal: frLegal, tradeFirst: true, sons: "& Fils", holding: "Holding", org: "",
 		streets: frStreets, numberFirst: true, jobs: frJobs, notes: frNotes, mailPrefix: mailPrefixFR, privateMail: privateMailFR,
 		tlds: []string{".fr", ".fr", ".fr", ".com"},
-		ext:  []string{" poste ", " p. "}, aside: "Portable : ",
+		ext:  []string{" poste ", " p. "}, aside: "Portable : ", junk: nonNumbersFR,
 	}
+	// East Belgium speaks German but has Belgian domains and legal forms.
+	beDECulture = func() *culture {
+		cu := *deCulture
+		cu.tlds = []string{".be", ".be", ".com"}
+		cu.legal = []string{"GmbH", "PGmbH", "AG", ""}
+		return &cu
+	}()
 	usCulture = &culture{
 		lang: "EN", male: usMale, female: usFemale, families: usFamilies,
 		trades: usTrades, legal: usLegal, sons: "& Sons", holding: "Holdings", org: "",
 		streets: usStreets, numberFirst: true, jobs: enJobs, notes: enNotes, mailPrefix: mailPrefixEN, privateMail: privateMailUS,
 		tlds: []string{".com"},
-		ext:  []string{" x", " ext. ", " ext "}, aside: "Cell: ",
+		ext:  []string{" x", " ext. ", " ext "}, aside: "Cell: ", junk: nonNumbersEN,
 	}
 )
 
@@ -257,7 +274,7 @@ var (
 			{stZZ, 5}, {stIntlTrunk, 4}, {stDots, 4}, {stDash, 3}},
 		mob: []styleW{{stSlashDots, 14}, {stSlash, 8}, {stSpaced, 30}, {stCompact, 12}, {stIntl, 16}, {stIntlCompact, 8},
 			{stZZ, 5}, {stDots, 4}, {stIntlTrunk, 3}},
-		main: beNLCulture, cultures: map[string]*culture{"FR": beFRCulture, "DE": deCulture}}
+		main: beNLCulture, cultures: map[string]*culture{"FR": beFRCulture, "DE": beDECulture}}
 	de = &country{code: "DE", cc: "49", trunk: "0", share: 100, nsn: [2]int{9, 10}, cities: deCities,
 		mobiles: []mobile{
 			{area: "151", sub: [2]int{8, 8}}, {area: "152", sub: [2]int{8, 8}}, {area: "157", sub: [2]int{8, 8}},
@@ -273,21 +290,23 @@ var (
 			{stZZ, 4}, {stIntlCompact, 3}},
 		main: deCulture}
 	gb = &country{code: "GB", cc: "44", trunk: "0", share: 60, nsn: [2]int{10, 10}, cities: gbCities,
-		mobiles: []mobile{{area: "7700", pre: "900", sub: [2]int{3, 3}}},
+		// Ofcom's drama block 07700 900xxx is not valid to libphonenumber,
+		// so mobiles come from the 07700 0/1 blocks next to it.
+		mobiles: []mobile{{area: "7700", first: "01", sub: [2]int{6, 6}}},
 		geo: []styleW{{stSpaced, 40}, {stIntl, 15}, {stIntlTrunk, 15}, {stCompact, 10}, {stZZ, 5}, {stIntlCompact, 5},
 			{stBracket, 5}, {stDash, 2}},
 		mob:  []styleW{{stSpaced, 45}, {stIntl, 20}, {stIntlTrunk, 10}, {stCompact, 15}, {stIntlCompact, 7}, {stZZ, 3}},
 		main: gbCulture}
 	fr = &country{code: "FR", cc: "33", trunk: "0", share: 10, nsn: [2]int{9, 9}, cities: frCities,
-		mobiles: []mobile{{area: "6", sub: [2]int{8, 8}}, {area: "7", first: "345678", sub: [2]int{8, 8}}},
+		mobiles: []mobile{{area: "6", first: "01245678", sub: [2]int{8, 8}}, {area: "7", first: "345678", sub: [2]int{8, 8}}},
 		geo:     []styleW{{stIntl, 50}, {stSpaced, 30}, {stDots, 10}, {stZZ, 10}},
 		mob:     []styleW{{stIntl, 50}, {stSpaced, 30}, {stDots, 10}, {stZZ, 10}},
 		main:    frCulture}
 	us = &country{code: "US", cc: "1", trunk: "", share: 10, nsn: [2]int{10, 10}, cities: usCities,
 		mobiles: []mobile{{area: "917", pre: "324", sub: [2]int{4, 4}}, {area: "917", pre: "402", sub: [2]int{4, 4}},
 			{area: "646", pre: "743", sub: [2]int{4, 4}}, {area: "646", pre: "856", sub: [2]int{4, 4}}},
-		geo:  []styleW{{stIntl, 40}, {stIntlBracketUS, 25}, {stBracket, 15}, {stDash, 10}, {stZZ, 5}, {stDots, 5}},
-		mob:  []styleW{{stIntl, 40}, {stIntlBracketUS, 25}, {stBracket, 15}, {stDash, 10}, {stZZ, 5}, {stDots, 5}},
+		geo:  []styleW{{stIntl, 40}, {stIntlBracketUS, 25}, {stBracket, 15}, {stDash, 10}, {stCompact, 5}, {stDots, 5}},
+		mob:  []styleW{{stIntl, 40}, {stIntlBracketUS, 25}, {stBracket, 15}, {stDash, 10}, {stCompact, 5}, {stDots, 5}},
 		main: usCulture}
 
 	countries = []*country{nl, be, de, gb, fr, us}
@@ -301,7 +320,12 @@ func init() {
 		for _, m := range c.mobiles {
 			c.areas = append(c.areas, m.area)
 		}
-		slices.SortFunc(c.areas, func(a, b string) int { return len(b) - len(a) })
+		slices.SortFunc(c.areas, func(a, b string) int {
+			if len(a) != len(b) {
+				return len(b) - len(a)
+			}
+			return strings.Compare(a, b)
+		})
 		c.areas = slices.Compact(c.areas)
 	}
 }
@@ -429,8 +453,10 @@ func (g *Generator) mobileNumber(c *country) number {
 	sub := m.sub[0] + g.r.IntN(m.sub[1]-m.sub[0]+1)
 	if m.first != "" {
 		n.add(m.first[g.r.IntN(len(m.first))])
-		sub--
+	} else {
+		n.add(byte('1' + g.r.IntN(9)))
 	}
+	sub--
 	for ; sub > 0; sub-- {
 		n.add(g.digit())
 	}
@@ -598,6 +624,9 @@ func appendStyled(b []byte, n *number, st style, v int) []byte {
 	if st == stNoArea && n.mobile {
 		st = stSpaced
 	}
+	if st == stIntlTrunk && c.trunk == "" {
+		st = stIntl
+	}
 	switch st {
 	case stCompact:
 		b = append(b, c.trunk...)
@@ -735,6 +764,9 @@ func (g *Generator) appendNumber(b []byte, n *number, home *country) []byte {
 	switch {
 	case home != nil && n.c != home:
 		st = g.pickStyle(foreignStyles)
+		if home == us && (st == stZZ || st == stZZCompact) {
+			st = stIntl // 00 is no international prefix in America
+		}
 	case n.ddi > 0 && g.pct(45):
 		st = stDDI
 		if g.pct(30) {
@@ -750,12 +782,15 @@ func (g *Generator) appendNumber(b []byte, n *number, home *country) []byte {
 
 // appendJunk writes something a user typed into a phone field that is no
 // phone number at all.
-func (g *Generator) appendJunk(b []byte, c *country) []byte {
-	if g.r.IntN(10) == 0 {
+func (g *Generator) appendJunk(b []byte, c *country, cu *culture) []byte {
+	switch g.r.IntN(10) {
+	case 0:
 		b = append(b, '+')
 		return append(b, c.cc...)
+	case 1, 2, 3, 4:
+		return append(b, g.pick(nonNumbers)...)
 	}
-	return append(b, g.pick(nonNumbers)...)
+	return append(b, g.pick(cu.junk)...)
 }
 
 func (g *Generator) appendExtText(b []byte, cu *culture, ext int) []byte {
@@ -821,7 +856,7 @@ func parsePhone(s string, def *country) (number, bool) {
 			d = d[1:]
 		}
 	}
-	if len(d) < 7 || len(d) > len(n.d) {
+	if len(d) > len(n.d) {
 		return n, false
 	}
 	n.c = c
@@ -833,14 +868,76 @@ func parsePhone(s string, def *country) (number, bool) {
 		}
 	}
 	if n.area == 0 {
-		n.area = 2
+		return n, false
 	}
+	// Only lengths the generator itself uses count, so that a number of
+	// another country is not taken for a mangled one of this country.
 	for _, m := range c.mobiles {
 		if m.area == string(d[:n.area]) {
 			n.mobile = true
+			fixed := len(m.area) + len(m.pre)
+			return n, len(d) >= fixed+m.sub[0] && len(d) <= fixed+m.sub[1]
 		}
 	}
-	return n, true
+	return n, len(d) >= c.nsn[0] && len(d) <= c.nsn[1]
+}
+
+// countryOf guesses where a record is from: its country code, else its
+// city, an international number or its e-mail domain. Failing those it
+// guesses from a nationally written number, which is ambiguous (0475 is
+// Roermond and a Belgian mobile). how tells which; ct is nil when the city
+// is unknown.
+func countryOf(code, cityName, email string, phones ...string) (c *country, ct *city, how certainty) {
+	c = countryByCode(code)
+	for _, k := range countries {
+		if c != nil && k != c {
+			continue
+		}
+		for i := range k.cities {
+			if strings.EqualFold(k.cities[i].name, cityName) {
+				return k, &k.cities[i], homeKnown
+			}
+		}
+	}
+	if c != nil {
+		return c, nil, homeKnown
+	}
+	for _, t := range [...]struct {
+		tld string
+		c   *country
+	}{{".nl", nl}, {".be", be}, {".de", de}, {".uk", gb}, {".fr", fr}} {
+		if strings.HasSuffix(email, t.tld) {
+			return t.c, nil, homeKnown
+		}
+	}
+	for _, p := range phones {
+		if n, ok := parsePhone(p, nil); ok {
+			return n.c, nil, numberKnown
+		}
+	}
+	for _, p := range phones {
+		for _, k := range countries {
+			if _, ok := parsePhone(p, k); ok {
+				return k, nil, guessed
+			}
+		}
+	}
+	return nl, nil, guessed
+}
+
+var nationalStyles = [...]style{stCompact, stSpaced, stFlat, stDash}
+
+// appendFor writes n on a record of country c known as how says. Unless
+// the record's country is known, a national notation could change what
+// number it is, so numbers are then written the safe way.
+func (g *Generator) appendFor(b []byte, n *number, c *country, how certainty) []byte {
+	switch {
+	case how == homeKnown:
+		return g.appendNumber(b, n, c)
+	case how == guessed && n.c == c:
+		return appendStyled(b, n, nationalStyles[g.r.IntN(len(nationalStyles))], g.r.IntN(60))
+	}
+	return appendStyled(b, n, g.pickStyle(foreignStyles), g.r.IntN(60))
 }
 
 // cutExtension drops an extension written after a number: letters start
@@ -1024,7 +1121,7 @@ func (g *Generator) NewAccount(now time.Time) *Account {
 	}
 	u := g.user()
 	a.Creator, a.CreatorFullName = u.id, u.name
-	if a.Modified != a.Created {
+	if !a.Modified.Equal(a.Created) {
 		u = g.user()
 	}
 	a.Modifier, a.ModifierFullName = u.id, u.name
@@ -1167,13 +1264,13 @@ func (g *Generator) appendCompanyName(b []byte, c *country, cu *culture, ct *cit
 
 func (g *Generator) accountPhones(a *Account) {
 	cur := &g.cur
-	c := cur.c
+	c, cu := cur.c, cur.cu
 	home := c
 	m := g.mark()
 	switch p := g.r.IntN(1000); {
 	case p < 70: // no phone
 	case p < 80:
-		g.buf = g.appendJunk(g.buf, c)
+		g.buf = g.appendJunk(g.buf, c, cu)
 	default:
 		sc := c
 		if c == nl && p < 100 {
@@ -1207,7 +1304,7 @@ func (g *Generator) accountPhones(a *Account) {
 		m = g.mark()
 		switch {
 		case g.pct(3):
-			g.buf = g.appendJunk(g.buf, c)
+			g.buf = g.appendJunk(g.buf, c, cu)
 		case cur.hasSw && !cur.sw.mobile:
 			f := g.faxOf(cur.sw)
 			g.buf = g.appendNumber(g.buf, &f, home)
@@ -1466,24 +1563,11 @@ func (g *Generator) loadAccount(a *Account) {
 	if cur.a == a && cur.id == a.ID && cur.phone == a.Phone {
 		return
 	}
-	c := countryByCode(a.Country)
-	if c == nil {
-		c = nl
-		if n, ok := parsePhone(a.Phone, nil); ok {
-			c = n.c
-		}
-	}
-	var ct *city
-	for i := range c.cities {
-		if strings.EqualFold(c.cities[i].name, a.City) {
-			ct = &c.cities[i]
-			break
-		}
-	}
+	c, ct, how := countryOf(a.Country, a.City, a.Email, a.Phone, a.Fax)
 	if ct == nil {
 		ct = &c.cities[g.skewed(len(c.cities))]
 	}
-	*cur = acct{a: a, id: a.ID, phone: a.Phone, c: c, cu: c.culture(ct), ct: ct, planned: -1}
+	*cur = acct{a: a, id: a.ID, phone: a.Phone, c: c, cu: c.culture(ct), ct: ct, planned: -1, how: how}
 	cur.sw, cur.hasSw = parsePhone(a.Phone, c)
 	g.dom = g.dom[:0]
 	if i := strings.IndexByte(a.Email, '@'); i >= 0 {
@@ -1495,6 +1579,16 @@ func (g *Generator) loadAccount(a *Account) {
 		}
 		w = strings.TrimPrefix(w, "www.")
 		g.dom = append(g.dom, strings.TrimSuffix(w, "/")...)
+	}
+	if len(g.dom) == 0 {
+		// Without an address or site to copy, the company's domain is
+		// what its name would give.
+		base, _ := cutLegal(a.Name, cur.cu)
+		g.dom = appendSlug(g.dom, base, cur.cu.umlautE, 0)
+		if len(g.dom) > 24 {
+			g.dom = g.dom[:24]
+		}
+		g.dom = append(g.dom, cur.cu.tlds[0]...)
 	}
 }
 
@@ -1570,7 +1664,7 @@ func (g *Generator) newContact(a *Account, now time.Time) *Contact {
 	g.contactPhones(k)
 	if g.pct(82) {
 		m := g.mark()
-		g.appendContactEmail(first, fam, cu)
+		g.appendContactEmail(first, fam, cu, g.dom)
 		g.set(&k.Email, m)
 	}
 
@@ -1597,7 +1691,7 @@ func (g *Generator) newContact(a *Account, now time.Time) *Contact {
 		m := g.mark()
 		g.buf = append(g.buf, cu.aside...)
 		n := g.mobileNumber(c)
-		g.buf = g.appendNumber(g.buf, &n, c)
+		g.buf = g.appendFor(g.buf, &n, c, cur.how)
 		g.set(&k.Notes, m)
 	}
 
@@ -1612,7 +1706,7 @@ func (g *Generator) newContact(a *Account, now time.Time) *Contact {
 	}
 	u := g.user()
 	k.Creator, k.CreatorFullName = u.id, u.name
-	if k.Modified != k.Created {
+	if !k.Modified.Equal(k.Created) {
 		u = g.user()
 	}
 	k.Modifier, k.ModifierFullName = u.id, u.name
@@ -1650,24 +1744,30 @@ func (g *Generator) contactPhones(k *Contact) {
 	share, direct, own := 25, 15, 25
 	switch {
 	case cur.planned >= 3:
-		share, direct, own = 30, 40, 12
+		share, direct, own = 35, 40, 10
 	case cur.planned >= 1:
 		share, direct, own = 40, 10, 20
 	}
 	if !cur.hasSw {
 		share, direct, own = 0, 0, 50
 	} else if cur.sw.mobile {
-		direct = 0
+		// A one-man business's mobile: colleagues rarely share it and a
+		// mobile has no extensions behind it.
+		share, direct = 15, 0
 	}
 	m := g.mark()
 	p := g.r.IntN(100)
 	phoneSet := false
 	switch {
 	case g.r.IntN(1000) < 10:
-		g.buf = g.appendJunk(g.buf, c)
+		g.buf = g.appendJunk(g.buf, c, cu)
 	case p < share:
-		g.buf = g.appendNumber(g.buf, &cur.sw, c)
-		switch q := g.r.IntN(100); {
+		g.buf = g.appendFor(g.buf, &cur.sw, c, cur.how)
+		q := g.r.IntN(100)
+		if cur.sw.mobile {
+			q = 100
+		}
+		switch {
 		case q < 45:
 			g.set(&k.Phone, m)
 			phoneSet = true
@@ -1679,13 +1779,13 @@ func (g *Generator) contactPhones(k *Contact) {
 		}
 	case p < share+direct:
 		n := g.directDial(cur.sw)
-		g.buf = g.appendNumber(g.buf, &n, c)
+		g.buf = g.appendFor(g.buf, &n, c, cur.how)
 	case p < share+direct+own:
 		n := g.geoNumber(c, cur.ct)
-		if g.r.IntN(100) < 2 {
+		if cur.how == homeKnown && g.r.IntN(100) < 2 {
 			g.buf = appendStyled(g.buf, &n, stNoArea, g.r.IntN(60))
 		} else {
-			g.buf = g.appendNumber(g.buf, &n, c)
+			g.buf = g.appendFor(g.buf, &n, c, cur.how)
 		}
 	}
 	if !phoneSet {
@@ -1695,14 +1795,14 @@ func (g *Generator) contactPhones(k *Contact) {
 	if g.pct(60) {
 		m = g.mark()
 		if g.r.IntN(1000) < 5 {
-			g.buf = g.appendJunk(g.buf, c)
+			g.buf = g.appendJunk(g.buf, c, cu)
 		} else {
 			mc := c
 			if g.pct(4) {
 				mc = g.neighbour(c)
 			}
 			n := g.mobileNumber(mc)
-			g.buf = g.appendNumber(g.buf, &n, c)
+			g.buf = g.appendFor(g.buf, &n, c, cur.how)
 		}
 		g.set(&k.Mobile, m)
 	}
@@ -1714,18 +1814,18 @@ func (g *Generator) contactPhones(k *Contact) {
 		} else {
 			n = g.geoNumber(c, cur.ct)
 		}
-		g.buf = g.appendNumber(g.buf, &n, c)
+		g.buf = g.appendFor(g.buf, &n, c, cur.how)
 		g.set(&k.BusinessFax, m)
 	}
 }
 
 // appendContactEmail writes an address made from the person's name and the
-// company's domain, or a private one.
-func (g *Generator) appendContactEmail(first, fam string, cu *culture) {
+// company's domain dom, or a private one.
+func (g *Generator) appendContactEmail(first, fam string, cu *culture, dom []byte) {
 	ue := cu.umlautE
 	b := g.buf
-	r, size := utf8.DecodeRuneInString(first)
-	private := len(g.dom) == 0 || g.pct(6)
+	r, _ := utf8.DecodeRuneInString(first)
+	private := len(dom) == 0 || g.pct(6)
 	switch p := g.r.IntN(100); {
 	case p < 35 || private && p < 70:
 		b = appendSlug(b, first, ue, 0)
@@ -1752,19 +1852,16 @@ func (g *Generator) appendContactEmail(first, fam string, cu *culture) {
 		lr, _ := utf8.DecodeRuneInString(last)
 		b = appendFold(b, lr, ue)
 	}
-	_ = size
-	b = append(b, '@')
 	if private {
 		if g.pct(30) {
-			// appended before the '@' would need a copy; a year after the
-			// name is common enough in the domain part's place
-			b = b[:len(b)-1]
+			// Free mail providers had the plain name taken long ago.
 			b = strconv.AppendInt(b, int64(1955+g.r.IntN(50)), 10)
-			b = append(b, '@')
 		}
+		b = append(b, '@')
 		b = append(b, g.pick(cu.privateMail)...)
 	} else {
-		b = append(b, g.dom...)
+		b = append(b, '@')
+		b = append(b, dom...)
 	}
 	g.buf = b
 }
@@ -1832,14 +1929,15 @@ func (g *Generator) accountContext(a *Account) (*country, *culture, *city) {
 // and sets Modified = now.
 func (g *Generator) ChangeAccount(a *Account, now time.Time) {
 	c, cu, ct := g.accountContext(a)
+	how := g.cur.how
 	g.begin()
 	switch p := g.r.IntN(100); {
 	case p < 22: // same number, written differently
-		g.rewritePhone(&a.Phone, c, c)
+		g.rewritePhone(&a.Phone, c, how)
 	case p < 34: // new number
 		m := g.mark()
 		n := g.switchboard(c, ct)
-		g.buf = g.appendNumber(g.buf, &n, c)
+		g.buf = g.appendFor(g.buf, &n, c, how)
 		g.set(&a.Phone, m)
 	case p < 46: // the office moved
 		if g.pct(40) {
@@ -1847,7 +1945,7 @@ func (g *Generator) ChangeAccount(a *Account, now time.Time) {
 			a.City = ct.name
 			m := g.mark()
 			n := g.switchboard(c, ct)
-			g.buf = g.appendNumber(g.buf, &n, c)
+			g.buf = g.appendFor(g.buf, &n, c, how)
 			g.set(&a.Phone, m)
 		}
 		m := g.mark()
@@ -1861,16 +1959,9 @@ func (g *Generator) ChangeAccount(a *Account, now time.Time) {
 		if a.Email != "" && g.pct(15) {
 			a.Email = ""
 		} else {
-			dom := a.Email[strings.IndexByte(a.Email, '@')+1:]
-			if dom == "" {
-				dom = string(g.dom)
-			}
-			if dom == "" {
-				dom = "example.com"
-			}
 			g.buf = append(g.buf, g.pick(cu.mailPrefix)...)
 			g.buf = append(g.buf, '@')
-			g.buf = append(g.buf, dom...)
+			g.buf = append(g.buf, g.dom...)
 			g.set(&a.Email, m)
 		}
 	case p < 66: // renamed
@@ -1887,17 +1978,18 @@ func (g *Generator) ChangeAccount(a *Account, now time.Time) {
 		g.set(&a.Name, m)
 	case p < 72: // website
 		m := g.mark()
-		w := a.Website
-		switch {
+		switch w := a.Website; {
 		case w == "":
 			g.buf = append(g.buf, "https://www."...)
 			g.buf = append(g.buf, g.dom...)
 		case strings.HasPrefix(w, "http://"):
 			g.buf = append(g.buf, "https://"...)
 			g.buf = append(g.buf, w[len("http://"):]...)
-		default:
-			w = ""
+		case strings.HasPrefix(w, "www."):
+			g.buf = append(g.buf, "https://"...)
+			g.buf = append(g.buf, w...)
 		}
+		// Anything else: the site went offline and the field is cleared.
 		g.set(&a.Website, m)
 	case p < 80: // fax
 		if a.Fax != "" {
@@ -1908,7 +2000,7 @@ func (g *Generator) ChangeAccount(a *Account, now time.Time) {
 			if sw, ok := parsePhone(a.Phone, c); ok && !sw.mobile {
 				n = g.faxOf(sw)
 			}
-			g.buf = g.appendNumber(g.buf, &n, c)
+			g.buf = g.appendFor(g.buf, &n, c, how)
 			g.set(&a.Fax, m)
 		}
 	case p < 86: // extension
@@ -1934,7 +2026,7 @@ func (g *Generator) ChangeAccount(a *Account, now time.Time) {
 			a.Phone = ""
 		} else {
 			m := g.mark()
-			g.buf = g.appendJunk(g.buf, c)
+			g.buf = g.appendJunk(g.buf, c, cu)
 			g.set(&a.Phone, m)
 		}
 	}
@@ -1957,17 +2049,21 @@ func cutLegal(name string, cu *culture) (string, bool) {
 	return name, false
 }
 
-// rewritePhone writes the number in *dst again in another notation, or a
-// new number when it cannot be read.
-func (g *Generator) rewritePhone(dst *string, c, home *country) {
+// rewritePhone writes the number in *dst again in another notation, keeping
+// an extension typed after it, or a new number when it cannot be read.
+func (g *Generator) rewritePhone(dst *string, c *country, how certainty) {
 	m := g.mark()
 	n, ok := parsePhone(*dst, c)
-	if !ok {
+	ext := ""
+	if ok {
+		ext = (*dst)[len(cutExtension(*dst)):]
+	} else {
 		n = g.geoNumber(c, &c.cities[g.skewed(len(c.cities))])
 	}
 	for range 4 {
 		g.buf = g.buf[:m]
-		g.buf = g.appendNumber(g.buf, &n, home)
+		g.buf = g.appendFor(g.buf, &n, c, how)
+		g.buf = append(g.buf, ext...)
 		if string(g.buf[m:]) != *dst {
 			break
 		}
@@ -1979,43 +2075,33 @@ func (g *Generator) rewritePhone(dst *string, c, home *country) {
 // another notation, a changed e-mail, a new job title, a removed mobile
 // number...) and sets Modified = now.
 func (g *Generator) ChangeContact(k *Contact, now time.Time) {
-	c := countryByCode(k.Country)
-	if c == nil {
-		c = nl
-		if n, ok := parsePhone(k.Phone, nil); ok {
-			c = n.c
-		} else if n, ok := parsePhone(k.Mobile, nil); ok {
-			c = n.c
-		}
-	}
-	ct := &c.cities[g.skewed(len(c.cities))]
-	for i := range c.cities {
-		if c.cities[i].name == k.City {
-			ct = &c.cities[i]
-		}
+	c, ct, how := countryOf(k.Country, k.City, k.Email, k.Phone, k.Mobile)
+	if ct == nil {
+		ct = &c.cities[g.skewed(len(c.cities))]
 	}
 	cu := c.culture(ct)
 	g.begin()
 	switch p := g.r.IntN(100); {
 	case p < 20 && k.Phone != "":
-		g.rewritePhone(&k.Phone, c, c)
+		g.rewritePhone(&k.Phone, c, how)
 	case p < 30: // new direct line
 		m := g.mark()
 		n := g.geoNumber(c, ct)
 		if sw, ok := parsePhone(k.Phone, c); ok && !sw.mobile {
 			n = g.directDial(sw)
 		}
-		g.buf = g.appendNumber(g.buf, &n, c)
+		g.buf = g.appendFor(g.buf, &n, c, how)
 		g.set(&k.Phone, m)
+		k.PhoneExtension = "" // a direct line needs none
 	case p < 42: // new mobile
 		m := g.mark()
 		n := g.mobileNumber(c)
-		g.buf = g.appendNumber(g.buf, &n, c)
+		g.buf = g.appendFor(g.buf, &n, c, how)
 		g.set(&k.Mobile, m)
 	case p < 50 && k.Mobile != "":
 		k.Mobile = ""
 	case p < 56 && k.Mobile != "":
-		g.rewritePhone(&k.Mobile, c, c)
+		g.rewritePhone(&k.Mobile, c, how)
 	case p < 68: // e-mail
 		m := g.mark()
 		if k.Email != "" && g.pct(10) {
@@ -2026,17 +2112,15 @@ func (g *Generator) ChangeContact(k *Contact, now time.Time) {
 		if k.MiddleName != "" {
 			fam = k.MiddleName + " " + k.LastName
 		}
-		old := g.dom
-		g.dom = g.dom[:0]
+		var dom []byte
 		if i := strings.IndexByte(k.Email, '@'); i >= 0 && g.pct(70) {
-			g.dom = append(g.dom, k.Email[i+1:]...)
+			dom = []byte(k.Email[i+1:])
 		}
 		first := k.FirstName
 		if first == "" {
 			first = g.pick(cu.male)
 		}
-		g.appendContactEmail(first, fam, cu)
-		g.dom = old[:0]
+		g.appendContactEmail(first, fam, cu, dom)
 		g.set(&k.Email, m)
 	case p < 80: // new job title
 		k.JobTitleDescription = g.pick(cu.jobs)

@@ -1,5 +1,3 @@
-//go:build !simstub
-
 package crm
 
 import (
@@ -181,6 +179,8 @@ var notations = []struct {
 	name string
 	re   *regexp.Regexp
 }{
+	{"00-spaced", regexp.MustCompile(`^00\d{1,3} \d`)},
+	{"00-compact", regexp.MustCompile(`^00\d{9,}$`)},
 	{"compact", regexp.MustCompile(`^0\d{8,11}$`)},
 	{"spaced", regexp.MustCompile(`^0\d{1,4}( \d{2,8})+$`)},
 	{"spaced-dash", regexp.MustCompile(`^0\d{1,4} - \d`)},
@@ -189,14 +189,12 @@ var notations = []struct {
 	{"intl-spaced", regexp.MustCompile(`^\+\d{1,3} \d`)},
 	{"intl-compact", regexp.MustCompile(`^\+\d{9,}$`)},
 	{"intl-trunk", regexp.MustCompile(`^\+\d{1,3} \(0\) ?\d`)},
-	{"00-spaced", regexp.MustCompile(`^00\d{1,3} \d`)},
-	{"00-compact", regexp.MustCompile(`^00\d{9,}$`)},
 	{"slash", regexp.MustCompile(`^0\d{1,4}/[\d ]+$`)},
 	{"slash-dots", regexp.MustCompile(`^0\d{1,4}/\d+(\.\d+)+$`)},
 	{"dots", regexp.MustCompile(`^0\d{1,4}(\.\d+)+$`)},
 	{"german-ddi", regexp.MustCompile(`^(\+49 (\(0\) )?|0)\d+ (/ )?\d+-\d+$`)},
-	{"no-area", regexp.MustCompile(`^[1-9]\d{1,2}( \d{2,4})+$`)},
-	{"us", regexp.MustCompile(`^(\+1 )?\(\d{3}\) \d{3}-\d{4}$|^\d{3}[-.]\d{3}[-.]\d{4}$`)},
+	{"us", regexp.MustCompile(`^(\+1 )?\(\d{3}\) \d{3}-\d{4}$|^\d{3}[-.]\d{3}[-.]\d{4}$|^[2-9]\d{9}$`)},
+	{"no-area", regexp.MustCompile(`^[1-9]\d{1,3}( ?\d{2,4}){1,3}$`)},
 }
 
 var (
@@ -255,10 +253,10 @@ func nationalNumber(s, country string) (cc, nsn string) {
 // also checked against libphonenumber's metadata when the lists were made.
 var validNSN = map[string]*regexp.Regexp{
 	"31": regexp.MustCompile(`^(?:(?:1[0-8]|2[0-9]|3[0-8]|4[0-9]|5[0-9]|7[0-9])\d{7}|6[1-5]\d{7})$`),
-	"32": regexp.MustCompile(`^(?:[1-9]\d{7}|4(?:7\d|8[3-9]|9\d)\d{6})$`),
+	"32": regexp.MustCompile(`^(?:(?:[23][2-8]|4[23]|9[2-4])\d{6}|[15-8]\d{7}|4(?:7\d|8[3-9]|9\d)\d{6})$`),
 	"49": regexp.MustCompile(`^(?:[2-9]\d{8,9}|1(?:5[127]\d{8}|6[023]\d{7}|7\d{8,9}))$`),
-	"44": regexp.MustCompile(`^(?:2079460\d{3}|1(?:1[3-8]|21|31|41|51|61)4960\d{3}|1914980\d{3}|7700900\d{3})$`),
-	"33": regexp.MustCompile(`^(?:1[3-5]\d{7}|6\d{8}|7[3-8]\d{7})$`),
+	"44": regexp.MustCompile(`^(?:2079460\d{3}|1(?:1[346-8]|21|31|41|51|61)4960\d{3}|1914980\d{3}|2896496\d{3}|2920180\d{3}|7700[01]\d{5})$`),
+	"33": regexp.MustCompile(`^(?:1[3-5]\d{7}|6[0-8]\d{7}|7[3-8]\d{7})$`),
 	"1":  regexp.MustCompile(`^(?:212|917|646)[2-9]\d{6}$`),
 }
 
@@ -332,6 +330,15 @@ func TestDistribution(t *testing.T) {
 		}
 	}
 	t.Logf("notations: %v", kinds)
+	if testing.Verbose() {
+		shown := map[string]int{}
+		for _, f := range phones {
+			if k := classify(f.s); shown[k] < 3 {
+				shown[k]++
+				t.Logf("%-12s %q", k, f.s)
+			}
+		}
+	}
 	if r := float64(kinds["non-number"]) / float64(len(phones)); r < .003 || r > .03 {
 		t.Errorf("non-numbers: %.4f of phone fields, want 0.3%%-3%%", r)
 	}
@@ -404,6 +411,41 @@ func TestDistribution(t *testing.T) {
 	}
 	if r := float64(emails) / float64(len(p.contacts)); r < .6 || r > .95 {
 		t.Errorf("contacts with an e-mail address: %.3f", r)
+	}
+}
+
+// TestNotationRoundTrip checks that every notation reads back as the same
+// number: a change that rewrites a number must not turn it into another.
+func TestNotationRoundTrip(t *testing.T) {
+	g := NewGenerator(8, 8)
+	cu := &culture{ext: []string{" x", " ext. ", " tst. ", " -", " Durchwahl "}}
+	for _, c := range countries {
+		for range 300 {
+			ct := &c.cities[g.r.IntN(len(c.cities))]
+			for _, n := range []number{g.geoNumber(c, ct), g.switchboard(c, ct), g.mobileNumber(c)} {
+				for st := stCompact; st <= stIntlBracketUS; st++ {
+					if st == stNoArea || st == stIntlBracketUS && c != us {
+						continue
+					}
+					s := string(appendStyled(nil, &n, st, g.r.IntN(60)))
+					if g.pct(30) {
+						s = string(g.appendExtText([]byte(s), cu, g.extension()))
+					}
+					back, ok := parsePhone(s, c)
+					if !ok || back.c != c || string(back.digits()) != string(n.digits()) || back.mobile != n.mobile {
+						t.Fatalf("%s %q (style %d) reads back as %+v, %v; want %s", c.code, s, st, back, ok, n.digits())
+					}
+					if cc, nsn := nationalNumber(s, c.code); cc != c.cc || nsn != string(n.digits()) {
+						t.Fatalf("test helper reads %q as +%s %s", s, cc, nsn)
+					}
+				}
+			}
+		}
+	}
+	for _, s := range []string{"n.v.t.", "+31", "12345", "0000000000", "123 4567", ""} {
+		if _, ok := parsePhone(s, nl); ok {
+			t.Errorf("%q parses as a number", s)
+		}
 	}
 }
 
