@@ -71,10 +71,13 @@ type Replicator struct {
 	// DeletedCursor the same for sync/Deleted. ResumeURL is the __next link
 	// of the last applied page of an unfinished pass, so a restart goes on
 	// where it stopped instead of starting over.
-	Cursor           int64
-	DeletedCursor    int64
-	ResumeURL        string
-	FullSync         bool // the unfinished pass is a full resync that ends with reconciliation
+	Cursor        int64
+	DeletedCursor int64
+	ResumeURL     string
+	FullSync      bool // the unfinished pass is a full resync that ends with reconciliation
+	// Pass numbers full passes: every entry read is stamped with it, and
+	// a full resync ends by removing the entries it did not stamp.
+	Pass             int64
 	DivisionMoveDate time.Time
 	LastSyncAt       time.Time
 	NextSyncAt       time.Time

@@ -1,0 +1,382 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/roger365io/roger"
+)
+
+// Deletion is a record Exact reports deleted, with the Timestamp of the
+// deletion: a local entry newer than that survives.
+type Deletion struct {
+	SourceID  string
+	Timestamp int64
+}
+
+// Page is one page of changes and the sync position that follows it; they
+// are committed together, so a crash repeats at most one page.
+type Page struct {
+	ReplicatorID int64
+	OrgID        int64
+	Upserts      []roger.Entry
+	Deletes      []Deletion
+	// The replicator's position after this page.
+	Cursor        int64
+	DeletedCursor int64
+	ResumeURL     string
+	FullSync      bool
+}
+
+// PageResult counts what a page changed.
+type PageResult struct {
+	Created int
+	Updated int
+	Deleted int
+	// Stale counts upserts ignored because the directory already held a
+	// newer version.
+	Stale int
+}
+
+const upsertBatch = 200
+
+const entryColumns = `org_id, replicator_id, kind, source_id, company_id, display_name, company_name, email, job_title,
+	source_modified, source_timestamp, synced_at, pass, numbers, unparseable`
+
+// ApplyPage upserts and deletes a page of entries and moves the
+// replicator's position, in one transaction. An upsert never replaces a
+// newer version (higher Timestamp) with an older one; every entry seen is
+// stamped with the replicator's current pass.
+func (s *Store) ApplyPage(ctx context.Context, p Page) (PageResult, error) {
+	var res PageResult
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res = PageResult{}
+		var pass int64
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT pass FROM replicators WHERE id = ?`), p.ReplicatorID).Scan(&pass); err != nil {
+			return fmt.Errorf("apply page: replicator %d: %w", p.ReplicatorID, err)
+		}
+		existing, err := s.existingIDs(ctx, tx, p.ReplicatorID, p.Upserts)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		for start := 0; start < len(p.Upserts); start += upsertBatch {
+			batch := p.Upserts[start:min(start+upsertBatch, len(p.Upserts))]
+			written, err := s.upsertBatch(ctx, tx, p, batch, pass, now)
+			if err != nil {
+				return err
+			}
+			var replaced []int64
+			for _, w := range written {
+				if _, ok := existing[w.sourceID]; ok {
+					res.Updated++
+					replaced = append(replaced, w.id)
+				} else {
+					res.Created++
+				}
+			}
+			res.Stale += len(batch) - len(written)
+			if err := s.deleteNumbers(ctx, tx, replaced); err != nil {
+				return err
+			}
+			if err := s.insertNumbers(ctx, tx, p.OrgID, batch, written); err != nil {
+				return err
+			}
+		}
+		if res.Stale > 0 {
+			// Entries skipped as stale were still seen in this pass.
+			if err := s.stampPass(ctx, tx, p.ReplicatorID, pass, p.Upserts); err != nil {
+				return err
+			}
+		}
+		for _, d := range p.Deletes {
+			r, err := tx.ExecContext(ctx, s.q(`DELETE FROM entries WHERE replicator_id = ? AND source_id = ? AND source_timestamp <= ?`),
+				p.ReplicatorID, d.SourceID, d.Timestamp)
+			if err != nil {
+				return fmt.Errorf("apply page: delete: %w", err)
+			}
+			n, _ := r.RowsAffected()
+			res.Deleted += int(n)
+		}
+		if s.beforeCursor != nil {
+			if err := s.beforeCursor(); err != nil {
+				return err
+			}
+		}
+		full := 0
+		if p.FullSync {
+			full = 1
+		}
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE replicators SET cursor = ?, deleted_cursor = ?, resume_url = ?, full_sync = ? WHERE id = ?`),
+			p.Cursor, p.DeletedCursor, p.ResumeURL, full, p.ReplicatorID)
+		if err != nil {
+			return fmt.Errorf("apply page: move cursor: %w", err)
+		}
+		return nil
+	})
+	return res, err
+}
+
+func (s *Store) existingIDs(ctx context.Context, tx *sql.Tx, replicatorID int64, upserts []roger.Entry) (map[string]int64, error) {
+	out := make(map[string]int64, len(upserts))
+	for start := 0; start < len(upserts); start += 500 {
+		batch := upserts[start:min(start+500, len(upserts))]
+		args := make([]any, 0, len(batch)+1)
+		args = append(args, replicatorID)
+		for i := range batch {
+			args = append(args, batch[i].SourceID)
+		}
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT id, source_id FROM entries WHERE replicator_id = ? AND source_id IN (`+placeholders(len(batch))+`)`), args...)
+		if err != nil {
+			return nil, fmt.Errorf("apply page: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var sid string
+			if err := rows.Scan(&id, &sid); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("apply page: %w", err)
+			}
+			out[sid] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("apply page: %w", err)
+		}
+	}
+	return out, nil
+}
+
+type written struct {
+	id       int64
+	sourceID string
+}
+
+func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, p Page, batch []roger.Entry, pass, now int64) ([]written, error) {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO entries (` + entryColumns + `) VALUES `)
+	args := make([]any, 0, len(batch)*15)
+	for i := range batch {
+		e := &batch[i]
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		numbers, err := json.Marshal(e.Numbers)
+		if err != nil {
+			return nil, err
+		}
+		bad := 0
+		for _, n := range e.Numbers {
+			if n.Status != roger.NumberOK {
+				bad++
+			}
+		}
+		args = append(args, p.OrgID, p.ReplicatorID, string(e.Kind), e.SourceID, e.CompanyID, e.DisplayName, e.CompanyName, e.Email, e.JobTitle,
+			ms(e.SourceModified), e.SourceTimestamp, now, pass, string(numbers), bad)
+	}
+	b.WriteString(` ON CONFLICT (replicator_id, source_id) DO UPDATE SET kind = excluded.kind, company_id = excluded.company_id,
+		display_name = excluded.display_name, company_name = excluded.company_name, email = excluded.email, job_title = excluded.job_title,
+		source_modified = excluded.source_modified, source_timestamp = excluded.source_timestamp, synced_at = excluded.synced_at,
+		pass = excluded.pass, numbers = excluded.numbers, unparseable = excluded.unparseable
+		WHERE entries.source_timestamp <= excluded.source_timestamp RETURNING id, source_id`)
+	rows, err := tx.QueryContext(ctx, s.q(b.String()), args...)
+	if err != nil {
+		return nil, fmt.Errorf("apply page: upsert: %w", err)
+	}
+	defer rows.Close()
+	out := make([]written, 0, len(batch))
+	for rows.Next() {
+		var w written
+		if err := rows.Scan(&w.id, &w.sourceID); err != nil {
+			return nil, fmt.Errorf("apply page: upsert: %w", err)
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) deleteNumbers(ctx context.Context, tx *sql.Tx, ids []int64) error {
+	for start := 0; start < len(ids); start += 500 {
+		batch := ids[start:min(start+500, len(ids))]
+		args := make([]any, len(batch))
+		for i, id := range batch {
+			args[i] = id
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM entry_numbers WHERE entry_id IN (`+placeholders(len(batch))+`)`), args...); err != nil {
+			return fmt.Errorf("apply page: replace numbers: %w", err)
+		}
+	}
+	return nil
+}
+
+// insertNumbers indexes the parsed numbers of the entries just written.
+func (s *Store) insertNumbers(ctx context.Context, tx *sql.Tx, orgID int64, batch []roger.Entry, done []written) error {
+	if len(done) == 0 {
+		return nil
+	}
+	ids := make(map[string]int64, len(done))
+	for _, w := range done {
+		ids[w.sourceID] = w.id
+	}
+	var b strings.Builder
+	args := make([]any, 0, len(batch)*10)
+	n := 0
+	flush := func() error {
+		if n == 0 {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO entry_numbers (entry_id, org_id, e164, extension, field) VALUES `+b.String()), args...)
+		b.Reset()
+		args, n = args[:0], 0
+		if err != nil {
+			return fmt.Errorf("apply page: index numbers: %w", err)
+		}
+		return nil
+	}
+	for i := range batch {
+		id, ok := ids[batch[i].SourceID]
+		if !ok {
+			continue
+		}
+		seen := map[string]bool{}
+		for _, num := range batch[i].Numbers {
+			if num.Status != roger.NumberOK || seen[num.E164+"/"+num.Extension] {
+				continue
+			}
+			seen[num.E164+"/"+num.Extension] = true
+			if n > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(`(?, ?, ?, ?, ?)`)
+			args = append(args, id, orgID, num.E164, num.Extension, num.Field)
+			n++
+			if n == 400 {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return flush()
+}
+
+func (s *Store) stampPass(ctx context.Context, tx *sql.Tx, replicatorID, pass int64, upserts []roger.Entry) error {
+	for start := 0; start < len(upserts); start += 500 {
+		batch := upserts[start:min(start+500, len(upserts))]
+		args := make([]any, 0, len(batch)+2)
+		args = append(args, pass, replicatorID)
+		for i := range batch {
+			args = append(args, batch[i].SourceID)
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE entries SET pass = ? WHERE replicator_id = ? AND source_id IN (`+placeholders(len(batch))+`)`), args...); err != nil {
+			return fmt.Errorf("apply page: %w", err)
+		}
+	}
+	return nil
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// StartFullSync begins a full pass: a new pass number, the cursors back to
+// the start, and the division move date Exact reports now.
+func (s *Store) StartFullSync(ctx context.Context, id int64, moveDate int64) (int64, error) {
+	var pass int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, s.q(`UPDATE replicators SET pass = pass + 1, cursor = 0, deleted_cursor = 0, resume_url = '', full_sync = 1,
+			division_move_date = ? WHERE id = ? RETURNING pass`), moveDate, id).Scan(&pass); err != nil {
+			return fmt.Errorf("start full sync: %w", err)
+		}
+		return nil
+	})
+	return pass, err
+}
+
+// FinishFullSync ends a full pass: the entries it did not see are gone
+// from Exact and are removed. It returns how many.
+func (s *Store) FinishFullSync(ctx context.Context, id, pass int64) (int, error) {
+	var n int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM entry_numbers WHERE entry_id IN (SELECT id FROM entries WHERE replicator_id = ? AND pass < ?)`), id, pass); err != nil {
+			return fmt.Errorf("finish full sync: %w", err)
+		}
+		r, err := tx.ExecContext(ctx, s.q(`DELETE FROM entries WHERE replicator_id = ? AND pass < ?`), id, pass)
+		if err != nil {
+			return fmt.Errorf("finish full sync: %w", err)
+		}
+		n, _ = r.RowsAffected()
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE replicators SET full_sync = 0, resume_url = '' WHERE id = ?`), id)
+		return err
+	})
+	return int(n), err
+}
+
+// EntryFilter selects entries.
+type EntryFilter struct {
+	OrgID        int64
+	ReplicatorID int64 // 0: all of the organisation
+	E164         string
+	Unparseable  bool // only entries with a number that did not parse
+	Limit        int  // 0: no limit
+}
+
+// ForEachEntry streams the entries matching f, in ID order, to fn.
+func (s *Store) ForEachEntry(ctx context.Context, f EntryFilter, fn func(*roger.Entry) error) error {
+	query := `SELECT e.id, e.org_id, e.replicator_id, e.kind, e.source_id, e.company_id, e.display_name, e.company_name, e.email, e.job_title,
+		e.source_modified, e.source_timestamp, e.synced_at, e.numbers FROM entries e WHERE e.org_id = ?`
+	args := []any{f.OrgID}
+	if f.ReplicatorID != 0 {
+		query += ` AND e.replicator_id = ?`
+		args = append(args, f.ReplicatorID)
+	}
+	if f.E164 != "" {
+		query += ` AND e.id IN (SELECT entry_id FROM entry_numbers WHERE org_id = ? AND e164 = ?)`
+		args = append(args, f.OrgID, f.E164)
+	}
+	if f.Unparseable {
+		query += ` AND e.unparseable > 0`
+	}
+	query += ` ORDER BY e.id`
+	if f.Limit > 0 {
+		query += ` LIMIT ?`
+		args = append(args, f.Limit)
+	}
+	rows, err := s.read.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return fmt.Errorf("read entries: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e roger.Entry
+		var kind, numbers string
+		var modified, synced int64
+		if err := rows.Scan(&e.ID, &e.OrgID, &e.ReplicatorID, &kind, &e.SourceID, &e.CompanyID, &e.DisplayName, &e.CompanyName, &e.Email,
+			&e.JobTitle, &modified, &e.SourceTimestamp, &synced, &numbers); err != nil {
+			return fmt.Errorf("read entries: %w", err)
+		}
+		e.Kind, e.SourceModified, e.SyncedAt = roger.Kind(kind), fromMS(modified), fromMS(synced)
+		if err := json.Unmarshal([]byte(numbers), &e.Numbers); err != nil {
+			return fmt.Errorf("read entries: numbers of entry %d: %w", e.ID, err)
+		}
+		if err := fn(&e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// CountEntries returns how many entries a replicator has and how many of
+// them have a number that did not parse.
+func (s *Store) CountEntries(ctx context.Context, replicatorID int64) (entries, unparseable int, err error) {
+	err = s.read.QueryRowContext(ctx, s.q(`SELECT COUNT(*), COALESCE(SUM(CASE WHEN unparseable > 0 THEN 1 ELSE 0 END), 0) FROM entries WHERE replicator_id = ?`), replicatorID).
+		Scan(&entries, &unparseable)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count entries: %w", err)
+	}
+	return entries, unparseable, nil
+}

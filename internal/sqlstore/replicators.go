@@ -1,0 +1,252 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/roger365io/roger"
+)
+
+const replicatorColumns = `id, org_id, name, source, entity, exact_url, division, client_id, client_secret_hint, contact_url,
+	default_country, interval_seconds, state, state_message, cursor, deleted_cursor, resume_url, full_sync, pass,
+	division_move_date, last_sync_at, next_sync_at, created, updated`
+
+type scanner interface{ Scan(...any) error }
+
+func scanReplicator(row scanner) (*roger.Replicator, error) {
+	var r roger.Replicator
+	var interval, moveDate, lastSync, nextSync, created, updated int64
+	var full int
+	var entity, state string
+	err := row.Scan(&r.ID, &r.OrgID, &r.Name, &r.Source, &entity, &r.ExactURL, &r.Division, &r.ClientID, &r.ClientSecretHint, &r.ContactURL,
+		&r.DefaultCountry, &interval, &state, &r.StateMessage, &r.Cursor, &r.DeletedCursor, &r.ResumeURL, &full, &r.Pass,
+		&moveDate, &lastSync, &nextSync, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	r.Entity, r.State, r.FullSync = roger.Entity(entity), roger.ReplicatorState(state), full != 0
+	r.Interval = time.Duration(interval) * time.Second
+	r.DivisionMoveDate, r.LastSyncAt, r.NextSyncAt = fromMS(moveDate), fromMS(lastSync), fromMS(nextSync)
+	r.Created, r.Updated = fromMS(created), fromMS(updated)
+	return &r, nil
+}
+
+// CreateReplicator stores a new replicator and sets its ID. A Client ID may
+// serve one replicator only, in any organisation: a second one is refused
+// with ECONFLICT naming the replicator that has it.
+func (s *Store) CreateReplicator(ctx context.Context, r *roger.Replicator) error {
+	if r.ClientID != "" {
+		if other, err := s.FindReplicatorByClientID(ctx, r.ClientID); err == nil {
+			return clientIDConflict(other)
+		}
+	}
+	now := s.now()
+	err := s.write.QueryRowContext(ctx, s.q(`INSERT INTO replicators (org_id, name, source, entity, exact_url, division, client_id,
+		client_secret_hint, contact_url, default_country, interval_seconds, state, state_message, next_sync_at, created, updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		r.OrgID, r.Name, r.Source, string(r.Entity), r.ExactURL, r.Division, r.ClientID, r.ClientSecretHint, r.ContactURL,
+		r.DefaultCountry, int64(r.Interval/time.Second), string(r.State), r.StateMessage, ms(r.NextSyncAt), now, now).Scan(&r.ID)
+	if isUniqueViolation(err) {
+		if other, ferr := s.FindReplicatorByClientID(ctx, r.ClientID); ferr == nil {
+			return clientIDConflict(other)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("create replicator: %w", err)
+	}
+	r.Created, r.Updated = fromMS(now), fromMS(now)
+	return nil
+}
+
+func clientIDConflict(other *roger.Replicator) error {
+	return roger.Errorf(roger.ECONFLICT,
+		"Client ID %s is already used by replicator %q (id %d). An Exact Online app can serve only one replicator: register another app in the Exact App Center and use its Client ID.",
+		other.ClientID, other.Name, other.ID)
+}
+
+// FindReplicatorByID returns a replicator of any organisation, for
+// internal work (sync, OAuth callback). Pages and APIs use FindReplicator.
+func (s *Store) FindReplicatorByID(ctx context.Context, id int64) (*roger.Replicator, error) {
+	r, err := scanReplicator(s.read.QueryRowContext(ctx, s.q(`SELECT `+replicatorColumns+` FROM replicators WHERE id = ?`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("replicator", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find replicator: %w", err)
+	}
+	return r, nil
+}
+
+// FindReplicator returns a replicator of one organisation; another
+// organisation's replicator is not found.
+func (s *Store) FindReplicator(ctx context.Context, orgID, id int64) (*roger.Replicator, error) {
+	r, err := scanReplicator(s.read.QueryRowContext(ctx, s.q(`SELECT `+replicatorColumns+` FROM replicators WHERE id = ? AND org_id = ?`), id, orgID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("replicator", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find replicator: %w", err)
+	}
+	return r, nil
+}
+
+// FindReplicatorByClientID returns the replicator using an app's Client ID.
+func (s *Store) FindReplicatorByClientID(ctx context.Context, clientID string) (*roger.Replicator, error) {
+	r, err := scanReplicator(s.read.QueryRowContext(ctx, s.q(`SELECT `+replicatorColumns+` FROM replicators WHERE client_id = ?`), clientID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, roger.Errorf(roger.ENOTFOUND, "No replicator uses Client ID %s.", clientID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find replicator: %w", err)
+	}
+	return r, nil
+}
+
+// ListReplicators returns an organisation's replicators (every
+// organisation's when orgID is 0) by ID.
+func (s *Store) ListReplicators(ctx context.Context, orgID int64) ([]*roger.Replicator, error) {
+	query, args := `SELECT `+replicatorColumns+` FROM replicators ORDER BY id`, []any{}
+	if orgID != 0 {
+		query, args = `SELECT `+replicatorColumns+` FROM replicators WHERE org_id = ? ORDER BY id`, []any{orgID}
+	}
+	rows, err := s.read.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list replicators: %w", err)
+	}
+	defer rows.Close()
+	var out []*roger.Replicator
+	for rows.Next() {
+		r, err := scanReplicator(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list replicators: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// UpdateReplicator saves a replicator's settings and state. The sync
+// position is written only by ApplyPage and ResetSync, so a settings change
+// made while a sync runs cannot move the cursor back.
+func (s *Store) UpdateReplicator(ctx context.Context, r *roger.Replicator) error {
+	if r.ClientID != "" {
+		if other, err := s.FindReplicatorByClientID(ctx, r.ClientID); err == nil && other.ID != r.ID {
+			return clientIDConflict(other)
+		}
+	}
+	now := s.now()
+	res, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET name = ?, entity = ?, exact_url = ?, division = ?, client_id = ?,
+		client_secret_hint = ?, contact_url = ?, default_country = ?, interval_seconds = ?, state = ?, state_message = ?,
+		division_move_date = ?, next_sync_at = ?, updated = ? WHERE id = ? AND org_id = ?`),
+		r.Name, string(r.Entity), r.ExactURL, r.Division, r.ClientID, r.ClientSecretHint, r.ContactURL, r.DefaultCountry,
+		int64(r.Interval/time.Second), string(r.State), r.StateMessage, ms(r.DivisionMoveDate), ms(r.NextSyncAt), now, r.ID, r.OrgID)
+	if isUniqueViolation(err) {
+		if other, ferr := s.FindReplicatorByClientID(ctx, r.ClientID); ferr == nil {
+			return clientIDConflict(other)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("update replicator: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("replicator", r.ID)
+	}
+	r.Updated = fromMS(now)
+	return nil
+}
+
+// SetState records a replicator's state and the message a person can act on.
+func (s *Store) SetState(ctx context.Context, id int64, state roger.ReplicatorState, message string) error {
+	_, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET state = ?, state_message = ?, updated = ? WHERE id = ?`),
+		string(state), message, s.now(), id)
+	if err != nil {
+		return fmt.Errorf("set replicator state: %w", err)
+	}
+	return nil
+}
+
+// DeleteReplicator removes a replicator with its credentials, directory
+// entries and runs.
+func (s *Store) DeleteReplicator(ctx context.Context, orgID, id int64) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		// Numbers first: cascading through entries row by row is slow on
+		// big directories.
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM entry_numbers WHERE entry_id IN (SELECT id FROM entries WHERE replicator_id = ? AND org_id = ?)`), id, orgID); err != nil {
+			return fmt.Errorf("delete replicator: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM replicators WHERE id = ? AND org_id = ?`), id, orgID)
+		if err != nil {
+			return fmt.Errorf("delete replicator: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("replicator", id)
+		}
+		return nil
+	})
+}
+
+// RequestSync makes a replicator due now ("Sync now").
+func (s *Store) RequestSync(ctx context.Context, id int64) error {
+	_, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET next_sync_at = ? WHERE id = ?`), s.now(), id)
+	if err != nil {
+		return fmt.Errorf("request sync: %w", err)
+	}
+	return nil
+}
+
+// ClaimDue leases up to limit due replicators (active or failing, next
+// sync in the past, no live lease) to owner until now+lease. An instance
+// that crashes loses its leases when they run out and another takes over.
+func (s *Store) ClaimDue(ctx context.Context, owner string, lease time.Duration, limit int) ([]*roger.Replicator, error) {
+	now := s.clock.Now()
+	pick := `SELECT id FROM replicators WHERE state IN ('active', 'failing') AND next_sync_at <= ? AND lease_until < ? ORDER BY next_sync_at LIMIT ?`
+	if s.dialect == Postgres {
+		pick += ` FOR UPDATE SKIP LOCKED`
+	}
+	// The WHERE is repeated in the UPDATE: under PostgreSQL's read
+	// committed, a row another instance claimed meanwhile is re-checked
+	// after its lock is released and then skipped.
+	query := `UPDATE replicators SET lease_owner = ?, lease_until = ? WHERE id IN (` + pick + `) AND lease_until < ? RETURNING ` + replicatorColumns
+	rows, err := s.write.QueryContext(ctx, s.q(query), owner, now.Add(lease).UnixMilli(), now.UnixMilli(), now.UnixMilli(), limit, now.UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("claim due replicators: %w", err)
+	}
+	defer rows.Close()
+	var out []*roger.Replicator
+	for rows.Next() {
+		r, err := scanReplicator(rows)
+		if err != nil {
+			return nil, fmt.Errorf("claim due replicators: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// RenewLease extends owner's lease; it fails with ECONFLICT when the lease
+// was lost (it ran out and another instance took the replicator).
+func (s *Store) RenewLease(ctx context.Context, id int64, owner string, lease time.Duration) error {
+	now := s.clock.Now()
+	res, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET lease_until = ? WHERE id = ? AND lease_owner = ? AND lease_until >= ?`),
+		now.Add(lease).UnixMilli(), id, owner, now.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("renew lease: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return roger.Errorf(roger.ECONFLICT, "The lease on replicator %d was lost to another instance.", id)
+	}
+	return nil
+}
+
+// ReleaseLease ends owner's lease and schedules the next sync.
+func (s *Store) ReleaseLease(ctx context.Context, id int64, owner string, next time.Time) error {
+	_, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET lease_owner = '', lease_until = 0, next_sync_at = ?, last_sync_at = ? WHERE id = ? AND lease_owner = ?`),
+		ms(next), s.now(), id, owner)
+	if err != nil {
+		return fmt.Errorf("release lease: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,258 @@
+// Package sqlstore is roger's storage: one database/sql store for SQLite
+// (modernc.org/sqlite, embedded, the default) and PostgreSQL (pgx, for
+// several instances). The SQL is shared; only the migrations and a few
+// locking statements differ per dialect.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+
+	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/clock"
+)
+
+//go:embed migrations
+var migrationFS embed.FS
+
+// Dialect names the database.
+type Dialect string
+
+// The supported databases.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Sealer seals secrets bound to the row they belong to (internal/secret's
+// Keyring). The store never keeps a secret in the clear.
+type Sealer interface {
+	Seal(plaintext []byte, binding string) (string, error)
+	Open(sealed, binding string) ([]byte, error)
+}
+
+// Store is roger's database.
+type Store struct {
+	dialect Dialect
+	// write takes every change. For SQLite it has one connection, so
+	// writers queue in Go rather than fail on SQLITE_BUSY; read is a pool
+	// beside it that WAL lets run in parallel. For PostgreSQL both are
+	// the same pool.
+	write  *sql.DB
+	read   *sql.DB
+	sealer Sealer
+	clock  clock.Clock
+
+	// tokenLocks serialises token refreshes within this process; across
+	// processes PostgreSQL's row lock does it.
+	tokenMu    sync.Mutex
+	tokenLocks map[int64]*sync.Mutex
+
+	// beforeCursor, when set by a test, runs inside ApplyPage's
+	// transaction just before the cursor moves, to fail a page midway.
+	beforeCursor func() error
+}
+
+// Options configure Open.
+type Options struct {
+	Sealer Sealer
+	Clock  clock.Clock
+}
+
+// Open connects to the database named by dsn and applies pending
+// migrations. A postgres:// or postgresql:// URL selects PostgreSQL;
+// anything else is a SQLite file path.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	if opts.Sealer == nil {
+		return nil, errors.New("sqlstore: a Sealer is required to keep secrets sealed")
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.System{}
+	}
+	s := &Store{sealer: opts.Sealer, clock: opts.Clock, tokenLocks: map[int64]*sync.Mutex{}}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open PostgreSQL: %w", err)
+		}
+		db.SetMaxOpenConns(16)
+		db.SetMaxIdleConns(16)
+		s.dialect, s.write, s.read = Postgres, db, db
+	} else {
+		if dir := filepath.Dir(dsn); dir != "" {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("create the data directory %s: %w", dir, err)
+			}
+		}
+		pragmas := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_txlock=immediate"
+		w, err := sql.Open("sqlite", "file:"+(&url.URL{Path: dsn}).EscapedPath()+pragmas)
+		if err != nil {
+			return nil, fmt.Errorf("open SQLite %s: %w", dsn, err)
+		}
+		w.SetMaxOpenConns(1)
+		r, err := sql.Open("sqlite", "file:"+(&url.URL{Path: dsn}).EscapedPath()+pragmas+"&mode=ro")
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("open SQLite %s: %w", dsn, err)
+		}
+		r.SetMaxOpenConns(4)
+		s.dialect, s.write, s.read = SQLite, w, r
+	}
+	if err := s.write.PingContext(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("connect to the %s database: %w", s.dialect, err)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	err := s.write.Close()
+	if s.read != s.write {
+		if e := s.read.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// Dialect reports which database the store uses.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Migrate applies the migrations not applied yet, each in its own
+// transaction, in version order.
+func (s *Store) Migrate(ctx context.Context) error {
+	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if s.dialect == Postgres {
+		// Instances starting together must not apply a migration twice.
+		if _, err := s.write.ExecContext(ctx, `SELECT pg_advisory_lock(7226915)`); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		defer s.write.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7226915)`)
+	}
+	dir := "migrations/" + string(s.dialect)
+	files, err := fs.ReadDir(migrationFS, dir)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Name() < files[j].Name() })
+	for _, f := range files {
+		version, err := strconv.Atoi(strings.SplitN(f.Name(), "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migrate: %s does not start with a version number", f.Name())
+		}
+		var n int
+		if err := s.write.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), version).Scan(&n); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if n > 0 {
+			continue
+		}
+		body, err := fs.ReadFile(migrationFS, dir+"/"+f.Name())
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		err = s.tx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations (version, applied) VALUES (?, ?)`), version, s.now())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migrate: apply %s: %w", f.Name(), err)
+		}
+	}
+	return nil
+}
+
+// q rewrites ? placeholders to $n for PostgreSQL. The project's SQL never
+// has a ? inside a string literal.
+func (s *Store) q(query string) string {
+	if s.dialect != Postgres {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+func (s *Store) now() int64 { return s.clock.Now().UnixMilli() }
+
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+// tx runs fn in a write transaction, rolling back on error or panic.
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// isUniqueViolation recognises a unique-constraint error of either driver.
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505") || strings.Contains(msg, "duplicate key value")
+}
+
+func notFound(what string, id int64) error {
+	return roger.Errorf(roger.ENOTFOUND, "There is no %s with id %d.", what, id)
+}
