@@ -12,8 +12,10 @@ import (
 	"github.com/roger365io/roger"
 )
 
-func secretBinding(id int64) string { return "replicator/" + strconv.FormatInt(id, 10) + "/client_secret" }
-func tokenBinding(id int64) string  { return "replicator/" + strconv.FormatInt(id, 10) + "/token" }
+func secretBinding(id int64) string {
+	return "replicator/" + strconv.FormatInt(id, 10) + "/client_secret"
+}
+func tokenBinding(id int64) string { return "replicator/" + strconv.FormatInt(id, 10) + "/token" }
 
 // SaveClientSecret seals and stores a replicator's client secret and keeps
 // its last four characters as the hint shown in the portal.
