@@ -79,8 +79,11 @@ type Replicator struct {
 	// a full resync ends by removing the entries it did not stamp.
 	Pass             int64
 	DivisionMoveDate time.Time
-	LastSyncAt       time.Time
-	NextSyncAt       time.Time
+	// DivisionCheckedAt is when DivisionMoveDate was last compared with
+	// Exact's; a move resets Exact's Timestamps, so it forces a full sync.
+	DivisionCheckedAt time.Time
+	LastSyncAt        time.Time
+	NextSyncAt        time.Time
 
 	Created time.Time
 	Updated time.Time

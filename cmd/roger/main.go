@@ -9,7 +9,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/roger365io/roger/internal/config"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -22,6 +25,8 @@ type Main struct {
 	// Ready, when set, is called with the address a server listens on once
 	// it accepts connections.
 	Ready func(addr string)
+	// Getenv reads the configuration; nil means os.Getenv.
+	Getenv func(string) string
 }
 
 // errUsage marks a command line that could not be understood; the usage
@@ -34,29 +39,55 @@ Usage:
   roger <command> [flags]
 
 Commands:
-  exactsim   run the Exact Online simulator (App Center, OAuth, REST, sync, webhooks)
-  version    print the version
+  serve                     run roger: the OAuth callback and the scheduler that keeps replicators in sync
+  migrate                   create or upgrade the database, then exit
+  replicator add|list|authorize|sync
+                            manage replicators from the command line
+  directory export          write the directory as JSON lines
+  secrets generate|rotate   make a secret key; seal every stored secret under the newest key
+  exactsim                  run the Exact Online simulator (App Center, OAuth, REST, sync, webhooks)
+  version                   print the version
 
-Run "roger <command> --help" for the flags of a command.
+Configuration comes from the environment:
 `
+
+func usageText() string {
+	var b strings.Builder
+	b.WriteString(usage)
+	for _, v := range config.Vars {
+		fmt.Fprintf(&b, "  %-20s %s (default %s)\n", v.Name, v.Help, v.Default)
+	}
+	b.WriteString("\nRun \"roger <command> --help\" for the flags of a command.\n")
+	return b.String()
+}
 
 // Run executes the command in args (without the program name).
 func (m *Main) Run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprint(m.Stderr, usage)
+		fmt.Fprint(m.Stderr, usageText())
 		return errUsage
 	}
 	switch args[0] {
+	case "serve":
+		return m.runServe(ctx, args[1:])
+	case "migrate":
+		return m.runMigrate(ctx, args[1:])
+	case "replicator":
+		return m.runReplicator(ctx, args[1:])
+	case "directory":
+		return m.runDirectory(ctx, args[1:])
+	case "secrets":
+		return m.runSecrets(ctx, args[1:])
 	case "exactsim":
 		return m.runExactsim(ctx, args[1:])
 	case "version", "--version":
 		fmt.Fprintln(m.Stdout, "roger", version)
 		return nil
 	case "help", "-h", "--help":
-		fmt.Fprint(m.Stdout, usage)
+		fmt.Fprint(m.Stdout, usageText())
 		return nil
 	default:
-		fmt.Fprintf(m.Stderr, "roger: unknown command %q\n\n%s", args[0], usage)
+		fmt.Fprintf(m.Stderr, "roger: unknown command %q\n\n%s", args[0], usageText())
 		return errUsage
 	}
 }

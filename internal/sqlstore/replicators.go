@@ -12,24 +12,24 @@ import (
 
 const replicatorColumns = `id, org_id, name, source, entity, exact_url, division, client_id, client_secret_hint, contact_url,
 	default_country, interval_seconds, state, state_message, cursor, deleted_cursor, resume_url, full_sync, pass,
-	division_move_date, last_sync_at, next_sync_at, created, updated`
+	division_move_date, division_checked, last_sync_at, next_sync_at, created, updated`
 
 type scanner interface{ Scan(...any) error }
 
 func scanReplicator(row scanner) (*roger.Replicator, error) {
 	var r roger.Replicator
-	var interval, moveDate, lastSync, nextSync, created, updated int64
+	var interval, moveDate, checked, lastSync, nextSync, created, updated int64
 	var full int
 	var entity, state string
 	err := row.Scan(&r.ID, &r.OrgID, &r.Name, &r.Source, &entity, &r.ExactURL, &r.Division, &r.ClientID, &r.ClientSecretHint, &r.ContactURL,
 		&r.DefaultCountry, &interval, &state, &r.StateMessage, &r.Cursor, &r.DeletedCursor, &r.ResumeURL, &full, &r.Pass,
-		&moveDate, &lastSync, &nextSync, &created, &updated)
+		&moveDate, &checked, &lastSync, &nextSync, &created, &updated)
 	if err != nil {
 		return nil, err
 	}
 	r.Entity, r.State, r.FullSync = roger.Entity(entity), roger.ReplicatorState(state), full != 0
 	r.Interval = time.Duration(interval) * time.Second
-	r.DivisionMoveDate, r.LastSyncAt, r.NextSyncAt = fromMS(moveDate), fromMS(lastSync), fromMS(nextSync)
+	r.DivisionMoveDate, r.DivisionCheckedAt, r.LastSyncAt, r.NextSyncAt = fromMS(moveDate), fromMS(checked), fromMS(lastSync), fromMS(nextSync)
 	r.Created, r.Updated = fromMS(created), fromMS(updated)
 	return &r, nil
 }
@@ -249,4 +249,27 @@ func (s *Store) ReleaseLease(ctx context.Context, id int64, owner string, next t
 		return fmt.Errorf("release lease: %w", err)
 	}
 	return nil
+}
+
+// SetDivisionChecked records when the division's move date was last read
+// from Exact.
+func (s *Store) SetDivisionChecked(ctx context.Context, id int64, at time.Time) error {
+	_, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET division_checked = ? WHERE id = ?`), ms(at), id)
+	if err != nil {
+		return fmt.Errorf("record division check: %w", err)
+	}
+	return nil
+}
+
+// ClaimOne leases one replicator to owner whatever its schedule, unless
+// another owner holds a live lease; it reports whether it got it.
+func (s *Store) ClaimOne(ctx context.Context, id int64, owner string, lease time.Duration) (bool, error) {
+	now := s.clock.Now()
+	res, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET lease_owner = ?, lease_until = ? WHERE id = ? AND (lease_until < ? OR lease_owner = ?)`),
+		owner, now.Add(lease).UnixMilli(), id, now.UnixMilli(), owner)
+	if err != nil {
+		return false, fmt.Errorf("claim replicator: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }

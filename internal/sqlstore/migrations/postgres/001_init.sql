@@ -34,6 +34,7 @@ CREATE TABLE replicators (
     full_sync          INTEGER NOT NULL DEFAULT 0,
     pass               BIGINT NOT NULL DEFAULT 0,
     division_move_date BIGINT NOT NULL DEFAULT 0,
+    division_checked   BIGINT NOT NULL DEFAULT 0,
     last_sync_at       BIGINT NOT NULL DEFAULT 0,
     next_sync_at       BIGINT NOT NULL DEFAULT 0,
     lease_owner        TEXT NOT NULL DEFAULT '',
@@ -110,3 +111,10 @@ CREATE TABLE audit_log (
     detail TEXT NOT NULL
 );
 CREATE INDEX audit_log_org ON audit_log(org_id, id);
+
+CREATE TABLE oauth_states (
+    state         TEXT PRIMARY KEY,
+    replicator_id BIGINT NOT NULL REFERENCES replicators(id) ON DELETE CASCADE,
+    session_id    TEXT NOT NULL,
+    expires       BIGINT NOT NULL
+);

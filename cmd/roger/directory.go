@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/sqlstore"
+)
+
+// exportEntry is one line of "roger directory export".
+type exportEntry struct {
+	Replicator  int64          `json:"replicator"`
+	Kind        roger.Kind     `json:"kind"`
+	SourceID    string         `json:"sourceId"`
+	CompanyID   string         `json:"companyId"`
+	Name        string         `json:"name"`
+	Company     string         `json:"company"`
+	Email       string         `json:"email,omitempty"`
+	JobTitle    string         `json:"jobTitle,omitempty"`
+	Modified    time.Time      `json:"modified"`
+	Timestamp   int64          `json:"timestamp"`
+	SyncedAt    time.Time      `json:"syncedAt"`
+	URL         string         `json:"url,omitempty"`
+	PhoneNumber []exportNumber `json:"numbers"`
+}
+
+type exportNumber struct {
+	Field     string `json:"field"`
+	Raw       string `json:"raw"`
+	E164      string `json:"e164,omitempty"`
+	Extension string `json:"extension,omitempty"`
+	Status    string `json:"status"`
+	Reason    string `json:"reason,omitempty"`
+}
+
+func (m *Main) runDirectory(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "export" {
+		fmt.Fprint(m.Stderr, "Usage: roger directory export [--replicator ID] [--org ORG]\n\nWrites the directory as JSON lines, one entry with its numbers per line.\n")
+		return errUsage
+	}
+	fs := m.flags("roger directory export")
+	replicator := fs.Int64("replicator", 0, "only this replicator's entries")
+	orgName := fs.String("org", "default", "the organisation")
+	if err := parse(fs, args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	a, err := m.openApp(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	var orgID int64
+	if *replicator != 0 {
+		r, err := a.store.FindReplicatorByID(ctx, *replicator)
+		if err != nil {
+			return err
+		}
+		orgID = r.OrgID
+	} else {
+		org, err := a.findOrg(ctx, *orgName, false)
+		if err != nil {
+			return err
+		}
+		orgID = org.ID
+	}
+	templates := map[int64]*roger.ContactURL{}
+	divisions := map[int64]int{}
+	reps, err := a.store.ListReplicators(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	for _, r := range reps {
+		if c, err := roger.ParseContactURL(r.ContactURL); err == nil {
+			templates[r.ID], divisions[r.ID] = c, r.Division
+		}
+	}
+	w := bufio.NewWriter(m.Stdout)
+	enc := json.NewEncoder(w)
+	err = a.store.ForEachEntry(ctx, sqlstore.EntryFilter{OrgID: orgID, ReplicatorID: *replicator}, func(e *roger.Entry) error {
+		out := exportEntry{Replicator: e.ReplicatorID, Kind: e.Kind, SourceID: e.SourceID, CompanyID: e.CompanyID, Name: e.DisplayName,
+			Company: e.CompanyName, Email: e.Email, JobTitle: e.JobTitle, Modified: e.SourceModified, Timestamp: e.SourceTimestamp,
+			SyncedAt: e.SyncedAt, PhoneNumber: []exportNumber{}}
+		if c := templates[e.ReplicatorID]; c != nil {
+			out.URL = c.Render(e.SourceID, e.CompanyID, divisions[e.ReplicatorID])
+		}
+		for _, n := range e.Numbers {
+			out.PhoneNumber = append(out.PhoneNumber, exportNumber{Field: n.Field, Raw: n.Raw, E164: n.E164, Extension: n.Extension, Status: string(n.Status), Reason: n.Reason})
+		}
+		return enc.Encode(out)
+	})
+	if err != nil {
+		return err
+	}
+	return w.Flush()
+}

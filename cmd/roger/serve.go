@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/roger365io/roger/internal/exact"
+	"github.com/roger365io/roger/internal/replicate"
+	"github.com/roger365io/roger/internal/web"
+)
+
+func (m *Main) runServe(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("roger serve", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: roger serve\n\nServes the OAuth callback and keeps every active replicator in sync. Configuration comes from ROGER_* variables (see roger --help).\n")
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return errUsage
+	}
+	a, err := m.openApp(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	log := slog.New(slog.NewTextHandler(m.Stderr, nil))
+	log.Info("roger starting", "version", version, "config", a.cfg.Describe(), "secret keys", a.keySource)
+
+	syncer := &replicate.Syncer{Store: a.store, Budgets: exact.NewBudgetRegistry(nil), RedirectURL: a.cfg.RedirectURL}
+	sched := &replicate.Scheduler{Store: a.store, Syncer: syncer, Owner: a.cfg.Instance, Workers: a.cfg.Workers, Log: log}
+	site := &web.Server{Store: a.store, RedirectURL: a.cfg.RedirectURL, Log: log}
+
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (set ROGER_ADDR to another address)", a.cfg.Addr, err)
+	}
+	srv := &http.Server{Handler: site.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintf(m.Stdout, "roger is listening on %s (public URL %s)\n", ln.Addr(), a.cfg.PublicURL)
+	if m.Ready != nil {
+		m.Ready(ln.Addr().String())
+	}
+	schedDone := make(chan error, 1)
+	schedCtx, stopSched := context.WithCancel(ctx)
+	defer stopSched()
+	go func() { schedDone <- sched.Run(schedCtx) }()
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		stopSched()
+		<-schedDone
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("shutting down: finishing the pages in flight")
+	stopSched()
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdown)
+	<-schedDone
+	return nil
+}
+
+func (m *Main) runMigrate(ctx context.Context, args []string) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+		fmt.Fprintln(m.Stdout, "Usage: roger migrate\n\nCreates or upgrades the database named by ROGER_DATABASE_URL, then exits.")
+		return nil
+	}
+	a, err := m.openApp(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	fmt.Fprintf(m.Stdout, "The %s database is up to date.\n", a.store.Dialect())
+	return nil
+}

@@ -1,0 +1,134 @@
+// Package config reads roger's configuration from ROGER_* environment
+// variables, with secrets optionally read from files (ROGER_…_FILE).
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is roger's configuration.
+type Config struct {
+	DataDir     string
+	DatabaseURL string // a postgres:// URL, or a SQLite file path
+	Addr        string
+	PublicURL   string
+	Workers     int
+	Instance    string
+	// SecretKey is the inline key material (ROGER_SECRET_KEY); empty when
+	// the keys come from a file or are generated into DataDir.
+	SecretKey     string
+	SecretKeyFile string
+}
+
+// Var documents one environment variable.
+type Var struct {
+	Name, Default, Help string
+}
+
+// Vars lists the variables roger reads, for --help.
+var Vars = []Var{
+	{"ROGER_DATA_DIR", "./roger-data", "directory for the SQLite database and the generated secret key"},
+	{"ROGER_DATABASE_URL", "$ROGER_DATA_DIR/roger.db", "postgres://… to share one PostgreSQL between instances, or a SQLite file path (also ROGER_DATABASE_URL_FILE)"},
+	{"ROGER_ADDR", "127.0.0.1:8080", "address the HTTP server listens on"},
+	{"ROGER_PUBLIC_URL", "http://ROGER_ADDR", "the URL people and Exact reach roger at; Redirect URLs are built from it"},
+	{"ROGER_SECRET_KEY", "(generated into the data dir)", "AES-256 key(s) sealing client secrets and tokens (also ROGER_SECRET_KEY_FILE)"},
+	{"ROGER_WORKERS", "4", "replicators synced at once by this instance"},
+	{"ROGER_INSTANCE", "host name and process id", "this instance's name in sync leases"},
+}
+
+// Load reads the configuration from getenv (os.Getenv in production).
+// Every error names the variable and says what it accepts.
+func Load(getenv func(string) string) (*Config, error) {
+	c := &Config{
+		DataDir:       getenv("ROGER_DATA_DIR"),
+		Addr:          getenv("ROGER_ADDR"),
+		PublicURL:     strings.TrimRight(getenv("ROGER_PUBLIC_URL"), "/"),
+		SecretKeyFile: getenv("ROGER_SECRET_KEY_FILE"),
+		Instance:      getenv("ROGER_INSTANCE"),
+	}
+	if c.DataDir == "" {
+		c.DataDir = "roger-data"
+	}
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:8080"
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return nil, fmt.Errorf("ROGER_ADDR %q is not HOST:PORT (for example 127.0.0.1:8080)", c.Addr)
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+		return nil, fmt.Errorf("ROGER_PUBLIC_URL %q is not an absolute http(s) URL such as https://roger.example.com", c.PublicURL)
+	}
+	var err error
+	if c.DatabaseURL, err = valueOrFile(getenv, "ROGER_DATABASE_URL"); err != nil {
+		return nil, err
+	}
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = filepath.Join(c.DataDir, "roger.db")
+	}
+	if c.SecretKey, err = valueOrFile(getenv, "ROGER_SECRET_KEY"); err != nil {
+		return nil, err
+	}
+	c.Workers = 4
+	if w := getenv("ROGER_WORKERS"); w != "" {
+		n, err := strconv.Atoi(w)
+		if err != nil || n < 1 || n > 64 {
+			return nil, fmt.Errorf("ROGER_WORKERS %q must be a number from 1 to 64", w)
+		}
+		c.Workers = n
+	}
+	if c.Instance == "" {
+		host, _ := os.Hostname()
+		c.Instance = fmt.Sprintf("%s/%d/%d", host, os.Getpid(), time.Now().UnixNano()%100000)
+	}
+	return c, nil
+}
+
+// valueOrFile reads NAME, or the file named by NAME_FILE; both set is an
+// error, since one would silently win.
+func valueOrFile(getenv func(string) string, name string) (string, error) {
+	v, file := getenv(name), getenv(name+"_FILE")
+	if v != "" && file != "" {
+		return "", fmt.Errorf("both %s and %s_FILE are set: keep one", name, name)
+	}
+	if file == "" {
+		return v, nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("%s_FILE: cannot read %s: %v", name, file, err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// RedirectURL is a replicator's OAuth Redirect URL, unique to it.
+func (c *Config) RedirectURL(replicatorID int64) string {
+	return c.PublicURL + "/oauth/exact/" + strconv.FormatInt(replicatorID, 10) + "/callback"
+}
+
+// IsPostgres reports whether DatabaseURL names a PostgreSQL server.
+func (c *Config) IsPostgres() bool {
+	return strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://")
+}
+
+// Describe is the configuration for a start-up log line: the database URL
+// without its password, never a key.
+func (c *Config) Describe() string {
+	db := c.DatabaseURL
+	if u, err := url.Parse(db); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+		db = u.String()
+	}
+	return fmt.Sprintf("data dir %s, database %s, listening on %s, public URL %s, %d workers", c.DataDir, db, c.Addr, c.PublicURL, c.Workers)
+}

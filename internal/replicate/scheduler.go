@@ -1,0 +1,149 @@
+package replicate
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/roger365io/roger"
+)
+
+// LeaseStore is what the scheduler needs of the database (*sqlstore.Store).
+type LeaseStore interface {
+	ClaimDue(ctx context.Context, owner string, lease time.Duration, limit int) ([]*roger.Replicator, error)
+	RenewLease(ctx context.Context, id int64, owner string, lease time.Duration) error
+	ReleaseLease(ctx context.Context, id int64, owner string, next time.Time) error
+}
+
+// Scheduler claims due replicators with a lease and syncs them on a small
+// worker pool. Instances sharing a PostgreSQL database each run one; the
+// lease makes sure a replicator is synced by one instance at a time, and a
+// crashed instance's replicators are taken over when its leases run out.
+type Scheduler struct {
+	Store  LeaseStore
+	Syncer *Syncer
+	// Owner names this instance in the leases (host name and process id).
+	Owner string
+	// Workers is how many replicators sync at once. Default 4.
+	Workers int
+	// Lease is how long a claim lasts without renewal. Default 2 minutes;
+	// a running sync renews it every third of that.
+	Lease time.Duration
+	// Poll is how often due replicators are looked for. Default 5 s.
+	Poll time.Duration
+	// RetryAfter is when a failed replicator is tried again. Default 5 min.
+	RetryAfter time.Duration
+	Log        *slog.Logger
+	// Clock decides the next sync times; nil means the system clock.
+	Clock roger.Clock
+}
+
+func (s *Scheduler) defaults() {
+	if s.Workers <= 0 {
+		s.Workers = 4
+	}
+	if s.Lease <= 0 {
+		s.Lease = 2 * time.Minute
+	}
+	if s.Poll <= 0 {
+		s.Poll = 5 * time.Second
+	}
+	if s.RetryAfter <= 0 {
+		s.RetryAfter = 5 * time.Minute
+	}
+	if s.Log == nil {
+		s.Log = slog.Default()
+	}
+}
+
+func (s *Scheduler) now() time.Time {
+	if s.Clock == nil {
+		return time.Now()
+	}
+	return s.Clock.Now()
+}
+
+// Run schedules until ctx ends, then stops claiming, cancels the running
+// syncs (each keeps what it committed page by page) and releases their
+// leases so another instance can go on at once.
+func (s *Scheduler) Run(ctx context.Context) error {
+	s.defaults()
+	slots := make(chan struct{}, s.Workers)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	tick := time.NewTicker(s.Poll)
+	defer tick.Stop()
+	for {
+		free := s.Workers - len(slots)
+		if free > 0 {
+			claimed, err := s.Store.ClaimDue(ctx, s.Owner, s.Lease, free)
+			if err != nil && ctx.Err() == nil {
+				s.Log.Error("claim due replicators", "err", err)
+			}
+			for _, r := range claimed {
+				slots <- struct{}{}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					defer func() { <-slots }()
+					s.runOne(ctx, r)
+				}()
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+// runOne syncs one claimed replicator, renewing its lease meanwhile; a
+// lost lease cancels the sync, since another instance now owns it.
+func (s *Scheduler) runOne(ctx context.Context, r *roger.Replicator) {
+	syncCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	lost := make(chan struct{})
+	go func() {
+		t := time.NewTicker(s.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-syncCtx.Done():
+				return
+			case <-t.C:
+				if err := s.Store.RenewLease(syncCtx, r.ID, s.Owner, s.Lease); err != nil {
+					if syncCtx.Err() == nil {
+						s.Log.Warn("lease lost; stopping the sync", "replicator", r.ID, "err", err)
+						close(lost)
+						cancel()
+					}
+					return
+				}
+			}
+		}
+	}()
+	run, err := s.Syncer.Sync(syncCtx, r.ID, roger.TriggerSchedule)
+	select {
+	case <-lost:
+		return // the new owner schedules it
+	default:
+	}
+	next := s.now().Add(r.Interval)
+	switch {
+	case ctx.Err() != nil:
+		next = s.now() // shutting down: due at once for whoever runs next
+	case err != nil:
+		next = s.now().Add(min(s.RetryAfter, max(r.Interval, time.Minute)))
+		s.Log.Warn("sync failed", "replicator", r.ID, "err", err)
+	default:
+		s.Log.Info("sync done", "replicator", r.ID, "read", run.Read, "created", run.Created, "updated", run.Updated,
+			"deleted", run.Deleted, "api_calls", run.APICalls)
+	}
+	release := context.WithoutCancel(ctx)
+	if rerr := s.Store.ReleaseLease(release, r.ID, s.Owner, next); rerr != nil && !errors.Is(rerr, context.Canceled) {
+		s.Log.Error("release lease", "replicator", r.ID, "err", rerr)
+	}
+}

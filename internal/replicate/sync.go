@@ -1,0 +1,350 @@
+// Package replicate keeps a replicator's part of the directory equal to its
+// Exact Online division: Syncer runs one synchronisation (a full load, an
+// increment, or a full resync that ends with reconciliation) and Scheduler
+// runs them on their intervals, one instance per replicator at a time.
+package replicate
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/clock"
+	"github.com/roger365io/roger/internal/exact"
+	"github.com/roger365io/roger/internal/phone"
+	"github.com/roger365io/roger/internal/sqlstore"
+)
+
+// Store is what a sync needs of the database (*sqlstore.Store).
+type Store interface {
+	FindReplicatorByID(ctx context.Context, id int64) (*roger.Replicator, error)
+	ClientSecret(ctx context.Context, id int64) (string, error)
+	TokenStore(id int64) roger.TokenStore
+	ApplyPage(ctx context.Context, p sqlstore.Page) (sqlstore.PageResult, error)
+	StartFullSync(ctx context.Context, id int64, moveDate int64) (int64, error)
+	FinishFullSync(ctx context.Context, id, pass int64) (int, error)
+	SetDivisionChecked(ctx context.Context, id int64, at time.Time) error
+	SetState(ctx context.Context, id int64, state roger.ReplicatorState, message string) error
+	CreateSyncRun(ctx context.Context, r *roger.SyncRun) error
+	UpdateSyncRun(ctx context.Context, r *roger.SyncRun) error
+}
+
+// Exact's sync/Deleted keeps two months; a replicator idle for longer must
+// reload everything. The margin covers clock differences.
+const deletedLogKept = 55 * 24 * time.Hour
+
+// divisionCheckEvery is how often a sync asks Exact whether the division
+// moved. Every run would add a call to each increment; a move is rare and
+// a few hours' delay in noticing it costs nothing but freshness.
+const divisionCheckEvery = 6 * time.Hour
+
+// Syncer runs synchronisations.
+type Syncer struct {
+	Store   Store
+	Budgets *exact.BudgetRegistry
+	// HTTPClient talks to Exact; nil means exact's default.
+	HTTPClient *http.Client
+	Clock      clock.Clock
+	// Sleep is passed to the Exact client (tests use a fake-clock sleep).
+	Sleep func(ctx context.Context, d time.Duration) error
+	// RedirectURL is the replicator's OAuth Redirect URL; the token
+	// endpoint wants it with every code exchange.
+	RedirectURL func(id int64) string
+	// OnProgress, when set, sees the run after every page.
+	OnProgress func(*roger.SyncRun)
+}
+
+func (s *Syncer) now() time.Time {
+	if s.Clock == nil {
+		return time.Now().UTC()
+	}
+	return s.Clock.Now().UTC()
+}
+
+// Sync runs one synchronisation of replicator id and returns its run. A
+// failure is recorded in the run and in the replicator's state with a
+// message a person can act on; the error is returned as well.
+func (s *Syncer) Sync(ctx context.Context, id int64, trigger roger.SyncTrigger) (*roger.SyncRun, error) {
+	r, err := s.Store.FindReplicatorByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	run := &roger.SyncRun{ReplicatorID: r.ID, Trigger: trigger, Started: s.now()}
+	if err := s.Store.CreateSyncRun(ctx, run); err != nil {
+		return nil, err
+	}
+	var client *exact.Client
+	err = s.sync(ctx, r, run, &client)
+	if client != nil {
+		run.APICalls = int(client.Calls())
+	}
+	run.Ended = s.now()
+	// The outcome is recorded even when ctx was cancelled mid-run.
+	save := context.WithoutCancel(ctx)
+	if err != nil {
+		run.Outcome, run.Error = roger.OutcomeFailed, roger.ErrorMessage(err)
+		state := roger.StateFailing
+		if roger.ErrorCodeOf(err) == roger.EREAUTHORIZE {
+			state = roger.StateNeedsReauthorization
+		}
+		if errors.Is(err, context.Canceled) {
+			run.Error = "The sync was stopped before it finished; it goes on from the last saved page next time."
+		} else if serr := s.Store.SetState(save, r.ID, state, run.Error); serr != nil {
+			err = errors.Join(err, serr)
+		}
+	} else {
+		run.Outcome = roger.OutcomeOK
+		if r.State == roger.StateFailing {
+			if serr := s.Store.SetState(save, r.ID, roger.StateActive, ""); serr != nil {
+				err = serr
+			}
+		}
+	}
+	if uerr := s.Store.UpdateSyncRun(save, run); uerr != nil && err == nil {
+		err = uerr
+	}
+	return run, err
+}
+
+func (s *Syncer) sync(ctx context.Context, r *roger.Replicator, run *roger.SyncRun, out **exact.Client) error {
+	if r.ClientID == "" || r.Division == 0 {
+		return roger.Errorf(roger.EINVALID, "Replicator %q is not configured yet: it needs a Client ID, a Client Secret and a division.", r.Name)
+	}
+	secret, err := s.Store.ClientSecret(ctx, r.ID)
+	if err != nil {
+		return err
+	}
+	cfg := exact.Config{BaseURL: r.ExactURL, ClientID: r.ClientID, ClientSecret: secret, HTTPClient: s.HTTPClient, Clock: s.Clock, Sleep: s.Sleep}
+	if s.RedirectURL != nil {
+		cfg.RedirectURL = s.RedirectURL(r.ID)
+	}
+	client := exact.NewClient(cfg, exact.NewTokenSource(cfg, s.Store.TokenStore(r.ID)), s.Budgets.Get(r.ClientID, r.Division))
+	*out = client
+
+	full, moveDate, err := s.needsFullSync(ctx, client, r)
+	if err != nil {
+		return err
+	}
+	if full {
+		if r.Pass, err = s.Store.StartFullSync(ctx, r.ID, moveDate); err != nil {
+			return err
+		}
+		r.Cursor, r.DeletedCursor, r.ResumeURL, r.FullSync = 0, 0, "", true
+	}
+	run.Full = r.FullSync
+
+	progress := func(res sqlstore.PageResult, read int) error {
+		run.Read += read
+		run.Created += res.Created
+		run.Updated += res.Updated
+		run.Deleted += res.Deleted
+		run.APICalls = int(client.Calls())
+		if s.OnProgress != nil {
+			s.OnProgress(run)
+		}
+		return s.Store.UpdateSyncRun(ctx, run)
+	}
+
+	// Records first, then deletions: a resume link says which phase an
+	// interrupted pass was in.
+	if !strings.Contains(r.ResumeURL, "/sync/Deleted") {
+		err := s.readRecords(ctx, client, r, run, progress)
+		if err != nil {
+			return err
+		}
+	}
+	if err := s.readDeletions(ctx, client, r, progress); err != nil {
+		return err
+	}
+	if r.FullSync {
+		n, err := s.Store.FinishFullSync(ctx, r.ID, r.Pass)
+		if err != nil {
+			return err
+		}
+		run.Deleted += n
+	}
+	return nil
+}
+
+// needsFullSync decides between an increment and a full pass: the first
+// load, an unfinished full pass (goes on as one), a division moved to
+// another database (its Timestamps start over), or a replicator idle
+// longer than Exact keeps its deletion log.
+func (s *Syncer) needsFullSync(ctx context.Context, client *exact.Client, r *roger.Replicator) (full bool, moveDate int64, err error) {
+	if r.FullSync {
+		return false, 0, nil
+	}
+	now := s.now()
+	moveDate = r.DivisionMoveDate.UnixMilli()
+	if r.DivisionMoveDate.IsZero() {
+		moveDate = 0
+	}
+	if r.Cursor == 0 || r.DivisionCheckedAt.IsZero() || now.Sub(r.DivisionCheckedAt) >= divisionCheckEvery {
+		divs, err := client.Divisions(ctx, r.Division)
+		if err != nil {
+			return false, 0, err
+		}
+		found := false
+		for _, d := range divs {
+			if d.Code == r.Division {
+				found = true
+				if !d.DivisionMoveDate.IsZero() {
+					moveDate = d.DivisionMoveDate.UnixMilli()
+				} else {
+					moveDate = 0
+				}
+			}
+		}
+		if !found {
+			return false, 0, roger.Errorf(roger.EFORBIDDEN, "The Exact Online user who authorized replicator %q has no access to division %d: check the division in the Contact URL, or authorize with a user who can open it.", r.Name, r.Division)
+		}
+		if err := s.Store.SetDivisionChecked(ctx, r.ID, now); err != nil {
+			return false, 0, err
+		}
+		if r.Cursor != 0 && moveDate != ms(r.DivisionMoveDate) {
+			return true, moveDate, nil
+		}
+	}
+	if r.Cursor == 0 && r.ResumeURL == "" {
+		return true, moveDate, nil
+	}
+	if !r.LastSyncAt.IsZero() && now.Sub(r.LastSyncAt) > deletedLogKept {
+		return true, moveDate, nil
+	}
+	return false, moveDate, nil
+}
+
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func (s *Syncer) readRecords(ctx context.Context, client *exact.Client, r *roger.Replicator, run *roger.SyncRun, progress func(sqlstore.PageResult, int) error) error {
+	apply := func(entries []roger.Entry, maxTS int64, next string) error {
+		for i := range entries {
+			for _, n := range entries[i].Numbers {
+				if n.Status != roger.NumberOK {
+					run.Unparseable++
+				}
+			}
+		}
+		r.Cursor = max(r.Cursor, maxTS)
+		res, err := s.Store.ApplyPage(ctx, sqlstore.Page{ReplicatorID: r.ID, OrgID: r.OrgID, Upserts: entries,
+			Cursor: r.Cursor, DeletedCursor: r.DeletedCursor, ResumeURL: next, FullSync: r.FullSync})
+		if err != nil {
+			return err
+		}
+		r.ResumeURL = next
+		return progress(res, len(entries))
+	}
+	var err error
+	switch r.Entity {
+	case roger.Accounts:
+		err = client.SyncAccounts(ctx, r.Division, r.Cursor, r.ResumeURL, func(rows []exact.Account, next string) error {
+			entries, maxTS := accountEntries(rows, r.DefaultCountry)
+			return apply(entries, maxTS, next)
+		})
+	case roger.Contacts:
+		err = client.SyncContacts(ctx, r.Division, r.Cursor, r.ResumeURL, func(rows []exact.Contact, next string) error {
+			entries, maxTS := contactEntries(rows, r.DefaultCountry)
+			return apply(entries, maxTS, next)
+		})
+	default:
+		return roger.Errorf(roger.EINVALID, "Replicator %q copies %q, which is neither accounts nor contacts.", r.Name, r.Entity)
+	}
+	return err
+}
+
+func (s *Syncer) readDeletions(ctx context.Context, client *exact.Client, r *roger.Replicator, progress func(sqlstore.PageResult, int) error) error {
+	entityType := 2
+	if r.Entity == roger.Contacts {
+		entityType = 5
+	}
+	resume := ""
+	if strings.Contains(r.ResumeURL, "/sync/Deleted") {
+		resume = r.ResumeURL
+	}
+	return client.SyncDeleted(ctx, r.Division, entityType, r.DeletedCursor, resume, func(rows []exact.Deleted, next string) error {
+		deletes := make([]sqlstore.Deletion, 0, len(rows))
+		for _, d := range rows {
+			deletes = append(deletes, sqlstore.Deletion{SourceID: normalizeID(d.EntityKey), Timestamp: d.Timestamp})
+			r.DeletedCursor = max(r.DeletedCursor, d.Timestamp)
+		}
+		res, err := s.Store.ApplyPage(ctx, sqlstore.Page{ReplicatorID: r.ID, OrgID: r.OrgID, Deletes: deletes,
+			Cursor: r.Cursor, DeletedCursor: r.DeletedCursor, ResumeURL: next, FullSync: r.FullSync})
+		if err != nil {
+			return err
+		}
+		r.ResumeURL = next
+		return progress(res, 0)
+	})
+}
+
+// normalizeID writes Exact GUIDs one way (lower case, no braces), so that
+// a deletion finds the record whatever case the two answers used.
+func normalizeID(id string) string {
+	return strings.ToLower(strings.Trim(id, "{}"))
+}
+
+// number parses one field into n when it has text.
+func addNumber(list []roger.Number, raw, field, extension, country string) []roger.Number {
+	if n, ok := phone.ParseNumber(raw, field, extension, country); ok {
+		return append(list, n)
+	}
+	return list
+}
+
+func accountEntries(rows []exact.Account, defaultCountry string) ([]roger.Entry, int64) {
+	out := make([]roger.Entry, 0, len(rows))
+	var maxTS int64
+	for _, a := range rows {
+		country := strings.TrimSpace(a.Country)
+		if country == "" {
+			country = defaultCountry
+		}
+		var nums []roger.Number
+		nums = addNumber(nums, a.Phone, "Phone", a.PhoneExtension, country)
+		nums = addNumber(nums, a.Fax, "Fax", "", country)
+		id := normalizeID(a.ID)
+		out = append(out, roger.Entry{Kind: roger.KindAccount, SourceID: id, CompanyID: id, DisplayName: a.Name, CompanyName: a.Name,
+			Email: a.Email, SourceModified: a.Modified, SourceTimestamp: a.Timestamp, Numbers: nums})
+		maxTS = max(maxTS, a.Timestamp)
+	}
+	return out, maxTS
+}
+
+func contactEntries(rows []exact.Contact, defaultCountry string) ([]roger.Entry, int64) {
+	out := make([]roger.Entry, 0, len(rows))
+	var maxTS int64
+	for _, c := range rows {
+		country := strings.TrimSpace(c.Country)
+		if country == "" {
+			country = defaultCountry
+		}
+		var nums []roger.Number
+		nums = addNumber(nums, c.Phone, "Phone", c.PhoneExtension, country)
+		nums = addNumber(nums, c.Mobile, "Mobile", "", country)
+		// Exact keeps Phone/BusinessPhone and Mobile/BusinessMobile as one
+		// value each; a second copy would only double the index.
+		if c.BusinessPhone != c.Phone || c.BusinessPhoneExtension != c.PhoneExtension {
+			nums = addNumber(nums, c.BusinessPhone, "BusinessPhone", c.BusinessPhoneExtension, country)
+		}
+		if c.BusinessMobile != c.Mobile {
+			nums = addNumber(nums, c.BusinessMobile, "BusinessMobile", "", country)
+		}
+		nums = addNumber(nums, c.BusinessFax, "BusinessFax", "", country)
+		name := c.FullName
+		if name == "" {
+			name = strings.Join(strings.Fields(c.FirstName+" "+c.MiddleName+" "+c.LastName), " ")
+		}
+		out = append(out, roger.Entry{Kind: roger.KindContact, SourceID: normalizeID(c.ID), CompanyID: normalizeID(c.Account), DisplayName: name,
+			CompanyName: c.AccountName, Email: c.Email, JobTitle: c.JobTitleDescription, SourceModified: c.Modified, SourceTimestamp: c.Timestamp, Numbers: nums})
+		maxTS = max(maxTS, c.Timestamp)
+	}
+	return out, maxTS
+}
