@@ -43,6 +43,33 @@ type PageResult struct {
 
 const upsertBatch = 200
 
+const numbersBatch = 400
+
+func upsertQuery(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO entries (` + entryColumns + `) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	}
+	b.WriteString(` ON CONFLICT (replicator_id, source_id) DO UPDATE SET kind = excluded.kind, company_id = excluded.company_id,
+		display_name = excluded.display_name, company_name = excluded.company_name, email = excluded.email, job_title = excluded.job_title,
+		source_modified = excluded.source_modified, source_timestamp = excluded.source_timestamp, synced_at = excluded.synced_at,
+		pass = excluded.pass, numbers = excluded.numbers, unparseable = excluded.unparseable
+		WHERE entries.source_timestamp <= excluded.source_timestamp RETURNING id, source_id`)
+	return b.String()
+}
+
+func numbersQuery(n int) string {
+	return `INSERT INTO entry_numbers (entry_id, org_id, e164, extension, field) VALUES ` + strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?),`, n), ",")
+}
+
+func existingQuery(n int) string {
+	return `SELECT id, source_id FROM entries WHERE replicator_id = ? AND source_id IN (` + placeholders(n) + `)`
+}
+
 const entryColumns = `org_id, replicator_id, kind, source_id, company_id, display_name, company_name, email, job_title,
 	source_modified, source_timestamp, synced_at, pass, numbers, unparseable`
 
@@ -52,26 +79,54 @@ const entryColumns = `org_id, replicator_id, kind, source_id, company_id, displa
 // stamped with the replicator's current pass.
 func (s *Store) ApplyPage(ctx context.Context, p Page) (PageResult, error) {
 	var res PageResult
+	if len(p.Upserts) >= upsertBatch && s.dialect == SQLite {
+		if err := s.warm(ctx, upsertQuery(upsertBatch), numbersQuery(numbersBatch), existingQuery(500)); err != nil {
+			return res, fmt.Errorf("apply page: %w", err)
+		}
+	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		res = PageResult{}
+		if s.dialect == Postgres {
+			// A page and its cursor commit together, so a page lost when
+			// the database server itself crashes is simply read again;
+			// waiting for each WAL flush would buy nothing.
+			if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+				return fmt.Errorf("apply page: %w", err)
+			}
+		}
 		var pass int64
 		if err := tx.QueryRowContext(ctx, s.q(`SELECT pass FROM replicators WHERE id = ?`), p.ReplicatorID).Scan(&pass); err != nil {
 			return fmt.Errorf("apply page: replicator %d: %w", p.ReplicatorID, err)
 		}
-		existing, err := s.existingIDs(ctx, tx, p.ReplicatorID, p.Upserts)
-		if err != nil {
-			return err
+		var existing map[string]int64
+		if s.dialect != Postgres {
+			var err error
+			if existing, err = s.existingIDs(ctx, tx, p.ReplicatorID, p.Upserts); err != nil {
+				return err
+			}
 		}
 		now := s.now()
-		for start := 0; start < len(p.Upserts); start += upsertBatch {
-			batch := p.Upserts[start:min(start+upsertBatch, len(p.Upserts))]
-			written, err := s.upsertBatch(ctx, tx, p, batch, pass, now)
+		size := upsertBatch
+		if s.dialect == Postgres {
+			size = max(len(p.Upserts), 1)
+		}
+		for start := 0; start < len(p.Upserts); start += size {
+			batch := p.Upserts[start:min(start+size, len(p.Upserts))]
+			upsert, index := s.upsertBatch, s.insertNumbers
+			if s.dialect == Postgres {
+				upsert, index = s.pgUpsert, s.pgInsertNumbers
+			}
+			written, err := upsert(ctx, tx, p, batch, pass, now)
 			if err != nil {
 				return err
 			}
 			var replaced []int64
 			for _, w := range written {
-				if _, ok := existing[w.sourceID]; ok {
+				_, existed := existing[w.sourceID]
+				if w.known {
+					existed = !w.inserted
+				}
+				if existed {
 					res.Updated++
 					replaced = append(replaced, w.id)
 				} else {
@@ -82,7 +137,7 @@ func (s *Store) ApplyPage(ctx context.Context, p Page) (PageResult, error) {
 			if err := s.deleteNumbers(ctx, tx, replaced); err != nil {
 				return err
 			}
-			if err := s.insertNumbers(ctx, tx, p.OrgID, batch, written); err != nil {
+			if err := index(ctx, tx, p.OrgID, batch, written); err != nil {
 				return err
 			}
 		}
@@ -110,7 +165,7 @@ func (s *Store) ApplyPage(ctx context.Context, p Page) (PageResult, error) {
 		if p.FullSync {
 			full = 1
 		}
-		_, err = tx.ExecContext(ctx, s.q(`UPDATE replicators SET cursor = ?, deleted_cursor = ?, resume_url = ?, full_sync = ? WHERE id = ?`),
+		_, err := tx.ExecContext(ctx, s.q(`UPDATE replicators SET cursor = ?, deleted_cursor = ?, resume_url = ?, full_sync = ? WHERE id = ?`),
 			p.Cursor, p.DeletedCursor, p.ResumeURL, full, p.ReplicatorID)
 		if err != nil {
 			return fmt.Errorf("apply page: move cursor: %w", err)
@@ -129,7 +184,11 @@ func (s *Store) existingIDs(ctx context.Context, tx *sql.Tx, replicatorID int64,
 		for i := range batch {
 			args = append(args, batch[i].SourceID)
 		}
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT id, source_id FROM entries WHERE replicator_id = ? AND source_id IN (`+placeholders(len(batch))+`)`), args...)
+		st, err := s.stmt(ctx, tx, existingQuery(len(batch)))
+		if err != nil {
+			return nil, fmt.Errorf("apply page: %w", err)
+		}
+		rows, err := st.QueryContext(ctx, args...)
 		if err != nil {
 			return nil, fmt.Errorf("apply page: %w", err)
 		}
@@ -153,18 +212,16 @@ func (s *Store) existingIDs(ctx context.Context, tx *sql.Tx, replicatorID int64,
 type written struct {
 	id       int64
 	sourceID string
+	// known says inserted was reported by the database (PostgreSQL's
+	// xmax = 0); otherwise the page's existing IDs tell.
+	known    bool
+	inserted bool
 }
 
 func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, p Page, batch []roger.Entry, pass, now int64) ([]written, error) {
-	var b strings.Builder
-	b.WriteString(`INSERT INTO entries (` + entryColumns + `) VALUES `)
 	args := make([]any, 0, len(batch)*15)
 	for i := range batch {
 		e := &batch[i]
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		numbers, err := json.Marshal(e.Numbers)
 		if err != nil {
 			return nil, err
@@ -178,12 +235,11 @@ func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, p Page, batch []rog
 		args = append(args, p.OrgID, p.ReplicatorID, string(e.Kind), e.SourceID, e.CompanyID, e.DisplayName, e.CompanyName, e.Email, e.JobTitle,
 			ms(e.SourceModified), e.SourceTimestamp, now, pass, string(numbers), bad)
 	}
-	b.WriteString(` ON CONFLICT (replicator_id, source_id) DO UPDATE SET kind = excluded.kind, company_id = excluded.company_id,
-		display_name = excluded.display_name, company_name = excluded.company_name, email = excluded.email, job_title = excluded.job_title,
-		source_modified = excluded.source_modified, source_timestamp = excluded.source_timestamp, synced_at = excluded.synced_at,
-		pass = excluded.pass, numbers = excluded.numbers, unparseable = excluded.unparseable
-		WHERE entries.source_timestamp <= excluded.source_timestamp RETURNING id, source_id`)
-	rows, err := tx.QueryContext(ctx, s.q(b.String()), args...)
+	st, err := s.stmt(ctx, tx, upsertQuery(len(batch)))
+	if err != nil {
+		return nil, fmt.Errorf("apply page: upsert: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("apply page: upsert: %w", err)
 	}
@@ -200,6 +256,12 @@ func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, p Page, batch []rog
 }
 
 func (s *Store) deleteNumbers(ctx context.Context, tx *sql.Tx, ids []int64) error {
+	if s.dialect == Postgres && len(ids) > 0 {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM entry_numbers WHERE entry_id = ANY($1::bigint[])`, ids); err != nil {
+			return fmt.Errorf("apply page: replace numbers: %w", err)
+		}
+		return nil
+	}
 	for start := 0; start < len(ids); start += 500 {
 		batch := ids[start:min(start+500, len(ids))]
 		args := make([]any, len(batch))
@@ -222,15 +284,16 @@ func (s *Store) insertNumbers(ctx context.Context, tx *sql.Tx, orgID int64, batc
 	for _, w := range done {
 		ids[w.sourceID] = w.id
 	}
-	var b strings.Builder
-	args := make([]any, 0, len(batch)*10)
+	args := make([]any, 0, numbersBatch*5)
 	n := 0
 	flush := func() error {
 		if n == 0 {
 			return nil
 		}
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO entry_numbers (entry_id, org_id, e164, extension, field) VALUES `+b.String()), args...)
-		b.Reset()
+		st, err := s.stmt(ctx, tx, numbersQuery(n))
+		if err == nil {
+			_, err = st.ExecContext(ctx, args...)
+		}
 		args, n = args[:0], 0
 		if err != nil {
 			return fmt.Errorf("apply page: index numbers: %w", err)
@@ -248,13 +311,9 @@ func (s *Store) insertNumbers(ctx context.Context, tx *sql.Tx, orgID int64, batc
 				continue
 			}
 			seen[num.E164+"/"+num.Extension] = true
-			if n > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(`(?, ?, ?, ?, ?)`)
 			args = append(args, id, orgID, num.E164, num.Extension, num.Field)
 			n++
-			if n == 400 {
+			if n == numbersBatch {
 				if err := flush(); err != nil {
 					return err
 				}

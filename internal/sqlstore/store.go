@@ -63,6 +63,11 @@ type Store struct {
 	tokenMu    sync.Mutex
 	tokenLocks map[int64]*sync.Mutex
 
+	// stmts caches prepared statements of the ingest path: parsing a
+	// 200-row upsert again for every page costs more than running it.
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt
+
 	// beforeCursor, when set by a test, runs inside ApplyPage's
 	// transaction just before the cursor moves, to fail a page midway.
 	beforeCursor func() error
@@ -84,7 +89,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if opts.Clock == nil {
 		opts.Clock = clock.System{}
 	}
-	s := &Store{sealer: opts.Sealer, clock: opts.Clock, tokenLocks: map[int64]*sync.Mutex{}}
+	s := &Store{sealer: opts.Sealer, clock: opts.Clock, tokenLocks: map[int64]*sync.Mutex{}, stmts: map[string]*sql.Stmt{}}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		db, err := sql.Open("pgx", dsn)
 		if err != nil {
@@ -99,7 +104,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 				return nil, fmt.Errorf("create the data directory %s: %w", dir, err)
 			}
 		}
-		pragmas := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_txlock=immediate"
+		pragmas := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=cache_size(-32000)&_txlock=immediate"
 		w, err := sql.Open("sqlite", "file:"+(&url.URL{Path: dsn}).EscapedPath()+pragmas)
 		if err != nil {
 			return nil, fmt.Errorf("open SQLite %s: %w", dsn, err)
@@ -126,6 +131,12 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.stmtMu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.stmts = map[string]*sql.Stmt{}
+	s.stmtMu.Unlock()
 	err := s.write.Close()
 	if s.read != s.write {
 		if e := s.read.Close(); err == nil {
@@ -255,4 +266,36 @@ func isUniqueViolation(err error) bool {
 
 func notFound(what string, id int64) error {
 	return roger.Errorf(roger.ENOTFOUND, "There is no %s with id %d.", what, id)
+}
+
+// stmt returns query bound to tx: prepared once and cached when warm
+// prepared it, else prepared for this use only.
+func (s *Store) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	query = s.q(query)
+	s.stmtMu.Lock()
+	st, ok := s.stmts[query]
+	s.stmtMu.Unlock()
+	if !ok {
+		return tx.PrepareContext(ctx, query)
+	}
+	return tx.StmtContext(ctx, st), nil
+}
+
+// warm prepares queries on the write pool outside any transaction (SQLite's
+// one write connection would otherwise be taken by the transaction itself).
+func (s *Store) warm(ctx context.Context, queries ...string) error {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	for _, q := range queries {
+		q = s.q(q)
+		if _, ok := s.stmts[q]; ok {
+			continue
+		}
+		st, err := s.write.PrepareContext(ctx, q)
+		if err != nil {
+			return err
+		}
+		s.stmts[q] = st
+	}
+	return nil
 }

@@ -41,7 +41,7 @@ var dbCounter struct {
 }
 
 // freshPostgres creates an empty database for one test and drops it after.
-func freshPostgres(t *testing.T, admin string) string {
+func freshPostgres(t testing.TB, admin string) string {
 	t.Helper()
 	db, err := sql.Open("pgx", admin)
 	if err != nil {
@@ -76,7 +76,7 @@ type fixture struct {
 	org   *roger.Organization
 }
 
-func testKeyring(t *testing.T) *secret.Keyring {
+func testKeyring(t testing.TB) *secret.Keyring {
 	t.Helper()
 	k, err := secret.GenerateKey()
 	if err != nil {
