@@ -61,4 +61,3 @@ func BenchmarkApplyPage(b *testing.B) {
 		})
 	}
 }
-
