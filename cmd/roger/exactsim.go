@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -114,6 +116,10 @@ func (m *Main) runExactsim(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	// Generating a large data set leaves as much garbage as it keeps; hand
+	// it back before serving, so the process holds what the data needs.
+	runtime.GC()
+	debug.FreeOSMemory()
 
 	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)

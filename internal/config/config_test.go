@@ -1,0 +1,58 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DataDir != "roger-data" || c.DatabaseURL != filepath.Join("roger-data", "roger.db") || c.Addr != "127.0.0.1:8080" ||
+		c.PublicURL != "http://127.0.0.1:8080" || c.Workers != 4 || c.IsPostgres() {
+		t.Fatalf("defaults: %+v", c)
+	}
+	if got := c.RedirectURL(7); got != "http://127.0.0.1:8080/oauth/exact/7/callback" {
+		t.Fatalf("redirect URL %s", got)
+	}
+}
+
+func TestLoadRefusesBadValues(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "db")
+	if err := os.WriteFile(file, []byte("postgres://roger:pw@db/roger\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		vars map[string]string
+		want string
+	}{
+		{"addr", map[string]string{"ROGER_ADDR": "8080"}, "ROGER_ADDR \"8080\" is not HOST:PORT"},
+		{"public URL", map[string]string{"ROGER_PUBLIC_URL": "roger.example.com"}, "ROGER_PUBLIC_URL"},
+		{"workers", map[string]string{"ROGER_WORKERS": "many"}, "ROGER_WORKERS \"many\" must be a number from 1 to 64"},
+		{"both value and file", map[string]string{"ROGER_DATABASE_URL": "x", "ROGER_DATABASE_URL_FILE": file}, "both ROGER_DATABASE_URL and ROGER_DATABASE_URL_FILE are set"},
+		{"missing file", map[string]string{"ROGER_SECRET_KEY_FILE": "", "ROGER_DATABASE_URL_FILE": filepath.Join(dir, "nope")}, "ROGER_DATABASE_URL_FILE: cannot read"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(env(tc.vars))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("want %q, got %v", tc.want, err)
+			}
+		})
+	}
+	c, err := Load(env(map[string]string{"ROGER_DATABASE_URL_FILE": file, "ROGER_PUBLIC_URL": "https://roger.example.com/"}))
+	if err != nil || !c.IsPostgres() || c.PublicURL != "https://roger.example.com" {
+		t.Fatalf("from file: %+v %v", c, err)
+	}
+	if d := c.Describe(); strings.Contains(d, "pw") || !strings.Contains(d, "xxxxx") {
+		t.Fatalf("Describe shows the database password: %s", d)
+	}
+}
