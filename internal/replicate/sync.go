@@ -29,6 +29,7 @@ type Store interface {
 	SetDivisionChecked(ctx context.Context, id int64, at time.Time) error
 	SetState(ctx context.Context, id int64, state roger.ReplicatorState, message string) error
 	CreateSyncRun(ctx context.Context, r *roger.SyncRun) error
+	AbandonRuns(ctx context.Context, replicatorID int64, message string) error
 	UpdateSyncRun(ctx context.Context, r *roger.SyncRun) error
 }
 
@@ -70,6 +71,11 @@ func (s *Syncer) now() time.Time {
 func (s *Syncer) Sync(ctx context.Context, id int64, trigger roger.SyncTrigger) (*roger.SyncRun, error) {
 	r, err := s.Store.FindReplicatorByID(ctx, id)
 	if err != nil {
+		return nil, err
+	}
+	// A run still "running" was cut off (a crash or a kill): this sync
+	// holds the replicator now, so it can say so.
+	if err := s.Store.AbandonRuns(ctx, r.ID, "The sync was interrupted (roger stopped or crashed); the next run went on from the last saved page."); err != nil {
 		return nil, err
 	}
 	run := &roger.SyncRun{ReplicatorID: r.ID, Trigger: trigger, Started: s.now()}
@@ -149,14 +155,26 @@ func (s *Syncer) sync(ctx context.Context, r *roger.Replicator, run *roger.SyncR
 	}
 
 	// Records first, then deletions: a resume link says which phase an
-	// interrupted pass was in.
+	// interrupted pass was in. A saved link the client refuses (the
+	// replicator's Exact URL was changed since it was saved) is dropped:
+	// the phase goes on from the saved cursor instead of failing on every
+	// run.
 	if !strings.Contains(r.ResumeURL, "/sync/Deleted") {
 		err := s.readRecords(ctx, client, r, run, progress)
+		if errors.Is(err, exact.ErrBadResumeURL) {
+			r.ResumeURL = ""
+			err = s.readRecords(ctx, client, r, run, progress)
+		}
 		if err != nil {
 			return err
 		}
 	}
-	if err := s.readDeletions(ctx, client, r, progress); err != nil {
+	err = s.readDeletions(ctx, client, r, progress)
+	if errors.Is(err, exact.ErrBadResumeURL) {
+		r.ResumeURL = ""
+		err = s.readDeletions(ctx, client, r, progress)
+	}
+	if err != nil {
 		return err
 	}
 	if r.FullSync {
@@ -174,15 +192,12 @@ func (s *Syncer) sync(ctx context.Context, r *roger.Replicator, run *roger.SyncR
 // another database (its Timestamps start over), or a replicator idle
 // longer than Exact keeps its deletion log.
 func (s *Syncer) needsFullSync(ctx context.Context, client *exact.Client, r *roger.Replicator) (full bool, moveDate int64, err error) {
-	if r.FullSync {
-		return false, 0, nil
-	}
 	now := s.now()
 	moveDate = r.DivisionMoveDate.UnixMilli()
 	if r.DivisionMoveDate.IsZero() {
 		moveDate = 0
 	}
-	if r.Cursor == 0 || r.DivisionCheckedAt.IsZero() || now.Sub(r.DivisionCheckedAt) >= divisionCheckEvery {
+	if r.Pass == 0 || r.DivisionCheckedAt.IsZero() || now.Sub(r.DivisionCheckedAt) >= divisionCheckEvery {
 		divs, err := client.Divisions(ctx, r.Division)
 		if err != nil {
 			return false, 0, err
@@ -204,11 +219,19 @@ func (s *Syncer) needsFullSync(ctx context.Context, client *exact.Client, r *rog
 		if err := s.Store.SetDivisionChecked(ctx, r.ID, now); err != nil {
 			return false, 0, err
 		}
-		if r.Cursor != 0 && moveDate != ms(r.DivisionMoveDate) {
+		if r.Pass != 0 && moveDate != ms(r.DivisionMoveDate) {
 			return true, moveDate, nil
 		}
 	}
-	if r.Cursor == 0 && r.ResumeURL == "" {
+	// An unfinished full pass goes on, unless the division moved since it
+	// began (checked above when due): its saved link would continue after
+	// a Timestamp that no longer means anything.
+	if r.FullSync {
+		return false, 0, nil
+	}
+	// Pass counts full passes begun: none yet is the first load. (The
+	// cursor cannot tell: it stays 0 for a division with no records.)
+	if r.Pass == 0 {
 		return true, moveDate, nil
 	}
 	if !r.LastSyncAt.IsZero() && now.Sub(r.LastSyncAt) > deletedLogKept {

@@ -351,6 +351,12 @@ func (s *Store) StartFullSync(ctx context.Context, id int64, moveDate int64) (in
 			division_move_date = ? WHERE id = ? RETURNING pass`), moveDate, id).Scan(&pass); err != nil {
 			return fmt.Errorf("start full sync: %w", err)
 		}
+		// A division move numbers every record anew, lower than before;
+		// the stored Timestamps would make the pass's upserts look older
+		// than what the directory holds. The pass rewrites every entry.
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE entries SET source_timestamp = 0 WHERE replicator_id = ?`), id); err != nil {
+			return fmt.Errorf("start full sync: %w", err)
+		}
 		return nil
 	})
 	return pass, err

@@ -67,3 +67,14 @@ func (s *Store) ListSyncRuns(ctx context.Context, replicatorID int64, limit int)
 	}
 	return out, rows.Err()
 }
+
+// AbandonRuns marks a replicator's runs still recorded as running as
+// failed with message; they belong to a process that stopped mid-run.
+func (s *Store) AbandonRuns(ctx context.Context, replicatorID int64, message string) error {
+	_, err := s.write.ExecContext(ctx, s.q(`UPDATE sync_runs SET outcome = ?, error = ?, ended = CASE WHEN ended = 0 THEN started ELSE ended END
+		WHERE replicator_id = ? AND outcome = ?`), string(roger.OutcomeFailed), message, replicatorID, string(roger.OutcomeRunning))
+	if err != nil {
+		return fmt.Errorf("abandon runs: %w", err)
+	}
+	return nil
+}

@@ -502,6 +502,17 @@ func TestSyncRunsAndAudit(t *testing.T) {
 		if err != nil || len(runs) != 1 || runs[0].Read != 1000 || runs[0].Outcome != roger.OutcomeOK || !runs[0].Full || runs[0].Trigger != roger.TriggerManual {
 			t.Fatalf("runs: %+v %v", runs, err)
 		}
+		cut := &roger.SyncRun{ReplicatorID: r.ID, Trigger: roger.TriggerSchedule}
+		if err := f.store.CreateSyncRun(ctx, cut); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.store.AbandonRuns(ctx, r.ID, "interrupted"); err != nil {
+			t.Fatal(err)
+		}
+		runs, _ = f.store.ListSyncRuns(ctx, r.ID, 10)
+		if len(runs) != 2 || runs[0].Outcome != roger.OutcomeFailed || runs[0].Error != "interrupted" || runs[1].Outcome != roger.OutcomeOK {
+			t.Fatalf("after abandoning: %+v %+v", runs[0], runs[1])
+		}
 		if err := f.store.AppendAudit(ctx, f.org.ID, "admin@example.com", "replicator.create", "replicator/1", "name=x"); err != nil {
 			t.Fatal(err)
 		}
