@@ -24,7 +24,7 @@ var pgCounter atomic.Int64
 
 // freshPostgres creates an empty database on the server named by admin for
 // one test and drops it afterwards.
-func freshPostgres(t *testing.T, admin string) string {
+func freshPostgres(t testing.TB, admin string) string {
 	t.Helper()
 	db, err := sql.Open("pgx", admin)
 	if err != nil {

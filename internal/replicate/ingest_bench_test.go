@@ -1,0 +1,81 @@
+package replicate
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/clock"
+	"github.com/roger365io/roger/internal/exact"
+	"github.com/roger365io/roger/internal/exactsim/crm"
+	"github.com/roger365io/roger/internal/secret"
+	"github.com/roger365io/roger/internal/sqlstore"
+)
+
+// BenchmarkIngest measures local ingest as a sync does it without the
+// network: generated contacts with their phone numbers written the way
+// people type them are parsed, normalised and upserted page by page with
+// the cursor. records/s is the figure the 50,000/s target is about.
+func BenchmarkIngest(b *testing.B) {
+	dsns := map[string]func() string{"sqlite": func() string { return filepath.Join(b.TempDir(), "bench.db") }}
+	if pg := os.Getenv("ROGER_TEST_POSTGRES"); pg != "" {
+		dsns["postgres"] = func() string { return freshPostgres(b, pg) }
+	}
+	for name, dsn := range dsns {
+		b.Run(name, func(b *testing.B) {
+			ctx := context.Background()
+			key, _ := secret.GenerateKey()
+			ring, _ := secret.NewKeyring(key)
+			store, err := sqlstore.Open(ctx, dsn(), sqlstore.Options{Sealer: ring, Clock: clock.System{}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer store.Close()
+			org := &roger.Organization{Name: "bench"}
+			if err := store.CreateOrganization(ctx, org); err != nil {
+				b.Fatal(err)
+			}
+			r := &roger.Replicator{OrgID: org.ID, Name: "bench", Source: roger.SourceExactOnline, Entity: roger.Contacts,
+				ExactURL: "https://start.exactonline.nl", ClientID: "bench", Interval: time.Minute, State: roger.StateActive}
+			if err := store.CreateReplicator(ctx, r); err != nil {
+				b.Fatal(err)
+			}
+			gen := crm.NewGenerator(1, 123456)
+			now := time.Now()
+			var account *crm.Account
+			rows := make([]exact.Contact, 1000)
+			ts := int64(0)
+			records := 0
+			var elapsed time.Duration
+			for b.Loop() {
+				// Building the page stands for reading it from Exact and is
+				// not timed.
+				b.StopTimer()
+				for i := range rows {
+					if i%4 == 0 {
+						account = gen.NewAccount(now)
+					}
+					c := gen.NewContact(account, now)
+					ts++
+					rows[i] = exact.Contact{ID: c.ID.String(), Account: c.Account.String(), AccountName: account.Name, FullName: c.FullName(),
+						JobTitleDescription: c.JobTitleDescription, Phone: c.Phone, PhoneExtension: c.PhoneExtension, Mobile: c.Mobile,
+						BusinessPhone: c.Phone, BusinessPhoneExtension: c.PhoneExtension, BusinessMobile: c.Mobile, BusinessFax: c.BusinessFax,
+						Email: c.Email, Country: c.Country, Modified: c.Modified, Timestamp: ts}
+				}
+				b.StartTimer()
+				start := time.Now()
+				entries, maxTS := contactEntries(rows, "NL")
+				if _, err := store.ApplyPage(ctx, sqlstore.Page{ReplicatorID: r.ID, OrgID: org.ID, Upserts: entries, Cursor: maxTS}); err != nil {
+					b.Fatal(err)
+				}
+				elapsed += time.Since(start)
+				records += len(rows)
+			}
+			b.ReportMetric(float64(records)/elapsed.Seconds(), "records/s")
+		})
+	}
+}
+
