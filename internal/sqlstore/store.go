@@ -104,7 +104,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 				return nil, fmt.Errorf("create the data directory %s: %w", dir, err)
 			}
 		}
-		pragmas := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=cache_size(-32000)&_txlock=immediate"
+		pragmas := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=cache_size(-32000)&_pragma=wal_autocheckpoint(10000)&_txlock=immediate"
 		w, err := sql.Open("sqlite", "file:"+(&url.URL{Path: dsn}).EscapedPath()+pragmas)
 		if err != nil {
 			return nil, fmt.Errorf("open SQLite %s: %w", dsn, err)
