@@ -265,20 +265,56 @@ func (s *Syncer) readRecords(ctx context.Context, client *exact.Client, r *roger
 		r.ResumeURL = next
 		return progress(res, len(entries))
 	}
+	// Pages are applied in order by one goroutine while the next one is
+	// fetched and parsed: the database and Exact work at the same time,
+	// and at most one page waits in between.
+	type page struct {
+		entries []roger.Entry
+		maxTS   int64
+		next    string
+	}
+	queue := make(chan page, 1)
+	applied := make(chan error, 1)
+	fetchCtx, stopFetch := context.WithCancel(ctx)
+	defer stopFetch()
+	go func() {
+		var err error
+		for p := range queue {
+			if err == nil {
+				if err = apply(p.entries, p.maxTS, p.next); err != nil {
+					stopFetch()
+				}
+			}
+		}
+		applied <- err
+	}()
+	enqueue := func(entries []roger.Entry, maxTS int64, next string) error {
+		select {
+		case queue <- page{entries, maxTS, next}:
+			return nil
+		case <-fetchCtx.Done():
+			return fetchCtx.Err()
+		}
+	}
 	var err error
 	switch r.Entity {
 	case roger.Accounts:
-		err = client.SyncAccounts(ctx, r.Division, r.Cursor, r.ResumeURL, func(rows []exact.Account, next string) error {
+		err = client.SyncAccounts(fetchCtx, r.Division, r.Cursor, r.ResumeURL, func(rows []exact.Account, next string) error {
 			entries, maxTS := accountEntries(rows, r.DefaultCountry)
-			return apply(entries, maxTS, next)
+			return enqueue(entries, maxTS, next)
 		})
 	case roger.Contacts:
-		err = client.SyncContacts(ctx, r.Division, r.Cursor, r.ResumeURL, func(rows []exact.Contact, next string) error {
+		err = client.SyncContacts(fetchCtx, r.Division, r.Cursor, r.ResumeURL, func(rows []exact.Contact, next string) error {
 			entries, maxTS := contactEntries(rows, r.DefaultCountry)
-			return apply(entries, maxTS, next)
+			return enqueue(entries, maxTS, next)
 		})
 	default:
-		return roger.Errorf(roger.EINVALID, "Replicator %q copies %q, which is neither accounts nor contacts.", r.Name, r.Entity)
+		err = roger.Errorf(roger.EINVALID, "Replicator %q copies %q, which is neither accounts nor contacts.", r.Name, r.Entity)
+	}
+	close(queue)
+	// A failed apply stopped the fetch; its error is the one that counts.
+	if aerr := <-applied; aerr != nil {
+		return aerr
 	}
 	return err
 }
