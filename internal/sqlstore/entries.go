@@ -66,10 +66,6 @@ func numbersQuery(n int) string {
 	return `INSERT INTO entry_numbers (entry_id, org_id, e164, extension, field) VALUES ` + strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?),`, n), ",")
 }
 
-func existingQuery(n int) string {
-	return `SELECT id, source_id FROM entries WHERE replicator_id = ? AND source_id IN (` + placeholders(n) + `)`
-}
-
 const entryColumns = `org_id, replicator_id, kind, source_id, company_id, display_name, company_name, email, job_title,
 	source_modified, source_timestamp, synced_at, pass, numbers, unparseable`
 
@@ -80,7 +76,7 @@ const entryColumns = `org_id, replicator_id, kind, source_id, company_id, displa
 func (s *Store) ApplyPage(ctx context.Context, p Page) (PageResult, error) {
 	var res PageResult
 	if len(p.Upserts) >= upsertBatch && s.dialect == SQLite {
-		if err := s.warm(ctx, upsertQuery(upsertBatch), numbersQuery(numbersBatch), existingQuery(500)); err != nil {
+		if err := s.warm(ctx, upsertQuery(upsertBatch), numbersQuery(numbersBatch)); err != nil {
 			return res, fmt.Errorf("apply page: %w", err)
 		}
 	}
@@ -98,11 +94,13 @@ func (s *Store) ApplyPage(ctx context.Context, p Page) (PageResult, error) {
 		if err := tx.QueryRowContext(ctx, s.q(`SELECT pass FROM replicators WHERE id = ?`), p.ReplicatorID).Scan(&pass); err != nil {
 			return fmt.Errorf("apply page: replicator %d: %w", p.ReplicatorID, err)
 		}
-		var existing map[string]int64
-		if s.dialect != Postgres {
-			var err error
-			if existing, err = s.existingIDs(ctx, tx, p.ReplicatorID, p.Upserts); err != nil {
-				return err
+		// New rows get ids above the highest id handed out so far
+		// (AUTOINCREMENT never reuses one), which tells an insert from an
+		// update without asking first. PostgreSQL reports it itself.
+		var lastID int64
+		if s.dialect == SQLite {
+			if err := tx.QueryRowContext(ctx, `SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'entries'), 0)`).Scan(&lastID); err != nil {
+				return fmt.Errorf("apply page: %w", err)
 			}
 		}
 		now := s.now()
@@ -122,7 +120,7 @@ func (s *Store) ApplyPage(ctx context.Context, p Page) (PageResult, error) {
 			}
 			var replaced []int64
 			for _, w := range written {
-				_, existed := existing[w.sourceID]
+				existed := w.id <= lastID
 				if w.known {
 					existed = !w.inserted
 				}
@@ -175,45 +173,11 @@ func (s *Store) ApplyPage(ctx context.Context, p Page) (PageResult, error) {
 	return res, err
 }
 
-func (s *Store) existingIDs(ctx context.Context, tx *sql.Tx, replicatorID int64, upserts []roger.Entry) (map[string]int64, error) {
-	out := make(map[string]int64, len(upserts))
-	for start := 0; start < len(upserts); start += 500 {
-		batch := upserts[start:min(start+500, len(upserts))]
-		args := make([]any, 0, len(batch)+1)
-		args = append(args, replicatorID)
-		for i := range batch {
-			args = append(args, batch[i].SourceID)
-		}
-		st, err := s.stmt(ctx, tx, existingQuery(len(batch)))
-		if err != nil {
-			return nil, fmt.Errorf("apply page: %w", err)
-		}
-		rows, err := st.QueryContext(ctx, args...)
-		if err != nil {
-			return nil, fmt.Errorf("apply page: %w", err)
-		}
-		for rows.Next() {
-			var id int64
-			var sid string
-			if err := rows.Scan(&id, &sid); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("apply page: %w", err)
-			}
-			out[sid] = id
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("apply page: %w", err)
-		}
-	}
-	return out, nil
-}
-
 type written struct {
 	id       int64
 	sourceID string
 	// known says inserted was reported by the database (PostgreSQL's
-	// xmax = 0); otherwise the page's existing IDs tell.
+	// xmax = 0); otherwise the id tells.
 	known    bool
 	inserted bool
 }
