@@ -6,12 +6,12 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/roger365io/roger/internal/exactsim"
 )
 
 // env is a configuration for in-process roger commands.
@@ -119,21 +119,11 @@ func TestCommandLineJourney(t *testing.T) {
 		t.Fatalf("authorize: %v", err)
 	}
 	authURL := strings.TrimSpace(strings.Split(out, "\n")[1])
-	u, _ := url.Parse(authURL)
-	form := u.Query()
-	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar}
-	form.Set("username", "demo")
-	form.Set("password", "demo")
-	resp, err := browser.PostForm("http://"+simAddr+"/api/oauth2/auth", form)
+	loc, err := exactsim.Consent(context.Background(), nil, authURL, "demo", "demo")
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	form.Del("username")
-	form.Del("password")
-	form.Set("consent", "allow")
-	resp, err = browser.PostForm("http://"+simAddr+"/api/oauth2/auth", form) // follows the redirect to roger's callback
+	resp, err := http.Get(loc.String())
 	if err != nil {
 		t.Fatal(err)
 	}

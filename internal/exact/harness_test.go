@@ -3,9 +3,7 @@ package exact
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -88,30 +86,11 @@ func newEnv(t *testing.T, opts exactsim.Options, prefix string, accounts, contac
 	return e
 }
 
-// code walks login and consent in a browser, starting at AuthCodeURL, and
-// returns the code Exact redirects back with.
+// code signs in and consents, starting at AuthCodeURL, and returns the
+// code Exact redirects back with.
 func (e *env) code() string {
 	e.t.Helper()
-	jar, _ := cookiejar.New(nil)
-	b := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, body := e.browse(b, "GET", AuthCodeURL(e.cfg, "st-1", false), nil)
-	if resp.StatusCode != 200 || !strings.Contains(body, `name="password"`) {
-		e.t.Fatalf("authorize: want the login page, got %d %.300s", resp.StatusCode, body)
-	}
-	form := url.Values{"client_id": {e.cfg.ClientID}, "redirect_uri": {e.cfg.RedirectURL}, "response_type": {"code"}, "state": {"st-1"},
-		"username": {testUser}, "password": {testPassword}}
-	resp, body = e.browse(b, "POST", e.cfg.BaseURL+"/api/oauth2/auth", form)
-	if resp.StatusCode != 200 || !strings.Contains(body, `value="allow"`) {
-		e.t.Fatalf("login: want the consent page, got %d %.300s", resp.StatusCode, body)
-	}
-	form.Del("username")
-	form.Del("password")
-	form.Set("consent", "allow")
-	resp, _ = e.browse(b, "POST", e.cfg.BaseURL+"/api/oauth2/auth", form)
-	if resp.StatusCode != http.StatusFound {
-		e.t.Fatalf("consent: want 302, got %d", resp.StatusCode)
-	}
-	loc, err := url.Parse(resp.Header.Get("Location"))
+	loc, err := exactsim.Consent(context.Background(), nil, AuthCodeURL(e.cfg, "st-1", false), testUser, testPassword)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -123,28 +102,6 @@ func (e *env) code() string {
 		e.t.Fatalf("redirect without code: %s", loc)
 	}
 	return code
-}
-
-func (e *env) browse(c *http.Client, method, target string, form url.Values) (*http.Response, string) {
-	e.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, target, body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	return resp, string(b)
 }
 
 // login runs the whole OAuth flow and stores the token, as the portal's

@@ -1,6 +1,7 @@
 package exactsim
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -388,5 +389,19 @@ func TestTokenEndpointFaultsAreTargeted(t *testing.T) {
 	}
 	if resp, m := e.refresh("", tok.refresh); resp.StatusCode != 200 {
 		t.Fatalf("after the fault the same refresh token must still work: %d %v", resp.StatusCode, m)
+	}
+}
+
+func TestConsentHelper(t *testing.T) {
+	e := newEnv(t, Options{}, 0, 0)
+	loc, err := Consent(context.Background(), nil, e.authorizeURL("/be", "st", nil), testUser, testPassword)
+	if err != nil || loc.Query().Get("state") != "st" || !strings.Contains(loc.Query().Get("code"), "!") {
+		t.Fatalf("consent: %v %v", loc, err)
+	}
+	if resp, m := e.exchange("/be", loc.Query().Get("code")); resp.StatusCode != 200 {
+		t.Fatalf("exchange: %d %v", resp.StatusCode, m)
+	}
+	if _, err := Consent(context.Background(), nil, e.authorizeURL("", "st", nil), testUser, "wrong"); err == nil || strings.Contains(err.Error(), "wrong") {
+		t.Fatalf("wrong password: %v", err)
 	}
 }

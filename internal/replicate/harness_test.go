@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
@@ -286,39 +285,11 @@ func (e *env) authorize(id int64) {
 	}
 }
 
-// consent opens authURL in a fresh browser, signs in and allows access,
-// and returns the query Exact redirects back with (code and state).
+// consent signs in on Exact's login page and allows access, and returns
+// the query Exact redirects back with (code and state).
 func (e *env) consent(authURL string) url.Values {
 	e.t.Helper()
-	jar, _ := cookiejar.New(nil)
-	b := &http.Client{Jar: jar, Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	u, err := url.Parse(authURL)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	resp, body := e.browse(b, "GET", authURL, nil)
-	if resp.StatusCode != 200 || !strings.Contains(body, `name="password"`) {
-		e.t.Fatalf("authorize: want the login page, got %d %.300s", resp.StatusCode, body)
-	}
-	form := url.Values{}
-	for _, k := range []string{"client_id", "redirect_uri", "response_type", "state"} {
-		form.Set(k, u.Query().Get(k))
-	}
-	form.Set("username", testUser)
-	form.Set("password", testPassword)
-	post := u.Scheme + "://" + u.Host + u.Path
-	resp, body = e.browse(b, "POST", post, form)
-	if resp.StatusCode != 200 || !strings.Contains(body, `value="allow"`) {
-		e.t.Fatalf("login: want the consent page, got %d %.300s", resp.StatusCode, body)
-	}
-	form.Del("username")
-	form.Del("password")
-	form.Set("consent", "allow")
-	resp, _ = e.browse(b, "POST", post, form)
-	if resp.StatusCode != http.StatusFound {
-		e.t.Fatalf("consent: want 302, got %d", resp.StatusCode)
-	}
-	loc, err := url.Parse(resp.Header.Get("Location"))
+	loc, err := exactsim.Consent(context.Background(), &http.Client{Timeout: 10 * time.Second}, authURL, testUser, testPassword)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -326,28 +297,6 @@ func (e *env) consent(authURL string) url.Values {
 		e.t.Fatalf("redirect without code: %s", loc)
 	}
 	return loc.Query()
-}
-
-func (e *env) browse(c *http.Client, method, target string, form url.Values) (*http.Response, string) {
-	e.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, target, body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	return resp, string(b)
 }
 
 func (e *env) replicator(id int64) *roger.Replicator {

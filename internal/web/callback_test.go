@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
@@ -87,19 +86,13 @@ func itoa(id int64) string { return strconv.FormatInt(id, 10) }
 // callback answer.
 func (w *world) consent(state string) (int, string) {
 	w.t.Helper()
-	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar}
-	form := url.Values{"client_id": {w.rep.ClientID}, "redirect_uri": {w.site.URL + "/oauth/exact/" + itoa(w.rep.ID) + "/callback"},
-		"response_type": {"code"}, "state": {state}, "username": {"demo"}, "password": {"demo"}}
-	resp, err := browser.PostForm(w.sim.URL+"/api/oauth2/auth", form)
+	authorize := w.sim.URL + "/api/oauth2/auth?" + url.Values{"client_id": {w.rep.ClientID}, "response_type": {"code"}, "state": {state},
+		"redirect_uri": {w.site.URL + "/oauth/exact/" + itoa(w.rep.ID) + "/callback"}}.Encode()
+	loc, err := exactsim.Consent(context.Background(), nil, authorize, "demo", "demo")
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	resp.Body.Close()
-	form.Del("username")
-	form.Del("password")
-	form.Set("consent", "allow")
-	resp, err = browser.PostForm(w.sim.URL+"/api/oauth2/auth", form)
+	resp, err := http.Get(loc.String())
 	if err != nil {
 		w.t.Fatal(err)
 	}
