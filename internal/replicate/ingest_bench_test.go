@@ -13,6 +13,7 @@ import (
 	"github.com/roger365io/roger/internal/exactsim/crm"
 	"github.com/roger365io/roger/internal/secret"
 	"github.com/roger365io/roger/internal/sqlstore"
+	"github.com/roger365io/roger/internal/sqlstore/sqltest"
 )
 
 // BenchmarkIngest measures local ingest as a sync does it without the
@@ -22,7 +23,7 @@ import (
 func BenchmarkIngest(b *testing.B) {
 	dsns := map[string]func() string{"sqlite": func() string { return filepath.Join(b.TempDir(), "bench.db") }}
 	if pg := os.Getenv("ROGER_TEST_POSTGRES"); pg != "" {
-		dsns["postgres"] = func() string { return freshPostgres(b, pg) }
+		dsns["postgres"] = func() string { return sqltest.FreshPostgres(b, pg) }
 	}
 	for name, dsn := range dsns {
 		b.Run(name, func(b *testing.B) {

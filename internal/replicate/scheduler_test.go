@@ -18,34 +18,8 @@ import (
 	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/exactsim"
 	"github.com/roger365io/roger/internal/sqlstore"
+	"github.com/roger365io/roger/internal/sqlstore/sqltest"
 )
-
-var pgCounter atomic.Int64
-
-// freshPostgres creates an empty database on the server named by admin for
-// one test and drops it afterwards.
-func freshPostgres(t testing.TB, admin string) string {
-	t.Helper()
-	db, err := sql.Open("pgx", admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := fmt.Sprintf("roger_replicate_test_%d_%d", os.Getpid(), pgCounter.Add(1))
-	if _, err := db.Exec(`CREATE DATABASE ` + name); err != nil {
-		db.Close()
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() {
-		_, _ = db.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
-		db.Close()
-	})
-	i := strings.LastIndex(admin, "/")
-	rest := ""
-	if q := strings.IndexByte(admin[i:], '?'); q >= 0 {
-		rest = admin[i+q:]
-	}
-	return admin[:i+1] + name + rest
-}
 
 // syncLog watches every sync of both schedulers: which instance is inside
 // Syncer.Sync for which replicator, from its run's creation to its end.
@@ -289,7 +263,7 @@ func TestTwoSchedulersOnePostgres(t *testing.T) {
 		divisions[i] = 200001 + i
 	}
 	// The wall clock: schedulers, leases and tickers run for real.
-	e := newEnv(t, envOptions{realClock: true, dsn: freshPostgres(t, admin), divisions: divisions,
+	e := newEnv(t, envOptions{realClock: true, dsn: sqltest.FreshPostgres(t, admin), divisions: divisions,
 		sim: exactsim.Options{MinutelyLimit: -1, DailyLimit: -1}})
 	reps := make([]*roger.Replicator, n)
 	for i, d := range divisions {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/clock"
+	"github.com/roger365io/roger/internal/sqlstore/sqltest"
 )
 
 // BenchmarkApplyPage measures local ingest: pages of 1000 parsed entries
@@ -19,7 +20,7 @@ import (
 func BenchmarkApplyPage(b *testing.B) {
 	dsns := map[string]func() string{"sqlite": func() string { return filepath.Join(b.TempDir(), "bench.db") }}
 	if pg := os.Getenv("ROGER_TEST_POSTGRES"); pg != "" {
-		dsns["postgres"] = func() string { return freshPostgres(b, pg) }
+		dsns["postgres"] = func() string { return sqltest.FreshPostgres(b, pg) }
 	}
 	for name, dsn := range dsns {
 		b.Run(name, func(b *testing.B) {

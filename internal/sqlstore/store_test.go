@@ -2,10 +2,8 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,6 +13,7 @@ import (
 	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/clock"
 	"github.com/roger365io/roger/internal/secret"
+	"github.com/roger365io/roger/internal/sqlstore/sqltest"
 )
 
 // The store suite runs every test on a temporary SQLite file and, when
@@ -27,44 +26,10 @@ type backend struct {
 
 func backends(t *testing.T) []backend {
 	out := []backend{{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "roger.db") }}}
-	if pg := os.Getenv("ROGER_TEST_POSTGRES"); pg != "" {
-		out = append(out, backend{"postgres", func(t *testing.T) string { return freshPostgres(t, pg) }})
-	} else if os.Getenv("CI") != "" {
-		t.Fatal("ROGER_TEST_POSTGRES is not set: CI must run the store suite on PostgreSQL too")
+	if pg := sqltest.Postgres(t); pg != "" {
+		out = append(out, backend{"postgres", func(t *testing.T) string { return sqltest.FreshPostgres(t, pg) }})
 	}
 	return out
-}
-
-var dbCounter struct {
-	sync.Mutex
-	n int
-}
-
-// freshPostgres creates an empty database for one test and drops it after.
-func freshPostgres(t testing.TB, admin string) string {
-	t.Helper()
-	db, err := sql.Open("pgx", admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dbCounter.Lock()
-	dbCounter.n++
-	name := fmt.Sprintf("roger_test_%d_%d", os.Getpid(), dbCounter.n)
-	dbCounter.Unlock()
-	if _, err := db.Exec(`CREATE DATABASE ` + name); err != nil {
-		db.Close()
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() {
-		_, _ = db.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
-		db.Close()
-	})
-	i := strings.LastIndex(admin, "/")
-	rest := ""
-	if q := strings.IndexByte(admin[i:], '?'); q >= 0 {
-		rest = admin[i+q:]
-	}
-	return admin[:i+1] + name + rest
 }
 
 type fixture struct {
