@@ -181,3 +181,24 @@ func TestCallbackRefusals(t *testing.T) {
 		}
 	})
 }
+
+func TestCallbackChecksTheDivisionAgainstTheUsersDivisions(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.rep.Division = 999999
+	if err := w.store.UpdateReplicator(ctx, w.rep); err != nil {
+		t.Fatal(err)
+	}
+	state, _ := w.store.CreateOAuthState(ctx, w.rep.ID, "", 30*time.Minute)
+	status, body := w.consent(state)
+	if status != 200 || !strings.Contains(body, "no access to division 999999") || !strings.Contains(body, "123456") {
+		t.Fatalf("callback: %d %s", status, body)
+	}
+	r, _ := w.store.FindReplicatorByID(ctx, w.rep.ID)
+	if r.State == roger.StateActive || !strings.Contains(r.StateMessage, "Correct the division") {
+		t.Fatalf("a replicator whose division the user cannot open was activated: %s %q", r.State, r.StateMessage)
+	}
+	if _, err := w.store.TokenStore(w.rep.ID).LoadToken(ctx); err != nil {
+		t.Fatalf("the token must still be kept (a division fix needs no new authorization): %v", err)
+	}
+}

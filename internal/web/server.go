@@ -4,10 +4,13 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/roger365io/roger"
@@ -136,6 +139,7 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	who := "an Exact Online user"
 	client := exact.NewClient(cfg, exact.NewTokenSource(cfg, staticTokens{tok}), exact.NewBudgetRegistry(s.Clock).Get(rep.ClientID, 0))
+	var accessible []int
 	if me, err := client.Me(ctx); err == nil {
 		who = me.FullName
 		if rep.Division == 0 {
@@ -143,9 +147,23 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 			// the web UI: a suggestion, which the Contact URL overrides.
 			rep.Division = me.CurrentDivision
 		}
+		if divs, err := client.Divisions(ctx, me.CurrentDivision); err == nil {
+			for _, d := range divs {
+				accessible = append(accessible, d.Code)
+			}
+		}
 	}
 	rep.StateMessage = "Authorized by " + who + "."
+	noAccess := accessible != nil && rep.Division != 0 && !slices.Contains(accessible, rep.Division)
 	switch {
+	case noAccess:
+		codes := make([]string, len(accessible))
+		for i, c := range accessible {
+			codes[i] = strconv.Itoa(c)
+		}
+		rep.State = roger.StateAwaitingAuthorization
+		rep.StateMessage = fmt.Sprintf("Authorized by %s, who has no access to division %d (from the Contact URL). Divisions %s can open: %s. Correct the division in the Contact URL, or authorize as a user who can open division %d.",
+			who, rep.Division, who, strings.Join(codes, ", "), rep.Division)
 	case rep.Division != 0 && rep.ContactURL != "" && rep.DefaultCountry != "":
 		if rep.State != roger.StatePaused {
 			rep.State, rep.StateMessage, rep.NextSyncAt = roger.StateActive, "", s.now()
@@ -158,6 +176,10 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 		s.log().Error("update replicator", "replicator", id, "err", err)
 	}
 	_ = s.Store.AppendAudit(ctx, rep.OrgID, who, "replicator.authorize", "replicator/"+strconv.FormatInt(id, 10), "division "+strconv.Itoa(rep.Division))
+	if noAccess {
+		s.page(w, http.StatusOK, "Authorized, but not for this division", rep.StateMessage)
+		return
+	}
 	s.page(w, http.StatusOK, "Authorized", "Authorized. You can close this window.")
 }
 
