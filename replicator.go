@@ -209,3 +209,14 @@ type TokenStore interface {
 	LoadToken(ctx context.Context) (*Token, error)
 	UpdateToken(ctx context.Context, fn func(current *Token) (*Token, error)) error
 }
+
+// User is an admin of one organisation.
+type User struct {
+	ID    int64
+	OrgID int64
+	Email string
+	// PasswordHash is the encoded password hash (argon2id); the password
+	// itself is never stored.
+	PasswordHash string
+	Created      time.Time
+}

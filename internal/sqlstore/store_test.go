@@ -493,3 +493,26 @@ func TestSyncRunsAndAudit(t *testing.T) {
 		}
 	})
 }
+
+func TestUsers(t *testing.T) {
+	eachBackend(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		u := &roger.User{OrgID: f.org.ID, Email: " Anna@Example.nl ", PasswordHash: "$argon2id$v=19$m=65536,t=1,p=2$c2FsdA$aGFzaA"}
+		if err := f.store.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		got, err := f.store.FindUserByEmail(ctx, "ANNA@example.nl")
+		if err != nil || got.ID != u.ID || got.Email != "anna@example.nl" || got.OrgID != f.org.ID {
+			t.Fatalf("find: %+v %v", got, err)
+		}
+		if err := f.store.CreateUser(ctx, &roger.User{OrgID: f.org.ID, Email: "anna@example.nl", PasswordHash: "x"}); code(err) != roger.ECONFLICT {
+			t.Fatalf("duplicate e-mail: %v", err)
+		}
+		if err := f.store.CreateUser(ctx, &roger.User{OrgID: f.org.ID, Email: "anna", PasswordHash: "x"}); code(err) != roger.EINVALID {
+			t.Fatalf("not an e-mail address: %v", err)
+		}
+		if _, err := f.store.FindUserByEmail(ctx, "bert@example.nl"); code(err) != roger.ENOTFOUND {
+			t.Fatalf("missing: %v", err)
+		}
+	})
+}
