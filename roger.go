@@ -35,6 +35,7 @@ type Error struct {
 	Err     error
 }
 
+// Error returns the message, prefixed with the operation when there is one.
 func (e *Error) Error() string {
 	msg := e.Message
 	if msg == "" && e.Err != nil {
