@@ -124,14 +124,15 @@ const (
 	NumberInvalid NumberStatus = "invalid"
 )
 
-// Number is one phone number of an entry, as written and as parsed.
+// Number is one phone number of an entry, as written and as parsed. The
+// short JSON names keep the copy stored with every directory entry small.
 type Number struct {
-	Field     string // Phone, Mobile, BusinessPhone, Fax, …
-	Raw       string
-	E164      string // "" when it did not parse
-	Extension string
-	Status    NumberStatus
-	Reason    string // why it did not parse
+	Field     string       `json:"f"` // Phone, Mobile, BusinessPhone, Fax, …
+	Raw       string       `json:"r"`
+	E164      string       `json:"e,omitempty"` // "" when it did not parse
+	Extension string       `json:"x,omitempty"`
+	Status    NumberStatus `json:"s"`
+	Reason    string       `json:"why,omitempty"` // why it did not parse
 }
 
 // Entry is one record of the directory: an Exact account or contact with
