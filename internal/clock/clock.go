@@ -4,6 +4,7 @@
 package clock
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -71,4 +72,36 @@ func (o *Offset) Advance(d time.Duration) time.Time {
 	o.offset += d
 	o.mu.Unlock()
 	return o.Now()
+}
+
+// Sleeper waits on a Fake clock: instead of waiting it moves the clock
+// forward by the time asked for, and remembers every request, so tests of
+// code that waits (for a rate-limit reset, a backoff) take no real time.
+type Sleeper struct {
+	Clock *Fake
+
+	mu    sync.Mutex
+	slept []time.Duration
+}
+
+// Sleep advances the clock by d, or returns ctx's error if it has ended.
+// Its signature fits the injectable Sleep of the Exact client and Syncer.
+func (s *Sleeper) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.slept = append(s.slept, d)
+	s.mu.Unlock()
+	if d > 0 {
+		s.Clock.Advance(d)
+	}
+	return nil
+}
+
+// Slept returns the waits asked for so far, in order.
+func (s *Sleeper) Slept() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Duration(nil), s.slept...)
 }

@@ -51,7 +51,7 @@ func TestBudgetWaitsAtMinuteBoundary(t *testing.T) {
 			if c.Calls() != 70 {
 				t.Fatalf("%d calls, want 70", c.Calls())
 			}
-			sleeps := e.sleeps.list()
+			sleeps := e.sleeps.Slept()
 			if len(sleeps) != 1 || sleeps[0] != 40*time.Second+resetMargin {
 				t.Fatalf("sleeps %v, want one wait to the next minute", sleeps)
 			}
@@ -111,8 +111,8 @@ func TestBudgetDailyLimit(t *testing.T) {
 	if !strings.Contains(re.Message, "2026-06-26 00:00 UTC") {
 		t.Fatalf("message does not name the reset: %q", re.Message)
 	}
-	if c.Calls() != 5 || e.sim.Stats().APICalls != 5 || len(e.sleeps.list()) != 0 {
-		t.Fatalf("%d calls sent, %d sleeps: the refused call must not go out", c.Calls(), len(e.sleeps.list()))
+	if c.Calls() != 5 || e.sim.Stats().APICalls != 5 || len(e.sleeps.Slept()) != 0 {
+		t.Fatalf("%d calls sent, %d sleeps: the refused call must not go out", c.Calls(), len(e.sleeps.Slept()))
 	}
 	e.clk.Set(time.Date(2026, 6, 26, 0, 0, 1, 0, time.UTC))
 	if err := call(); err != nil {
@@ -149,7 +149,7 @@ func TestBudget429FromOtherBudget(t *testing.T) {
 	if a.Calls() != 3 {
 		t.Fatalf("%d calls, want 3 (one, the 429, its retry)", a.Calls())
 	}
-	if s := e.sleeps.list(); len(s) != 1 || s[0] != 55*time.Second+resetMargin {
+	if s := e.sleeps.Slept(); len(s) != 1 || s[0] != 55*time.Second+resetMargin {
 		t.Fatalf("sleeps %v, want one to the minutely reset", s)
 	}
 }
@@ -168,15 +168,15 @@ func TestBudget429WithoutHeaders(t *testing.T) {
 	}))
 	defer srv.Close()
 	clk := clock.NewFake(testStart)
-	sl := &sleepLog{clk: clk}
-	cfg := Config{BaseURL: srv.URL, ClientID: "c", Clock: clk, Sleep: sl.sleep}
+	sl := &clock.Sleeper{Clock: clk}
+	cfg := Config{BaseURL: srv.URL, ClientID: "c", Clock: clk, Sleep: sl.Sleep}
 	store := &memStore{}
 	store.set(&roger.Token{AccessToken: "a", RefreshToken: "r", Obtained: testStart, Expiry: testStart.Add(time.Hour)})
 	c := NewClient(cfg, NewTokenSource(cfg, store), NewBudgetRegistry(clk).Get("c", testDivision))
 	if err := c.SyncDeleted(context.Background(), testDivision, 2, 0, "", func([]Deleted, string) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if s := sl.list(); len(s) != 1 || s[0] != blindPenalty+resetMargin {
+	if s := sl.Slept(); len(s) != 1 || s[0] != blindPenalty+resetMargin {
 		t.Fatalf("sleeps %v, want one of 61 s", s)
 	}
 	if c.Calls() != 2 {
@@ -197,8 +197,8 @@ func TestErrorBudgetBlock(t *testing.T) {
 	}
 	_, err := c.Account(context.Background(), testDivision, "0b5e4c43-2c3a-4a4e-9d55-000000000000")
 	re := wantCode(t, err, roger.EUNAVAILABLE)
-	if !strings.Contains(re.Message, "blocked") || c.Calls() != 11 || len(e.sleeps.list()) != 0 {
-		t.Fatalf("%q after %d calls, sleeps %v", re.Message, c.Calls(), e.sleeps.list())
+	if !strings.Contains(re.Message, "blocked") || c.Calls() != 11 || len(e.sleeps.Slept()) != 0 {
+		t.Fatalf("%q after %d calls, sleeps %v", re.Message, c.Calls(), e.sleeps.Slept())
 	}
 }
 

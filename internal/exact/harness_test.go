@@ -39,7 +39,7 @@ type env struct {
 	clk    *clock.Fake
 	app    *exactsim.App
 	cfg    Config
-	sleeps *sleepLog
+	sleeps *clock.Sleeper
 	store  *memStore
 	tokens *TokenSource
 	reg    *BudgetRegistry
@@ -69,7 +69,7 @@ func newEnv(t *testing.T, opts exactsim.Options, prefix string, accounts, contac
 	}
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(func() { srv.Close(); sim.Close() })
-	e := &env{t: t, sim: sim, srv: srv, clk: clk, app: app, sleeps: &sleepLog{clk: clk}, store: &memStore{}, reg: NewBudgetRegistry(clk)}
+	e := &env{t: t, sim: sim, srv: srv, clk: clk, app: app, sleeps: &clock.Sleeper{Clock: clk}, store: &memStore{}, reg: NewBudgetRegistry(clk)}
 	e.trace = &tracer{store: e.store, next: http.DefaultTransport}
 	e.cfg = Config{
 		BaseURL:      srv.URL + prefix,
@@ -78,7 +78,7 @@ func newEnv(t *testing.T, opts exactsim.Options, prefix string, accounts, contac
 		RedirectURL:  testRedirect,
 		HTTPClient:   &http.Client{Timeout: 10 * time.Second, Transport: e.trace},
 		Clock:        clk,
-		Sleep:        e.sleeps.sleep,
+		Sleep:        e.sleeps.Sleep,
 		jitter:       func(d time.Duration) time.Duration { return d },
 	}
 	e.tokens = NewTokenSource(e.cfg, e.store)
@@ -126,33 +126,6 @@ func (e *env) fault(f exactsim.Fault) {
 	if _, err := e.sim.AddFault(f); err != nil {
 		e.t.Fatal(err)
 	}
-}
-
-// sleepLog is the injected Sleep: it records what was asked and moves the
-// fake clock instead of waiting.
-type sleepLog struct {
-	clk *clock.Fake
-	mu  sync.Mutex
-	all []time.Duration
-}
-
-func (s *sleepLog) sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	s.all = append(s.all, d)
-	s.mu.Unlock()
-	if d > 0 {
-		s.clk.Advance(d)
-	}
-	return nil
-}
-
-func (s *sleepLog) list() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]time.Duration(nil), s.all...)
 }
 
 // memStore is an in-memory roger.TokenStore: UpdateToken holds one lock

@@ -336,7 +336,7 @@ func TestSyncTransientRetries(t *testing.T) {
 					t.Fatalf("%d calls, %q", c.Calls(), re.Message)
 				}
 			}
-			if got := e.sleeps.list(); !slices.Equal(got, tc.sleeps) {
+			if got := e.sleeps.Slept(); !slices.Equal(got, tc.sleeps) {
 				t.Fatalf("sleeps %v, want %v", got, tc.sleeps)
 			}
 		})

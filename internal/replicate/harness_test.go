@@ -81,7 +81,7 @@ type env struct {
 	store  *sqlstore.Store
 	org    *roger.Organization
 	syncer *Syncer
-	sleeps *sleepLog
+	sleeps *clock.Sleeper
 
 	checkerApp *exactsim.App
 	checkerMu  sync.Mutex
@@ -154,40 +154,19 @@ func (e *env) newSyncer(st Store) *Syncer {
 	s := &Syncer{Store: st, Budgets: exact.NewBudgetRegistry(e.clock), HTTPClient: &http.Client{Timeout: 30 * time.Second},
 		Clock: e.clock, RedirectURL: redirectURL}
 	if e.clk != nil {
-		e.sleeps = &sleepLog{clk: e.clk}
-		s.Sleep = e.sleeps.sleep
+		e.sleeps = &clock.Sleeper{Clock: e.clk}
+		s.Sleep = e.sleeps.Sleep
 	}
 	return s
 }
 
-// sleepLog is the Syncer's Sleep on a fake clock: it records each wait and
-// moves the clock instead of waiting.
-type sleepLog struct {
-	clk *clock.Fake
-	mu  sync.Mutex
-	all []time.Duration
-}
-
-func (s *sleepLog) sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	s.all = append(s.all, d)
-	s.mu.Unlock()
-	if d > 0 {
-		s.clk.Advance(d)
-	}
-	return nil
-}
-
-func (s *sleepLog) total() (n int, d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, x := range s.all {
+// sleepTotal counts the waits the Syncer asked for and adds them up.
+func sleepTotal(s *clock.Sleeper) (n int, d time.Duration) {
+	all := s.Slept()
+	for _, x := range all {
 		d += x
 	}
-	return len(s.all), d
+	return len(all), d
 }
 
 // seed fills a division with generated accounts and contacts.

@@ -305,7 +305,7 @@ func TestMinutelyLimitExhaustedByAnotherCaller(t *testing.T) {
 
 	run := e.sync(r.ID)
 	n := e.sim.Stats().Rejected - rejected
-	waits, waited := e.sleeps.total()
+	waits, waited := sleepTotal(e.sleeps)
 	t.Logf("after %d direct calls: the increment took %d API calls, %d refused by Exact, %d waits of %v in all", direct, run.APICalls, n, waits, waited)
 	if n > 1 {
 		t.Errorf("Exact refused %d calls of the Syncer, want at most 1: it must wait for the reset", n)
