@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"time"
 
@@ -48,9 +46,6 @@ func (m *Main) runDirectory(ctx context.Context, args []string) error {
 	replicator := fs.Int64("replicator", 0, "only this replicator's entries")
 	orgName := fs.String("org", "default", "the organisation")
 	if err := parse(fs, args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
 		return err
 	}
 	a, err := m.openApp(ctx)

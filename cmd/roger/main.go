@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -61,8 +62,16 @@ func usageText() string {
 	return b.String()
 }
 
-// Run executes the command in args (without the program name).
+// Run executes the command in args (without the program name). A request
+// for help is not an error.
 func (m *Main) Run(ctx context.Context, args []string) error {
+	if err := m.run(ctx, args); !errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return nil
+}
+
+func (m *Main) run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprint(m.Stderr, usageText())
 		return errUsage

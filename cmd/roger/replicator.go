@@ -53,6 +53,8 @@ func (m *Main) flags(name string) *flag.FlagSet {
 	return fs
 }
 
+// parse reads a command's flags. After --help it returns flag.ErrHelp,
+// which Run treats as success: the help text has been printed.
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -101,9 +103,6 @@ func (m *Main) replicatorAdd(ctx context.Context, args []string) error {
 		orgName      = fs.String("org", "default", "the organisation")
 	)
 	if err := parse(fs, args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
 		return err
 	}
 	r := &roger.Replicator{Name: strings.TrimSpace(*name), Source: roger.SourceExactOnline, Entity: roger.Entity(*entity),
@@ -177,9 +176,6 @@ func (m *Main) replicatorList(ctx context.Context, args []string) error {
 	fs := m.flags("roger replicator list")
 	orgName := fs.String("org", "", "only this organisation")
 	if err := parse(fs, args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
 		return err
 	}
 	a, err := m.openApp(ctx)
@@ -255,9 +251,6 @@ func (m *Main) replicatorSync(ctx context.Context, args []string) error {
 	fs := m.flags("roger replicator sync")
 	wait := fs.Bool("wait", false, "sync in this process and wait for the result (without it, ask the running server to sync now)")
 	if err := parse(fs, rest); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
 		return err
 	}
 	a, err := m.openApp(ctx)

@@ -127,6 +127,23 @@ func (g *Generator) appendDigits(b []byte, n int) []byte {
 
 func (g *Generator) user() user { return g.users[g.r.IntN(len(g.users))] }
 
+// history makes a record's audit fields: created between from and now,
+// changed since in modifiedPct percent of records, by the same user when
+// it never changed and by a (possibly other) user when it did.
+func (g *Generator) history(from, now time.Time, modifiedPct int) (created, modified time.Time, creator GUID, creatorName string, modifier GUID, modifierName string) {
+	created = g.past(from, now)
+	modified = created
+	if g.pct(modifiedPct) {
+		modified = g.past(created, now)
+	}
+	u := g.user()
+	creator, creatorName = u.id, u.name
+	if !modified.Equal(created) {
+		u = g.user()
+	}
+	return created, modified, creator, creatorName, u.id, u.name
+}
+
 // past returns a moment between from and to, cut to milliseconds because
 // Exact stores no more.
 func (g *Generator) past(from, to time.Time) time.Time {
@@ -1114,17 +1131,7 @@ func (g *Generator) NewAccount(now time.Time) *Account {
 		g.set(&a.SearchCode, m)
 	}
 
-	a.Created = g.past(now.Add(-fiveYears), now)
-	a.Modified = a.Created
-	if g.pct(70) {
-		a.Modified = g.past(a.Created, now)
-	}
-	u := g.user()
-	a.Creator, a.CreatorFullName = u.id, u.name
-	if !a.Modified.Equal(a.Created) {
-		u = g.user()
-	}
-	a.Modifier, a.ModifierFullName = u.id, u.name
+	a.Created, a.Modified, a.Creator, a.CreatorFullName, a.Modifier, a.ModifierFullName = g.history(now.Add(-fiveYears), now, 70)
 
 	g.commit()
 	g.cur.id, g.cur.phone = a.ID, a.Phone
@@ -1699,17 +1706,7 @@ func (g *Generator) newContact(a *Account, now time.Time) *Contact {
 	if from.IsZero() || !from.Before(now) {
 		from = now.Add(-fiveYears)
 	}
-	k.Created = g.past(from, now)
-	k.Modified = k.Created
-	if g.pct(60) {
-		k.Modified = g.past(k.Created, now)
-	}
-	u := g.user()
-	k.Creator, k.CreatorFullName = u.id, u.name
-	if !k.Modified.Equal(k.Created) {
-		u = g.user()
-	}
-	k.Modifier, k.ModifierFullName = u.id, u.name
+	k.Created, k.Modified, k.Creator, k.CreatorFullName, k.Modifier, k.ModifierFullName = g.history(from, now, 60)
 
 	g.commit()
 	return k
