@@ -33,20 +33,37 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	}
 	defer a.Close()
 	log := slog.New(slog.NewTextHandler(m.Stderr, nil))
+	return m.serve(ctx, a, log, nil)
+}
+
+// serve runs the web server and the scheduler until ctx ends. started,
+// when set, is called once the server accepts connections.
+func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, started func(addr string)) error {
 	log.Info("roger starting", "version", version, "config", a.cfg.Describe(), "secret keys", a.keySource)
 
 	syncer := &replicate.Syncer{Store: a.store, Budgets: exact.NewBudgetRegistry(nil), RedirectURL: a.cfg.RedirectURL}
 	sched := &replicate.Scheduler{Store: a.store, Syncer: syncer, Owner: a.cfg.Instance, Workers: a.cfg.Workers, Log: log}
-	site := &web.Server{Store: a.store, RedirectURL: a.cfg.RedirectURL, Log: log}
+	portal, err := m.portal(a, log)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", portal.Handler())
+	if err := m.mountExtra(mux, a, syncer, log); err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (set ROGER_ADDR to another address)", a.cfg.Addr, err)
 	}
-	srv := &http.Server{Handler: site.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	fmt.Fprintf(m.Stdout, "roger is listening on %s (public URL %s)\n", ln.Addr(), a.cfg.PublicURL)
+	if started != nil {
+		started(ln.Addr().String())
+	}
 	if m.Ready != nil {
 		m.Ready(ln.Addr().String())
 	}

@@ -1,0 +1,14 @@
+package roger
+
+import "time"
+
+// Session is an admin signed in to the portal. Its ID is the SHA-256 of
+// the token in the browser's cookie; the token itself is never stored.
+type Session struct {
+	IDHash   string
+	UserID   int64
+	OrgID    int64
+	Email    string
+	Created  time.Time
+	LastSeen time.Time
+}
