@@ -2,6 +2,7 @@ package roger
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -27,6 +28,12 @@ const (
 
 // Valid reports whether e is a known entity.
 func (e Entity) Valid() bool { return e == Accounts || e == Contacts }
+
+// NormalizeClientID writes a GUID Client ID one way (lower case, no
+// braces), so the same app is recognised however it was pasted.
+func NormalizeClientID(s string) string {
+	return strings.ToLower(strings.Trim(strings.TrimSpace(s), "{}"))
+}
 
 // ReplicatorState is where a replicator is in its life.
 type ReplicatorState string

@@ -40,8 +40,10 @@ Usage:
   roger <command> [flags]
 
 Commands:
-  serve                     run roger: the OAuth callback and the scheduler that keeps replicators in sync
+  demo                      run roger with the built-in Exact Online simulator and seeded data: try everything
+  serve                     run roger: the admin portal, the OAuth callback and the scheduler that keeps replicators in sync
   migrate                   create or upgrade the database, then exit
+  user add                  add an admin who signs in to the portal
   replicator add|list|authorize|sync
                             manage replicators from the command line
   directory export          write the directory as JSON lines
@@ -79,6 +81,10 @@ func (m *Main) run(ctx context.Context, args []string) error {
 	switch args[0] {
 	case "serve":
 		return m.runServe(ctx, args[1:])
+	case "demo":
+		return m.runDemo(ctx, args[1:])
+	case "user":
+		return m.runUser(ctx, args[1:])
 	case "migrate":
 		return m.runMigrate(ctx, args[1:])
 	case "replicator":

@@ -106,7 +106,7 @@ func (m *Main) replicatorAdd(ctx context.Context, args []string) error {
 		return err
 	}
 	r := &roger.Replicator{Name: strings.TrimSpace(*name), Source: roger.SourceExactOnline, Entity: roger.Entity(*entity),
-		ClientID: normalizeClientID(*clientID), Interval: *interval, Division: *division, State: roger.StateAwaitingAuthorization}
+		ClientID: roger.NormalizeClientID(*clientID), Interval: *interval, Division: *division, State: roger.StateAwaitingAuthorization}
 	var problems []string
 	if r.Name == "" {
 		problems = append(problems, "--name: give the replicator a name")
@@ -164,12 +164,6 @@ func (m *Main) replicatorAdd(ctx context.Context, args []string) error {
 	fmt.Fprintf(m.Stdout, "Added replicator %d %q.\nRedirect URL (register it with the app in the Exact App Center): %s\nNext: roger replicator authorize %d\n",
 		r.ID, r.Name, a.cfg.RedirectURL(r.ID), r.ID)
 	return nil
-}
-
-// normalizeClientID writes a GUID Client ID one way, so the same app is
-// recognised however it was pasted.
-func normalizeClientID(s string) string {
-	return strings.ToLower(strings.Trim(strings.TrimSpace(s), "{}"))
 }
 
 func (m *Main) replicatorList(ctx context.Context, args []string) error {

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/roger365io/roger/internal/exact"
@@ -33,20 +35,17 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	}
 	defer a.Close()
 	log := slog.New(slog.NewTextHandler(m.Stderr, nil))
-	return m.serve(ctx, a, log, nil)
+	return m.serve(ctx, a, log, m.portal(a, log), nil)
 }
 
 // serve runs the web server and the scheduler until ctx ends. started,
 // when set, is called once the server accepts connections.
-func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, started func(addr string)) error {
+func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.Server, started func(addr string)) error {
 	log.Info("roger starting", "version", version, "config", a.cfg.Describe(), "secret keys", a.keySource)
 
 	syncer := &replicate.Syncer{Store: a.store, Budgets: exact.NewBudgetRegistry(nil), RedirectURL: a.cfg.RedirectURL}
 	sched := &replicate.Scheduler{Store: a.store, Syncer: syncer, Owner: a.cfg.Instance, Workers: a.cfg.Workers, Log: log}
-	portal, err := m.portal(a, log)
-	if err != nil {
-		return err
-	}
+	portal.Wake = sched.Wake
 	mux := http.NewServeMux()
 	mux.Handle("/", portal.Handler())
 	if err := m.mountExtra(mux, a, syncer, log); err != nil {
@@ -56,6 +55,14 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, started func
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (set ROGER_ADDR to another address)", a.cfg.Addr, err)
+	}
+	// Port 0 picks a free port; the public URL (and so every Redirect
+	// URL) must name the one picked.
+	if strings.HasSuffix(a.cfg.PublicURL, ":0") {
+		a.cfg.PublicURL = strings.TrimSuffix(a.cfg.PublicURL, ":0") + ":" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	}
+	if !strings.HasPrefix(a.cfg.PublicURL, "https://") && !loopbackURL(a.cfg.PublicURL) {
+		log.Warn("ROGER_PUBLIC_URL is plain http on a non-loopback host: sign-in cookies cannot be Secure there; serve roger over https")
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
@@ -86,6 +93,15 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, started func
 	_ = srv.Shutdown(shutdown)
 	<-schedDone
 	return nil
+}
+
+func loopbackURL(u string) bool {
+	for _, p := range []string{"http://127.", "http://localhost:", "http://localhost/", "http://[::1]"} {
+		if strings.HasPrefix(u, p) || u == "http://localhost" {
+			return true
+		}
+	}
+	return false
 }
 
 func (m *Main) runMigrate(ctx context.Context, args []string) error {

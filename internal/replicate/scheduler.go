@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/sqlstore"
 )
 
 // LeaseStore is what the scheduler needs of the database (*sqlstore.Store).
@@ -38,6 +39,23 @@ type Scheduler struct {
 	Log        *slog.Logger
 	// Clock decides the next sync times; nil means the system clock.
 	Clock roger.Clock
+
+	wakeOnce sync.Once
+	wake     chan struct{}
+}
+
+func (s *Scheduler) wakeChan() chan struct{} {
+	s.wakeOnce.Do(func() { s.wake = make(chan struct{}, 1) })
+	return s.wake
+}
+
+// Wake makes the scheduler look for due replicators now instead of at
+// its next poll: an admin clicked "Sync now".
+func (s *Scheduler) Wake() {
+	select {
+	case s.wakeChan() <- struct{}{}:
+	default: // a wake-up is pending already
+	}
 }
 
 func (s *Scheduler) defaults() {
@@ -96,6 +114,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
+		case <-s.wakeChan():
 		}
 	}
 }
@@ -125,7 +144,11 @@ func (s *Scheduler) runOne(ctx context.Context, r *roger.Replicator) {
 			}
 		}
 	}()
-	run, err := s.Syncer.Sync(syncCtx, r.ID, roger.TriggerSchedule)
+	trigger := roger.TriggerSchedule
+	if r.NextSyncAt.Equal(sqlstore.SyncRequested) {
+		trigger = roger.TriggerManual
+	}
+	run, err := s.Syncer.Sync(syncCtx, r.ID, trigger)
 	select {
 	case <-lost:
 		return // the new owner schedules it

@@ -212,3 +212,12 @@ func (s *Store) ResealAll(ctx context.Context, reseal func(sealed, binding strin
 	}
 	return changed, nil
 }
+
+// ClearToken forgets a replicator's token: it belonged to another app or
+// host, and the replicator must be authorized again.
+func (s *Store) ClearToken(ctx context.Context, id int64) error {
+	if _, err := s.write.ExecContext(ctx, s.q(`UPDATE credentials SET token = '', updated = ? WHERE replicator_id = ?`), s.now(), id); err != nil {
+		return fmt.Errorf("clear token: %w", err)
+	}
+	return nil
+}

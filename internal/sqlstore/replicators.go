@@ -188,9 +188,14 @@ func (s *Store) DeleteReplicator(ctx context.Context, orgID, id int64) error {
 	})
 }
 
+// SyncRequested is the next sync time RequestSync sets: earlier than any
+// schedule, so requested syncs are claimed first, and recognisable, so
+// the run is recorded as manual.
+var SyncRequested = time.UnixMilli(1).UTC()
+
 // RequestSync makes a replicator due now ("Sync now").
 func (s *Store) RequestSync(ctx context.Context, id int64) error {
-	_, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET next_sync_at = ? WHERE id = ?`), s.now(), id)
+	_, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET next_sync_at = ? WHERE id = ?`), SyncRequested.UnixMilli(), id)
 	if err != nil {
 		return fmt.Errorf("request sync: %w", err)
 	}

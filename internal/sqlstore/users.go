@@ -48,3 +48,20 @@ func (s *Store) FindUserByEmail(ctx context.Context, email string) (*roger.User,
 	u.Created = fromMS(created)
 	return &u, nil
 }
+
+// SetPassword replaces a user's password hash and ends their sessions.
+func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE users SET password_hash = ? WHERE id = ?`), hash, userID)
+		if err != nil {
+			return fmt.Errorf("set password: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("user", userID)
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE user_id = ?`), userID); err != nil {
+			return fmt.Errorf("set password: %w", err)
+		}
+		return nil
+	})
+}

@@ -1,33 +1,77 @@
-// Package web is roger's HTTP surface for people: for now the OAuth
-// callback an Exact Online authorization returns to, and health checks.
+// Package web is roger's admin portal: sign-in, replicators and the Exact
+// Online setup guide, the directory, admins and the audit log, plus the
+// OAuth callback an Exact Online authorization returns to. Pages are
+// rendered on the server; the little script there is serves /static.
 package web
 
 import (
 	"context"
-	"fmt"
-	"html/template"
+	"embed"
+	"io/fs"
 	"log/slog"
 	"net/http"
-	"slices"
-	"strconv"
-	"strings"
+	"sync"
 	"time"
 
 	"github.com/roger365io/roger"
-	"github.com/roger365io/roger/internal/exact"
+	"github.com/roger365io/roger/internal/password"
+	"github.com/roger365io/roger/internal/sqlstore"
 )
 
 // Store is what the pages need of the database (*sqlstore.Store).
 type Store interface {
 	ConsumeOAuthState(ctx context.Context, state string) (int64, string, error)
+	CreateOAuthState(ctx context.Context, replicatorID int64, sessionID string, ttl time.Duration) (string, error)
 	FindReplicatorByID(ctx context.Context, id int64) (*roger.Replicator, error)
-	ClientSecret(ctx context.Context, id int64) (string, error)
-	SaveToken(ctx context.Context, id int64, t *roger.Token) error
+	FindReplicator(ctx context.Context, orgID, id int64) (*roger.Replicator, error)
+	FindReplicatorByClientID(ctx context.Context, clientID string) (*roger.Replicator, error)
+	ListReplicators(ctx context.Context, orgID int64) ([]*roger.Replicator, error)
+	CreateReplicator(ctx context.Context, r *roger.Replicator) error
 	UpdateReplicator(ctx context.Context, r *roger.Replicator) error
+	DeleteReplicator(ctx context.Context, orgID, id int64) error
+	SetState(ctx context.Context, id int64, state roger.ReplicatorState, message string) error
+	RequestSync(ctx context.Context, id int64) error
+	StartFullSync(ctx context.Context, id int64, moveDate int64) (int64, error)
+	ClearToken(ctx context.Context, id int64) error
+	ClientSecret(ctx context.Context, id int64) (string, error)
+	SaveClientSecret(ctx context.Context, id int64, secret string) error
+	SaveToken(ctx context.Context, id int64, t *roger.Token) error
+	TokenStore(id int64) roger.TokenStore
+	CountEntries(ctx context.Context, replicatorID int64) (entries, unparseable int, err error)
+	ForEachEntry(ctx context.Context, f sqlstore.EntryFilter, fn func(*roger.Entry) error) error
+	ListSyncRuns(ctx context.Context, replicatorID int64, limit int) ([]*roger.SyncRun, error)
+	APICallsSince(ctx context.Context, orgID int64, since time.Time) (map[int64]int, error)
+	FindOrganizationByID(ctx context.Context, id int64) (*roger.Organization, error)
 	AppendAudit(ctx context.Context, orgID int64, actor, action, target, detail string) error
+	ListAudit(ctx context.Context, orgID int64, limit int) ([]sqlstore.AuditEvent, error)
+	CreateUser(ctx context.Context, u *roger.User) error
+	FindUserByEmail(ctx context.Context, email string) (*roger.User, error)
+	ListUsers(ctx context.Context, orgID int64) ([]*roger.User, error)
+	CreateSession(ctx context.Context, sess *roger.Session) error
+	FindSession(ctx context.Context, idHash string) (*roger.Session, error)
+	TouchSession(ctx context.Context, idHash string, at time.Time) error
+	DeleteSession(ctx context.Context, idHash string) error
 }
 
-// Server serves the pages.
+// ExactHost is an Exact Online deployment an admin can pick for a
+// replicator.
+type ExactHost struct {
+	URL   string
+	Label string
+}
+
+// DefaultExactHosts are Exact's country deployments.
+var DefaultExactHosts = []ExactHost{
+	{"https://start.exactonline.nl", "Netherlands (start.exactonline.nl)"},
+	{"https://start.exactonline.be", "Belgium (start.exactonline.be)"},
+	{"https://start.exactonline.de", "Germany (start.exactonline.de)"},
+	{"https://start.exactonline.fr", "France (start.exactonline.fr)"},
+	{"https://start.exactonline.es", "Spain (start.exactonline.es)"},
+	{"https://start.exactonline.co.uk", "United Kingdom (start.exactonline.co.uk)"},
+	{"https://start.exactonline.com", "United States (start.exactonline.com)"},
+}
+
+// Server serves the portal.
 type Server struct {
 	Store Store
 	// RedirectURL is a replicator's Redirect URL; the callback is served
@@ -36,46 +80,99 @@ type Server struct {
 	HTTPClient  *http.Client
 	Clock       roger.Clock
 	Log         *slog.Logger
-	// SessionID returns the browser's session id, to check that the
-	// person finishing an authorization is the one who started it. nil
-	// until the portal has sessions.
-	SessionID func(*http.Request) string
+	// ExactHosts are offered when a replicator is created; the first is
+	// the default. nil means DefaultExactHosts.
+	ExactHosts []ExactHost
+	// Wake, when set, tells the scheduler a sync was asked for, so "Sync
+	// now" starts at once rather than at the next poll.
+	Wake func()
+	// Passwords are the argon2id costs of new password hashes; zero means
+	// password.Default.
+	Passwords password.Params
+	// IdleTimeout and MaxAge end sessions; zero means 2 hours and 12 hours.
+	IdleTimeout time.Duration
+	MaxAge      time.Duration
+	// Throttle limits failed sign-ins; nil means a NewThrottle with the
+	// default limits.
+	Throttle *Throttle
+	// TrustProxy reads the client address from X-Forwarded-For (only
+	// behind a proxy that sets it).
+	TrustProxy bool
+
+	pages     *pageSet
+	dummyOnce sync.Once
+	dummy     string
 }
 
-// Handler returns the routes.
+//go:embed static
+var staticFS embed.FS
+
+// Handler returns the portal's routes. It fails when a page template does
+// not parse, so a broken template stops start-up rather than a page.
 func (s *Server) Handler() http.Handler {
+	if s.pages == nil {
+		p, err := loadPages()
+		if err != nil {
+			panic(err) // templates are embedded: a parse error is a build defect
+		}
+		s.pages = p
+	}
+	if s.Throttle == nil {
+		s.Throttle = NewThrottle(s.Clock)
+	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /oauth/exact/{id}/callback", s.handleCallback)
+	static, _ := fs.Sub(staticFS, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(http.FileServerFS(static))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	return securityHeaders(mux)
+	mux.HandleFunc("GET /oauth/exact/{id}/callback", s.handleCallback)
+
+	mux.HandleFunc("GET /login", s.handleLoginForm)
+	mux.HandleFunc("POST /login", s.handleLogin)
+	mux.HandleFunc("POST /logout", s.handleLogout)
+
+	mux.HandleFunc("GET /{$}", s.signedIn(s.handleHome))
+	mux.HandleFunc("GET /replicators", s.signedIn(s.handleReplicatorList))
+	mux.HandleFunc("GET /replicators/new", s.signedIn(s.handleReplicatorNew))
+	mux.HandleFunc("POST /replicators", s.signedIn(s.handleReplicatorCreate))
+	mux.HandleFunc("GET /replicators/{id}", s.signedIn(s.handleReplicatorShow))
+	mux.HandleFunc("POST /replicators/{id}/credentials", s.signedIn(s.handleReplicatorCredentials))
+	mux.HandleFunc("POST /replicators/{id}/authorize", s.signedIn(s.handleReplicatorAuthorize))
+	mux.HandleFunc("POST /replicators/{id}/settings", s.signedIn(s.handleReplicatorSettings))
+	mux.HandleFunc("GET /replicators/{id}/contact-url", s.signedIn(s.handleContactURLCheck))
+	mux.HandleFunc("POST /replicators/{id}/sync", s.signedIn(s.handleReplicatorSync))
+	mux.HandleFunc("POST /replicators/{id}/pause", s.signedIn(s.handleReplicatorPause))
+	mux.HandleFunc("POST /replicators/{id}/resume", s.signedIn(s.handleReplicatorResume))
+	mux.HandleFunc("POST /replicators/{id}/delete", s.signedIn(s.handleReplicatorDelete))
+	mux.HandleFunc("GET /replicators/{id}/status", s.signedIn(s.handleReplicatorStatus))
+	mux.HandleFunc("GET /admins", s.signedIn(s.handleAdmins))
+	mux.HandleFunc("POST /admins", s.signedIn(s.handleAdminCreate))
+	mux.HandleFunc("GET /audit", s.signedIn(s.handleAudit))
+
+	// Every state change is a POST checked for a same-origin request
+	// (Sec-Fetch-Site / Origin), which stops cross-site form posts
+	// without tokens in forms.
+	return securityHeaders(http.NewCrossOriginProtection().Handler(mux))
 }
 
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
 		next.ServeHTTP(w, r)
 	})
 }
 
-var callbackPage = template.Must(template.New("callback").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{{.Title}} – roger</title></head>
-<body style="font-family:system-ui,sans-serif;max-width:640px;margin:48px auto">
-<h1 id="result">{{.Title}}</h1><p>{{.Message}}</p>
-</body></html>`))
-
-type callbackView struct{ Title, Message string }
-
-func (s *Server) page(w http.ResponseWriter, status int, title, msg string) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = callbackPage.Execute(w, callbackView{Title: title, Message: msg})
+func staticHandler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) now() time.Time {
@@ -85,104 +182,6 @@ func (s *Server) now() time.Time {
 	return s.Clock.Now().UTC()
 }
 
-// handleCallback finishes an authorization: the state must be one roger
-// issued for this replicator (and this browser session), unused and
-// fresh; the code is exchanged at once (Exact's codes live 3 minutes) and
-// the tokens are stored sealed.
-func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.page(w, http.StatusNotFound, "Not found", "There is no replicator at this address.")
-		return
-	}
-	q := r.URL.Query()
-	if e := q.Get("error"); e != "" {
-		s.page(w, http.StatusBadRequest, "Not authorized", "Exact Online did not grant access ("+e+"). Nothing was changed; start again with Authorize application and choose Allow.")
-		return
-	}
-	rid, session, err := s.Store.ConsumeOAuthState(ctx, q.Get("state"))
-	if err != nil {
-		s.page(w, http.StatusBadRequest, "Not authorized", roger.ErrorMessage(err))
-		return
-	}
-	if rid != id || (session != "" && (s.SessionID == nil || s.SessionID(r) != session)) {
-		s.page(w, http.StatusBadRequest, "Not authorized", "This authorization was started for another replicator or in another browser session: start again with Authorize application.")
-		return
-	}
-	code := q.Get("code")
-	if code == "" {
-		s.page(w, http.StatusBadRequest, "Not authorized", "Exact Online sent no authorization code: start again with Authorize application.")
-		return
-	}
-	rep, err := s.Store.FindReplicatorByID(ctx, id)
-	if err != nil {
-		s.page(w, http.StatusNotFound, "Not found", roger.ErrorMessage(err))
-		return
-	}
-	secret, err := s.Store.ClientSecret(ctx, id)
-	if err != nil {
-		s.page(w, http.StatusBadRequest, "Not authorized", roger.ErrorMessage(err))
-		return
-	}
-	cfg := exact.Config{BaseURL: rep.ExactURL, ClientID: rep.ClientID, ClientSecret: secret, RedirectURL: s.RedirectURL(id), HTTPClient: s.HTTPClient, Clock: s.Clock}
-	tok, err := exact.Exchange(ctx, cfg, code)
-	if err != nil {
-		s.log().Warn("authorization code exchange failed", "replicator", id, "err", roger.ErrorMessage(err))
-		s.page(w, http.StatusBadGateway, "Not authorized", "Exact Online did not accept the authorization: "+roger.ErrorMessage(err)+" Check the Client ID and Client Secret, then try again.")
-		return
-	}
-	if err := s.Store.SaveToken(ctx, id, tok); err != nil {
-		s.log().Error("save token", "replicator", id, "err", err)
-		s.page(w, http.StatusInternalServerError, "Not authorized", "The authorization could not be stored; try again.")
-		return
-	}
-	who := "an Exact Online user"
-	client := exact.NewClient(cfg, exact.NewTokenSource(cfg, staticTokens{tok}), exact.NewBudgetRegistry(s.Clock).Get(rep.ClientID, 0))
-	var accessible []int
-	if me, err := client.Me(ctx); err == nil {
-		who = me.FullName
-		if rep.Division == 0 {
-			// Exact's current division is only where the user last was in
-			// the web UI: a suggestion, which the Contact URL overrides.
-			rep.Division = me.CurrentDivision
-		}
-		if divs, err := client.Divisions(ctx, me.CurrentDivision); err == nil {
-			for _, d := range divs {
-				accessible = append(accessible, d.Code)
-			}
-		}
-	}
-	rep.StateMessage = "Authorized by " + who + "."
-	noAccess := accessible != nil && rep.Division != 0 && !slices.Contains(accessible, rep.Division)
-	switch {
-	case noAccess:
-		codes := make([]string, len(accessible))
-		for i, c := range accessible {
-			codes[i] = strconv.Itoa(c)
-		}
-		rep.State = roger.StateAwaitingAuthorization
-		rep.StateMessage = fmt.Sprintf("Authorized by %s, who has no access to division %d (from the Contact URL). Divisions %s can open: %s. Correct the division in the Contact URL, or authorize as a user who can open division %d.",
-			who, rep.Division, who, strings.Join(codes, ", "), rep.Division)
-	case rep.Division != 0 && rep.ContactURL != "" && rep.DefaultCountry != "":
-		if rep.State != roger.StatePaused {
-			rep.State, rep.StateMessage, rep.NextSyncAt = roger.StateActive, "", s.now()
-		}
-	default:
-		rep.State = roger.StateAwaitingAuthorization
-		rep.StateMessage += " Fill in the Contact URL and Country Code to start syncing."
-	}
-	if err := s.Store.UpdateReplicator(ctx, rep); err != nil {
-		s.log().Error("update replicator", "replicator", id, "err", err)
-	}
-	_ = s.Store.AppendAudit(ctx, rep.OrgID, who, "replicator.authorize", "replicator/"+strconv.FormatInt(id, 10), "division "+strconv.Itoa(rep.Division))
-	if noAccess {
-		s.page(w, http.StatusOK, "Authorized, but not for this division", rep.StateMessage)
-		return
-	}
-	s.page(w, http.StatusOK, "Authorized", "Authorized. You can close this window.")
-}
-
 func (s *Server) log() *slog.Logger {
 	if s.Log == nil {
 		return slog.Default()
@@ -190,12 +189,9 @@ func (s *Server) log() *slog.Logger {
 	return s.Log
 }
 
-// staticTokens serves the just-obtained token for the one Me call after
-// the exchange; it never refreshes (the token is seconds old).
-type staticTokens struct{ t *roger.Token }
-
-func (s staticTokens) LoadToken(context.Context) (*roger.Token, error) { return s.t, nil }
-func (s staticTokens) UpdateToken(_ context.Context, fn func(*roger.Token) (*roger.Token, error)) error {
-	_, err := fn(s.t)
-	return err
+func (s *Server) exactHosts() []ExactHost {
+	if len(s.ExactHosts) == 0 {
+		return DefaultExactHosts
+	}
+	return s.ExactHosts
 }

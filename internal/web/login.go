@@ -1,0 +1,116 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+
+	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/password"
+)
+
+type loginView struct {
+	Email string
+	Next  string
+	Error string
+}
+
+// safeNext keeps a post-sign-in redirect on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/replicators"
+	}
+	return next
+}
+
+func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.session(r); ok {
+		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return
+	}
+	s.render(w, http.StatusOK, "login", view{Title: "Sign in", Data: loginView{Next: r.URL.Query().Get("next")}})
+}
+
+const wrongCredentials = "The e-mail address or the password is wrong."
+
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
+	pw := r.PostFormValue("password")
+	next := r.PostFormValue("next")
+	again := func(status int, msg string) {
+		s.render(w, status, "login", view{Title: "Sign in", Data: loginView{Email: email, Next: next, Error: msg}})
+	}
+	ip := s.clientIP(r)
+	if wait := s.Throttle.Wait(email, ip); wait > 0 {
+		w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))
+		again(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins. Wait %d minutes and try again.", int(math.Ceil(wait.Minutes()))))
+		return
+	}
+	if email == "" || pw == "" {
+		again(http.StatusBadRequest, "Enter your e-mail address and your password.")
+		return
+	}
+	u, err := s.Store.FindUserByEmail(r.Context(), email)
+	if err != nil && roger.ErrorCodeOf(err) != roger.ENOTFOUND {
+		s.log().Error("sign-in: find user", "err", err)
+		again(http.StatusInternalServerError, "Signing in failed; try again.")
+		return
+	}
+	hash := s.dummyHash()
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	// An unknown address costs the same hash as a known one, so the
+	// answer's timing does not tell which accounts exist.
+	verr := password.Verify(pw, hash)
+	if u == nil || verr != nil {
+		if verr != nil && !errors.Is(verr, password.ErrMismatch) {
+			s.log().Error("sign-in: stored password hash unreadable", "user", u.ID)
+		}
+		s.Throttle.Fail(email, ip)
+		s.log().Info("sign-in failed", "ip", ip)
+		again(http.StatusUnauthorized, wrongCredentials)
+		return
+	}
+	s.Throttle.Succeed(email)
+	// A session the browser already had is ended: sign-in always starts
+	// a new one.
+	if old := sessionIDHash(r); old != "" {
+		_ = s.Store.DeleteSession(r.Context(), old)
+	}
+	if err := s.startSession(w, r, u); err != nil {
+		s.log().Error("sign-in: create session", "err", err)
+		again(http.StatusInternalServerError, "Signing in failed; try again.")
+		return
+	}
+	_ = s.Store.AppendAudit(r.Context(), u.OrgID, u.Email, "admin.sign-in", "admin/"+u.Email, "from "+ip)
+	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
+}
+
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if id := sessionIDHash(r); id != "" {
+		if err := s.Store.DeleteSession(r.Context(), id); err != nil {
+			s.log().Error("sign-out", "err", err)
+		}
+	}
+	clearCookie(w, r)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// dummyHash is a hash of a random password at the server's cost, made
+// once.
+func (s *Server) dummyHash() string {
+	s.dummyOnce.Do(func() {
+		s.dummy, _ = password.Hash(password.Generate(), s.passwordParams())
+	})
+	return s.dummy
+}
+
+func (s *Server) passwordParams() password.Params {
+	if s.Passwords.Time == 0 {
+		return password.Default
+	}
+	return s.Passwords
+}

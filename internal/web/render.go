@@ -1,0 +1,174 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/roger365io/roger"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// pageSet holds one template set per page: the layout plus the page.
+type pageSet struct {
+	pages map[string]*template.Template
+}
+
+var funcs = template.FuncMap{
+	"when": func(t time.Time) string {
+		if t.IsZero() {
+			return "never"
+		}
+		return t.UTC().Format("2006-01-02 15:04:05 UTC")
+	},
+	"ago": func(t time.Time) string {
+		if t.IsZero() {
+			return "never"
+		}
+		return humanDuration(time.Since(t)) + " ago"
+	},
+	"duration": func(a, b time.Time) string {
+		if a.IsZero() || b.IsZero() {
+			return ""
+		}
+		return humanDuration(b.Sub(a))
+	},
+	"ms": func(unixMS int64) string {
+		return time.UnixMilli(unixMS).UTC().Format("2006-01-02 15:04:05 UTC")
+	},
+	"stateLabel": stateLabel,
+	"add":        func(a, b int) int { return a + b },
+}
+
+func loadPages() (*pageSet, error) {
+	files, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	ps := &pageSet{pages: map[string]*template.Template{}}
+	for _, f := range files {
+		name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/"), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", f)
+		if err != nil {
+			return nil, fmt.Errorf("page %s: %w", name, err)
+		}
+		ps.pages[name] = t
+	}
+	return ps, nil
+}
+
+// view is what every page gets: the signed-in admin (nil on the sign-in
+// page), the section for the navigation, and the page's own data.
+type view struct {
+	Title   string
+	Session *roger.Session
+	Org     *roger.Organization
+	Nav     string
+	Notice  string
+	Data    any
+}
+
+// render writes a page. Pages are rendered into a buffer first so that a
+// template error becomes a clean 500, not half a page.
+func (s *Server) render(w http.ResponseWriter, status int, page string, v view) {
+	t, ok := s.pages.pages[page]
+	if !ok {
+		s.log().Error("no such page template", "page", page)
+		http.Error(w, "Internal error", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, v); err != nil {
+		s.log().Error("render page", "page", page, "err", err)
+		http.Error(w, "Something went wrong showing this page; try again.", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	// Pages carry replicator settings and never a secret, but the
+	// browser need not keep any of them either.
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// fail shows an error page for err: its user-safe message and the
+// status its code maps to. Internal errors are logged, not shown.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, sess *roger.Session, err error) {
+	status := statusOf(err)
+	msg := roger.ErrorMessage(err)
+	if status == http.StatusInternalServerError {
+		s.log().Error("page failed", "path", r.URL.Path, "err", err)
+	}
+	s.render(w, status, "message", view{Title: http.StatusText(status), Session: sess, Data: messageView{Title: http.StatusText(status), Message: msg}})
+}
+
+// statusOf maps roger's error codes to HTTP statuses, in one place.
+func statusOf(err error) int {
+	switch roger.ErrorCodeOf(err) {
+	case roger.EINVALID:
+		return http.StatusBadRequest
+	case roger.ENOTFOUND:
+		return http.StatusNotFound
+	case roger.ECONFLICT:
+		return http.StatusConflict
+	case roger.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case roger.EFORBIDDEN:
+		return http.StatusForbidden
+	case roger.EUNAVAILABLE, roger.EREAUTHORIZE:
+		return http.StatusBadGateway
+	}
+	return http.StatusInternalServerError
+}
+
+type messageView struct {
+	Title   string
+	Message string
+	// ReplicatorID, when set, lets the popup's script tell the page that
+	// opened it that the replicator changed.
+	ReplicatorID int64
+	Popup        bool
+}
+
+func humanDuration(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%d days", int(d.Hours()/24))
+}
+
+func stateLabel(st roger.ReplicatorState) string {
+	switch st {
+	case roger.StateDraft:
+		return "draft"
+	case roger.StateAwaitingAuthorization:
+		return "awaiting authorization"
+	case roger.StateActive:
+		return "active"
+	case roger.StateNeedsReauthorization:
+		return "needs re-authorization"
+	case roger.StatePaused:
+		return "paused"
+	case roger.StateFailing:
+		return "failing"
+	}
+	return string(st)
+}

@@ -1,0 +1,279 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/exact"
+)
+
+// oauthStateTTL bounds how long the Exact login may take in the popup.
+const oauthStateTTL = 15 * time.Minute
+
+func replicatorPath(rep *roger.Replicator) string {
+	return "/replicators/" + strconv.FormatInt(rep.ID, 10)
+}
+
+// handleReplicatorAuthorize is step 4 of the guide: it issues a
+// single-use state bound to this browser session and sends the popup to
+// Exact's login and consent.
+func (s *Server) handleReplicatorAuthorize(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
+	ctx := r.Context()
+	rep, ok := s.replicator(w, r, sess)
+	if !ok {
+		return
+	}
+	if rep.ClientID == "" || rep.ClientSecretHint == "" {
+		s.fail(w, r, sess, roger.Errorf(roger.EINVALID, "Save the app's Client ID and Client Secret first; then click Authorize application."))
+		return
+	}
+	state, err := s.Store.CreateOAuthState(ctx, rep.ID, sess.IDHash, oauthStateTTL)
+	if err != nil {
+		s.fail(w, r, sess, err)
+		return
+	}
+	cfg := exact.Config{BaseURL: rep.ExactURL, ClientID: rep.ClientID, RedirectURL: s.RedirectURL(rep.ID)}
+	s.audit(r, sess, "replicator.authorize-start", rep, "sent to "+rep.ExactURL+" to sign in")
+	http.Redirect(w, r, exact.AuthCodeURL(cfg, state, false), http.StatusSeeOther)
+}
+
+func (s *Server) handleReplicatorSync(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
+	rep, ok := s.replicator(w, r, sess)
+	if !ok {
+		return
+	}
+	if rep.State != roger.StateActive && rep.State != roger.StateFailing {
+		s.fail(w, r, sess, roger.Errorf(roger.EINVALID, "Replicator %q is %s: %s", rep.Name, stateLabel(rep.State), nextStep(rep)))
+		return
+	}
+	if err := s.Store.RequestSync(r.Context(), rep.ID); err != nil {
+		s.fail(w, r, sess, err)
+		return
+	}
+	if s.Wake != nil {
+		s.Wake()
+	}
+	s.audit(r, sess, "replicator.sync", rep, "sync now")
+	http.Redirect(w, r, replicatorPath(rep)+"?done=sync#sync", http.StatusSeeOther)
+}
+
+// nextStep says what a replicator that cannot sync needs.
+func nextStep(rep *roger.Replicator) string {
+	switch rep.State {
+	case roger.StateDraft:
+		return "save the Client ID and Client Secret of its Exact app first."
+	case roger.StateAwaitingAuthorization:
+		return "authorize the application, then save the Contact URL and Country Code."
+	case roger.StateNeedsReauthorization:
+		return "click Authorize application to sign in to Exact Online again."
+	case roger.StatePaused:
+		return "resume it first."
+	}
+	return "check its settings."
+}
+
+func (s *Server) handleReplicatorPause(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
+	rep, ok := s.replicator(w, r, sess)
+	if !ok {
+		return
+	}
+	if err := s.Store.SetState(r.Context(), rep.ID, roger.StatePaused, "Paused by "+sess.Email+"."); err != nil {
+		s.fail(w, r, sess, err)
+		return
+	}
+	s.audit(r, sess, "replicator.pause", rep, "")
+	http.Redirect(w, r, replicatorPath(rep)+"?done=paused", http.StatusSeeOther)
+}
+
+func (s *Server) handleReplicatorResume(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
+	ctx := r.Context()
+	rep, ok := s.replicator(w, r, sess)
+	if !ok {
+		return
+	}
+	if rep.State != roger.StatePaused {
+		http.Redirect(w, r, replicatorPath(rep), http.StatusSeeOther)
+		return
+	}
+	state := roger.StateActive
+	if !s.authorized(ctx, rep) || rep.ContactURL == "" || rep.DefaultCountry == "" || rep.Division == 0 {
+		state = roger.StateAwaitingAuthorization
+	}
+	if err := s.Store.SetState(ctx, rep.ID, state, ""); err != nil {
+		s.fail(w, r, sess, err)
+		return
+	}
+	if state == roger.StateActive {
+		if err := s.Store.RequestSync(ctx, rep.ID); err != nil {
+			s.fail(w, r, sess, err)
+			return
+		}
+		if s.Wake != nil {
+			s.Wake()
+		}
+	}
+	s.audit(r, sess, "replicator.resume", rep, "")
+	http.Redirect(w, r, replicatorPath(rep)+"?done=resumed", http.StatusSeeOther)
+}
+
+func (s *Server) handleReplicatorDelete(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
+	ctx := r.Context()
+	rep, ok := s.replicator(w, r, sess)
+	if !ok {
+		return
+	}
+	if r.PostFormValue("confirm") != "yes" {
+		v, err := s.replicatorView(ctx, rep, sess)
+		if err != nil {
+			s.fail(w, r, sess, err)
+			return
+		}
+		v.Errors["delete"] = "Tick the box to confirm: deleting cannot be undone."
+		s.renderReplicator(w, r, http.StatusBadRequest, sess, v)
+		return
+	}
+	entries, _, _ := s.Store.CountEntries(ctx, rep.ID)
+	if err := s.Store.DeleteReplicator(ctx, sess.OrgID, rep.ID); err != nil {
+		s.fail(w, r, sess, err)
+		return
+	}
+	s.audit(r, sess, "replicator.delete", rep, fmt.Sprintf("%d directory entries removed", entries))
+	http.Redirect(w, r, "/replicators?done=deleted", http.StatusSeeOther)
+}
+
+// statusJSON is what the replicator page polls: the state (which the
+// authorization popup changes) and the progress of a running sync.
+type statusJSON struct {
+	State       string   `json:"state"`
+	StateLabel  string   `json:"stateLabel"`
+	Message     string   `json:"message"`
+	Authorized  bool     `json:"authorized"`
+	Division    int      `json:"division"`
+	Entries     int      `json:"entries"`
+	Unparseable int      `json:"unparseable"`
+	Run         *runJSON `json:"run,omitempty"`
+}
+
+type runJSON struct {
+	ID       int64   `json:"id"`
+	Running  bool    `json:"running"`
+	Outcome  string  `json:"outcome"`
+	Full     bool    `json:"full"`
+	Read     int     `json:"read"`
+	Created  int     `json:"created"`
+	Updated  int     `json:"updated"`
+	Deleted  int     `json:"deleted"`
+	APICalls int     `json:"apiCalls"`
+	Seconds  float64 `json:"seconds"`
+	PerSec   float64 `json:"perSecond"`
+	// SecondsLeft is an estimate, known when a full pass re-reads a
+	// directory of known size; -1 when unknown.
+	SecondsLeft float64 `json:"secondsLeft"`
+	Error       string  `json:"error,omitempty"`
+	Summary     string  `json:"summary"`
+}
+
+func (s *Server) handleReplicatorStatus(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
+	ctx := r.Context()
+	rep, ok := s.replicator(w, r, sess)
+	if !ok {
+		return
+	}
+	st := statusJSON{State: string(rep.State), StateLabel: stateLabel(rep.State), Message: rep.StateMessage,
+		Authorized: s.authorized(ctx, rep), Division: rep.Division}
+	var err error
+	if st.Entries, st.Unparseable, err = s.Store.CountEntries(ctx, rep.ID); err != nil {
+		s.log().Error("status", "err", err)
+		http.Error(w, `{"error":"status unavailable"}`, http.StatusInternalServerError)
+		return
+	}
+	if runs, err := s.Store.ListSyncRuns(ctx, rep.ID, 1); err == nil && len(runs) > 0 {
+		st.Run = s.runStatus(runs[0], st.Entries)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(st)
+}
+
+func (s *Server) runStatus(run *roger.SyncRun, entries int) *runJSON {
+	end := run.Ended
+	if end.IsZero() {
+		end = s.now()
+	}
+	rj := &runJSON{ID: run.ID, Running: run.Outcome == roger.OutcomeRunning, Outcome: string(run.Outcome), Full: run.Full,
+		Read: run.Read, Created: run.Created, Updated: run.Updated, Deleted: run.Deleted, APICalls: run.APICalls,
+		Seconds: end.Sub(run.Started).Seconds(), SecondsLeft: -1, Error: run.Error}
+	if rj.Seconds > 0 {
+		rj.PerSec = float64(run.Read) / rj.Seconds
+	}
+	// A full re-read of a directory of known size has a known end; the
+	// first load has not (Exact does not say how many records there are).
+	if rj.Running && run.Full && rj.PerSec > 0 && entries > run.Read {
+		rj.SecondsLeft = float64(entries-run.Read) / rj.PerSec
+	}
+	rj.Summary = runSummary(rj)
+	return rj
+}
+
+func runSummary(rj *runJSON) string {
+	kind := "Increment"
+	if rj.Full {
+		kind = "Full sync"
+	}
+	switch {
+	case rj.Running:
+		msg := fmt.Sprintf("%s running: %d records read (%d new, %d changed, %d removed), %d API calls, %.0f records/s",
+			kind, rj.Read, rj.Created, rj.Updated, rj.Deleted, rj.APICalls, rj.PerSec)
+		if rj.SecondsLeft >= 0 {
+			msg += fmt.Sprintf(", about %s left", humanDuration(time.Duration(rj.SecondsLeft*float64(time.Second))))
+		}
+		return msg + "."
+	case rj.Outcome == string(roger.OutcomeOK):
+		return fmt.Sprintf("%s finished: %d records read (%d new, %d changed, %d removed), %d API calls, in %s.",
+			kind, rj.Read, rj.Created, rj.Updated, rj.Deleted, rj.APICalls, humanDuration(time.Duration(rj.Seconds*float64(time.Second))))
+	}
+	return kind + " failed: " + rj.Error
+}
+
+// contactURLJSON is the live check of a Contact URL as it is typed.
+type contactURLJSON struct {
+	OK       bool   `json:"ok"`
+	Error    string `json:"error,omitempty"`
+	Division int    `json:"division,omitempty"`
+	Example  string `json:"example,omitempty"`
+	Note     string `json:"note,omitempty"`
+}
+
+// handleContactURLCheck validates a template without storing it, and
+// renders it for a real record when the directory has one.
+func (s *Server) handleContactURLCheck(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
+	rep, ok := s.replicator(w, r, sess)
+	if !ok {
+		return
+	}
+	out := contactURLJSON{}
+	c, err := roger.ParseContactURL(r.URL.Query().Get("template"))
+	switch {
+	case err != nil:
+		out.Error = roger.ErrorMessage(err)
+	case c.Division == 0 && rep.Division == 0:
+		out.Error = "Add _Division_= with your division number: open a relation in Exact Online and copy the number after _Division_= from the address bar."
+	default:
+		out.OK, out.Division = true, c.Division
+		if out.Division == 0 {
+			out.Division = rep.Division
+			out.Note = fmt.Sprintf("The link names no division; division %d (from the authorization) is used.", rep.Division)
+		}
+		out.Example = s.exampleLink(r.Context(), rep, c.Template)
+		if out.Example == "" {
+			out.Note += " After the first sync, a link to a real record is shown here."
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(out)
+}

@@ -1,0 +1,181 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/sqlstore"
+)
+
+// replicatorView is the replicator page: the guide's steps in order, the
+// sync, its history and the numbers that did not parse.
+type replicatorView struct {
+	R                *roger.Replicator
+	RedirectURL      string
+	SuggestedAppName string
+	Hosts            []ExactHost
+	HostLabel        string
+	Authorized       bool
+	CanAuthorize     bool
+	Entries          int
+	Unparseable      int
+	CallsToday       int
+	Runs             []*roger.SyncRun
+	Bad              []badEntry
+	Example          string
+	IntervalMinutes  int
+
+	// Form values and errors when a form is shown again after a refusal.
+	Cred     credentialsForm
+	Settings settingsForm
+	Errors   map[string]string
+}
+
+type credentialsForm struct {
+	ExactURL string
+	ClientID string
+}
+
+type settingsForm struct {
+	ContactURL string
+	Country    string
+	Interval   string
+}
+
+type badEntry struct {
+	Name    string
+	Company string
+	Link    string
+	Numbers []roger.Number
+}
+
+// replicator loads the replicator in the path, of the session's
+// organisation only: another organisation's id is "not found".
+func (s *Server) replicator(w http.ResponseWriter, r *http.Request, sess *roger.Session) (*roger.Replicator, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.fail(w, r, sess, roger.Errorf(roger.ENOTFOUND, "There is no replicator %q.", r.PathValue("id")))
+		return nil, false
+	}
+	rep, err := s.Store.FindReplicator(r.Context(), sess.OrgID, id)
+	if err != nil {
+		s.fail(w, r, sess, err)
+		return nil, false
+	}
+	return rep, true
+}
+
+func (s *Server) authorized(ctx context.Context, rep *roger.Replicator) bool {
+	tok, err := s.Store.TokenStore(rep.ID).LoadToken(ctx)
+	return err == nil && tok != nil
+}
+
+func (s *Server) replicatorView(ctx context.Context, rep *roger.Replicator, sess *roger.Session) (*replicatorView, error) {
+	v := &replicatorView{R: rep, RedirectURL: s.RedirectURL(rep.ID), Hosts: s.exactHosts(), Errors: map[string]string{},
+		SuggestedAppName: "ROGER365.io – " + string(rep.Entity), IntervalMinutes: int(rep.Interval.Minutes()),
+		Cred:     credentialsForm{ExactURL: rep.ExactURL, ClientID: rep.ClientID},
+		Settings: settingsForm{ContactURL: rep.ContactURL, Country: rep.DefaultCountry, Interval: strconv.Itoa(int(rep.Interval.Minutes()))}}
+	if v.Settings.ContactURL == "" {
+		v.Settings.ContactURL = exampleTemplate(rep)
+	}
+	v.HostLabel = rep.ExactURL
+	for _, h := range v.Hosts {
+		if h.URL == rep.ExactURL {
+			v.HostLabel = h.Label
+		}
+	}
+	v.Authorized = s.authorized(ctx, rep)
+	v.CanAuthorize = rep.ClientID != "" && rep.ClientSecretHint != ""
+	var err error
+	if v.Entries, v.Unparseable, err = s.Store.CountEntries(ctx, rep.ID); err != nil {
+		return nil, err
+	}
+	if calls, err := s.Store.APICallsSince(ctx, sess.OrgID, startOfDay(s.now())); err == nil {
+		v.CallsToday = calls[rep.ID]
+	}
+	if v.Runs, err = s.Store.ListSyncRuns(ctx, rep.ID, 20); err != nil {
+		return nil, err
+	}
+	tmpl, _ := roger.ParseContactURL(rep.ContactURL)
+	err = s.Store.ForEachEntry(ctx, sqlstore.EntryFilter{OrgID: sess.OrgID, ReplicatorID: rep.ID, Unparseable: true, Limit: 100}, func(e *roger.Entry) error {
+		b := badEntry{Name: e.DisplayName, Company: e.CompanyName}
+		if tmpl != nil {
+			b.Link = tmpl.Render(e.SourceID, e.CompanyID, rep.Division)
+		}
+		for _, n := range e.Numbers {
+			if n.Status != roger.NumberOK {
+				b.Numbers = append(b.Numbers, n)
+			}
+		}
+		v.Bad = append(v.Bad, b)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	v.Example = s.exampleLink(ctx, rep, rep.ContactURL)
+	return v, nil
+}
+
+// exampleTemplate is the Contact URL of Exact's card for the entity on
+// the replicator's host, with the division when it is known: the admin
+// only checks it.
+func exampleTemplate(rep *roger.Replicator) string {
+	if rep.ExactURL == "" {
+		return ""
+	}
+	div := "<your division>"
+	if rep.Division != 0 {
+		div = strconv.Itoa(rep.Division)
+	}
+	if rep.Entity == roger.Contacts {
+		return rep.ExactURL + "/docs/CRMContactCard.aspx?_ID=%7b{SourceId}%7d&_Division_=" + div
+	}
+	return rep.ExactURL + "/docs/CRMAccountCard.aspx?AccountID=%7b{CompanyId}%7d&_Division_=" + div
+}
+
+// exampleLink renders tmpl for a real record of the replicator, or ""
+// when the directory holds none yet.
+func (s *Server) exampleLink(ctx context.Context, rep *roger.Replicator, tmpl string) string {
+	c, err := roger.ParseContactURL(tmpl)
+	if err != nil {
+		return ""
+	}
+	div := rep.Division
+	if c.Division != 0 {
+		div = c.Division
+	}
+	var link string
+	_ = s.Store.ForEachEntry(ctx, sqlstore.EntryFilter{OrgID: rep.OrgID, ReplicatorID: rep.ID, Limit: 1}, func(e *roger.Entry) error {
+		link = c.Render(e.SourceID, e.CompanyID, div)
+		return nil
+	})
+	return link
+}
+
+func (s *Server) handleReplicatorShow(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
+	rep, ok := s.replicator(w, r, sess)
+	if !ok {
+		return
+	}
+	v, err := s.replicatorView(r.Context(), rep, sess)
+	if err != nil {
+		s.fail(w, r, sess, err)
+		return
+	}
+	s.renderReplicator(w, r, http.StatusOK, sess, v)
+}
+
+func (s *Server) renderReplicator(w http.ResponseWriter, r *http.Request, status int, sess *roger.Session, v *replicatorView) {
+	// The Authorize form posts here and is redirected to Exact's login:
+	// form-action must allow that one origin.
+	if u, err := url.Parse(v.R.ExactURL); err == nil && u.Host != "" {
+		csp := w.Header().Get("Content-Security-Policy")
+		w.Header().Set("Content-Security-Policy", strings.Replace(csp, "form-action 'self'", "form-action 'self' "+u.Scheme+"://"+u.Host, 1))
+	}
+	s.render(w, status, "replicator", view{Title: v.R.Name, Session: sess, Nav: "replicators", Notice: notice(r), Data: v})
+}

@@ -1,0 +1,157 @@
+package web
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/roger365io/roger"
+)
+
+const (
+	// The __Host- prefix makes browsers refuse the cookie unless it is
+	// Secure, host-only and for path /, so no sibling domain or plain-http
+	// page can plant or read it.
+	secureCookieName = "__Host-roger_session"
+	// plainCookieName is used only when roger is served over plain http
+	// on a non-loopback host, where browsers drop Secure cookies.
+	plainCookieName = "roger_session"
+	touchEvery      = time.Minute
+)
+
+func (s *Server) idleTimeout() time.Duration {
+	if s.IdleTimeout > 0 {
+		return s.IdleTimeout
+	}
+	return 2 * time.Hour
+}
+
+func (s *Server) maxAge() time.Duration {
+	if s.MaxAge > 0 {
+		return s.MaxAge
+	}
+	return 12 * time.Hour
+}
+
+// secureContext reports whether the browser treats this origin as secure:
+// TLS, or loopback (http://127.0.0.1 and http://localhost are secure
+// contexts, so Secure cookies work there).
+func secureContext(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func cookieName(r *http.Request) string {
+	if secureContext(r) {
+		return secureCookieName
+	}
+	return plainCookieName
+}
+
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// sessionIDHash returns the hash of the session token the request
+// carries, or "".
+func sessionIDHash(r *http.Request) string {
+	c, err := r.Cookie(cookieName(r))
+	if err != nil || c.Value == "" {
+		return ""
+	}
+	return hashToken(c.Value)
+}
+
+// SessionID returns the id (hash) of the browser's session, which an
+// OAuth state is bound to.
+func (s *Server) SessionID(r *http.Request) string { return sessionIDHash(r) }
+
+// startSession creates a new session for u (a fresh id at every sign-in,
+// so an id planted before sign-in is worthless) and sets its cookie.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *roger.User) error {
+	token := rand.Text() + rand.Text()
+	sess := &roger.Session{IDHash: hashToken(token), UserID: u.ID, OrgID: u.OrgID, Email: u.Email}
+	if err := s.Store.CreateSession(r.Context(), sess); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieName(r), Value: token, Path: "/", HttpOnly: true,
+		Secure: secureContext(r), SameSite: http.SameSiteLaxMode})
+	return nil
+}
+
+func clearCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: cookieName(r), Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: secureContext(r), SameSite: http.SameSiteLaxMode})
+}
+
+// session returns the request's live session, ending it when it has been
+// idle too long or is too old.
+func (s *Server) session(r *http.Request) (*roger.Session, bool) {
+	id := sessionIDHash(r)
+	if id == "" {
+		return nil, false
+	}
+	ctx := r.Context()
+	sess, err := s.Store.FindSession(ctx, id)
+	if err != nil {
+		return nil, false
+	}
+	now := s.now()
+	if now.Sub(sess.LastSeen) > s.idleTimeout() || now.Sub(sess.Created) > s.maxAge() {
+		_ = s.Store.DeleteSession(ctx, id)
+		return nil, false
+	}
+	// One write a minute at most keeps page views from being writes.
+	if now.Sub(sess.LastSeen) > touchEvery {
+		_ = s.Store.TouchSession(ctx, id, now)
+	}
+	return sess, true
+}
+
+// signedIn guards a page: without a live session a page view goes to the
+// sign-in page (and comes back after), anything else gets a 401.
+func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, *roger.Session)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		sess, ok := s.session(r)
+		if !ok {
+			if r.Method == http.MethodGet && !strings.HasSuffix(r.URL.Path, "/status") && !strings.HasSuffix(r.URL.Path, "/contact-url") {
+				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			http.Error(w, "Your session has ended; sign in again.", http.StatusUnauthorized)
+			return
+		}
+		h(w, r, sess)
+	}
+}
+
+// clientIP is the address sign-in throttling counts against.
+func (s *Server) clientIP(r *http.Request) string {
+	if s.TrustProxy {
+		if f := r.Header.Get("X-Forwarded-For"); f != "" {
+			return strings.TrimSpace(strings.Split(f, ",")[0])
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

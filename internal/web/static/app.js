@@ -1,0 +1,124 @@
+// roger's portal script: copy buttons, the authorization popup, the live
+// Contact URL check and sync progress. Pages work without it, only less
+// conveniently.
+"use strict";
+
+document.addEventListener("DOMContentLoaded", function () {
+  // refresh shows the replicator page afresh; a page that answered a
+  // form post is left for the replicator's own page, never re-posted.
+  var refresh = function () {
+    var box = document.querySelector("[data-replicator]");
+    var target = box ? "/replicators/" + box.dataset.replicator : window.location.pathname;
+    if (window.location.pathname === target) { window.location.reload(); } else { window.location.assign(target); }
+  };
+
+  // Copy buttons copy the value of the input they name.
+  document.querySelectorAll("[data-copy]").forEach(function (btn) {
+    btn.addEventListener("click", function () {
+      var input = document.getElementById(btn.dataset.copy);
+      input.select();
+      var done = function () { btn.textContent = "Copied"; setTimeout(function () { btn.textContent = "Copy"; }, 2000); };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(input.value).then(done, function () { document.execCommand("copy"); done(); });
+      } else {
+        document.execCommand("copy");
+        done();
+      }
+    });
+  });
+
+  // The authorization popup tells the page that opened it when it is
+  // done; closing it without finishing also refreshes the page.
+  var popupPage = document.body.dataset.popupReplicator;
+  if (popupPage !== undefined && window.opener) {
+    try { window.opener.postMessage({ type: "roger-authorized", replicator: popupPage }, window.location.origin); } catch (e) { /* opener gone */ }
+  }
+  document.querySelectorAll("[data-close-window]").forEach(function (btn) {
+    btn.addEventListener("click", function () { window.close(); });
+  });
+  document.querySelectorAll("form[data-popup]").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      var w = 620, h = 720;
+      var left = window.screenX + Math.max(0, (window.outerWidth - w) / 2);
+      var top = window.screenY + Math.max(0, (window.outerHeight - h) / 2);
+      var popup = window.open("about:blank", form.target, "popup,width=" + w + ",height=" + h + ",left=" + left + ",top=" + top);
+      if (!popup) { form.removeAttribute("target"); return; }
+      var timer = setInterval(function () {
+        if (popup.closed) { clearInterval(timer); refresh(); }
+      }, 1000);
+    });
+  });
+  window.addEventListener("message", function (ev) {
+    if (ev.origin === window.location.origin && ev.data && ev.data.type === "roger-authorized") {
+      refresh();
+    }
+  });
+
+  // Live check of the Contact URL as it is typed.
+  var urlInput = document.querySelector("[data-check-url]");
+  var check = document.getElementById("contact-url-check");
+  if (urlInput && check) {
+    var pending;
+    var show = function (res) {
+      check.textContent = "";
+      if (!res.ok) {
+        var err = document.createElement("span");
+        err.className = "error";
+        err.textContent = res.error;
+        check.appendChild(err);
+        return;
+      }
+      var ok = document.createElement("span");
+      ok.className = "ok";
+      ok.textContent = "Looks right: division " + res.division + ". ";
+      check.appendChild(ok);
+      if (res.example) {
+        check.appendChild(document.createTextNode("Example: "));
+        var a = document.createElement("a");
+        a.href = res.example;
+        a.target = "_blank";
+        a.rel = "noopener";
+        a.textContent = res.example;
+        a.id = "contact-url-example";
+        check.appendChild(a);
+      }
+      if (res.note) { check.appendChild(document.createTextNode(" " + res.note)); }
+    };
+    var run = function () {
+      fetch(urlInput.dataset.checkUrl + "?template=" + encodeURIComponent(urlInput.value), { credentials: "same-origin" })
+        .then(function (r) { return r.json(); }).then(show).catch(function () {});
+    };
+    urlInput.addEventListener("input", function () { clearTimeout(pending); pending = setTimeout(run, 250); });
+    if (!check.querySelector(".error")) { run(); }
+  }
+
+  // Sync progress: poll while a run is going, reload when it ends so the
+  // history and counts are fresh.
+  var statusBox = document.querySelector("[data-status-url]");
+  var progress = document.getElementById("progress");
+  if (statusBox && progress) {
+    var wasRunning = false;
+    var lastState = null;
+    var poll = function () {
+      fetch(statusBox.dataset.statusUrl, { credentials: "same-origin" }).then(function (r) {
+        if (!r.ok) { throw new Error("status " + r.status); }
+        return r.json();
+      }).then(function (st) {
+        var running = st.run && st.run.running;
+        progress.textContent = st.run ? st.run.summary : "";
+        progress.dataset.running = running ? "yes" : "no";
+        if (st.run) { progress.dataset.read = st.run.read; progress.dataset.outcome = st.run.outcome; }
+        var badge = document.getElementById("state");
+        if (badge) { badge.textContent = st.stateLabel; badge.className = "state state-" + st.state; }
+        if ((wasRunning && !running) || (lastState !== null && lastState !== st.state)) {
+          refresh();
+          return;
+        }
+        wasRunning = running;
+        lastState = st.state;
+        setTimeout(poll, running ? 1000 : 4000);
+      }).catch(function () { setTimeout(poll, 10000); });
+    };
+    poll();
+  }
+});
