@@ -1,0 +1,56 @@
+package roger
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"strings"
+	"time"
+)
+
+// APIKey is an organisation's key to the lookup API. Only a hash of the
+// key is stored; Prefix, its first characters, lets a person tell keys
+// apart without the key being kept anywhere.
+type APIKey struct {
+	ID     int64
+	OrgID  int64
+	Name   string
+	Prefix string
+	// Hash is HashAPIKey of the key.
+	Hash     string
+	Created  time.Time
+	LastUsed time.Time // zero when never used
+	Revoked  time.Time // zero while the key works
+}
+
+// APIKeyPrefix starts every key, so a key pasted into the wrong place (a
+// log, a ticket, a repository) can be recognised as one.
+const APIKeyPrefix = "rgr_"
+
+// apiKeyPrefixLen is how much of a key is shown: "rgr_" and eight
+// characters, 48 bits, enough to tell an organisation's keys apart.
+const apiKeyPrefixLen = len(APIKeyPrefix) + 8
+
+// NewAPIKey returns a new random key (256 bits) and its visible prefix.
+func NewAPIKey() (key, prefix string, err error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", "", err
+	}
+	key = APIKeyPrefix + base64.RawURLEncoding.EncodeToString(b)
+	return key, key[:apiKeyPrefixLen], nil
+}
+
+// HashAPIKey returns the stored form of a key. A plain SHA-256 is enough:
+// the key is 256 random bits, so there is nothing to guess, and a slow
+// hash would cost every lookup.
+func HashAPIKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+// LooksLikeAPIKey reports whether s has the shape of a key.
+func LooksLikeAPIKey(s string) bool {
+	return strings.HasPrefix(s, APIKeyPrefix) && len(s) >= apiKeyPrefixLen
+}

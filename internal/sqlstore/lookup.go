@@ -1,0 +1,133 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/roger365io/roger"
+)
+
+// MaxLookupNumbers is how many numbers FindByNumbers takes at once: a
+// caller's number and its four company main-number candidates.
+const MaxLookupNumbers = 5
+
+// lookupQuery reads every entry holding one of the numbers, with its
+// replicator's name and Contact URL template, in one round trip. It always
+// takes MaxLookupNumbers numbers (the list is padded), so one prepared
+// statement serves every lookup.
+var lookupQuery = `SELECT n.e164, n.extension, n.field, e.id, e.replicator_id, e.kind, e.source_id, e.company_id, e.display_name,
+	e.company_name, e.email, e.job_title, e.source_modified, e.synced_at, r.name, r.contact_url, r.division
+	FROM entry_numbers n JOIN entries e ON e.id = n.entry_id JOIN replicators r ON r.id = e.replicator_id
+	WHERE n.org_id = ? AND e.org_id = ? AND n.e164 IN (` + placeholders(MaxLookupNumbers) + `)`
+
+// FindByNumbers returns the organisation's entries that have one of the
+// E.164 numbers, one hit per stored number that matched, unordered.
+func (s *Store) FindByNumbers(ctx context.Context, orgID int64, e164s []string) ([]roger.DirectoryHit, error) {
+	if len(e164s) == 0 {
+		return nil, nil
+	}
+	if len(e164s) > MaxLookupNumbers {
+		return nil, fmt.Errorf("find by numbers: %d numbers, at most %d", len(e164s), MaxLookupNumbers)
+	}
+	args := make([]any, 0, 2+MaxLookupNumbers)
+	args = append(args, orgID, orgID)
+	for i := range MaxLookupNumbers {
+		args = append(args, e164s[min(i, len(e164s)-1)])
+	}
+	st, err := s.readStmt(ctx, lookupQuery)
+	if err != nil {
+		return nil, fmt.Errorf("find by numbers: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find by numbers: %w", err)
+	}
+	defer rows.Close()
+	var out []roger.DirectoryHit
+	for rows.Next() {
+		var h roger.DirectoryHit
+		var kind string
+		var modified, synced int64
+		e := &h.Entry
+		if err := rows.Scan(&h.Matched.E164, &h.Matched.Extension, &h.Matched.Field, &e.ID, &e.ReplicatorID, &kind, &e.SourceID, &e.CompanyID,
+			&e.DisplayName, &e.CompanyName, &e.Email, &e.JobTitle, &modified, &synced, &h.ReplicatorName, &h.ContactURL, &h.Division); err != nil {
+			return nil, fmt.Errorf("find by numbers: %w", err)
+		}
+		e.OrgID, e.Kind, e.SourceModified, e.SyncedAt = orgID, roger.Kind(kind), fromMS(modified), fromMS(synced)
+		h.Matched.Status = roger.NumberOK
+		out = append(out, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find by numbers: %w", err)
+	}
+	return out, nil
+}
+
+// SearchEntries returns up to limit of the organisation's entries whose
+// name or company contains q (without regard to case; every entry when q
+// is empty), in ID order after the entry with ID after, with their
+// numbers. Pages go by ID rather than by name so that each page is an index
+// range scan, not a sort of the whole directory.
+func (s *Store) SearchEntries(ctx context.Context, orgID int64, q string, after int64, limit int) ([]roger.DirectoryHit, error) {
+	query := `SELECT e.id, e.replicator_id, e.kind, e.source_id, e.company_id, e.display_name, e.company_name, e.email, e.job_title,
+		e.source_modified, e.synced_at, e.numbers, r.name, r.contact_url, r.division
+		FROM entries e JOIN replicators r ON r.id = e.replicator_id WHERE e.org_id = ? AND e.id > ?`
+	args := []any{orgID, after}
+	if q = strings.TrimSpace(q); q != "" {
+		query += ` AND (LOWER(e.display_name) LIKE ? ESCAPE '\' OR LOWER(e.company_name) LIKE ? ESCAPE '\')`
+		pattern := "%" + likeEscaper.Replace(strings.ToLower(q)) + "%"
+		args = append(args, pattern, pattern)
+	}
+	query += ` ORDER BY e.id LIMIT ?`
+	args = append(args, limit)
+	rows, err := s.read.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("search entries: %w", err)
+	}
+	defer rows.Close()
+	var out []roger.DirectoryHit
+	for rows.Next() {
+		var h roger.DirectoryHit
+		var kind, numbers string
+		var modified, synced int64
+		e := &h.Entry
+		if err := rows.Scan(&e.ID, &e.ReplicatorID, &kind, &e.SourceID, &e.CompanyID, &e.DisplayName, &e.CompanyName, &e.Email, &e.JobTitle,
+			&modified, &synced, &numbers, &h.ReplicatorName, &h.ContactURL, &h.Division); err != nil {
+			return nil, fmt.Errorf("search entries: %w", err)
+		}
+		e.OrgID, e.Kind, e.SourceModified, e.SyncedAt = orgID, roger.Kind(kind), fromMS(modified), fromMS(synced)
+		if err := json.Unmarshal([]byte(numbers), &e.Numbers); err != nil {
+			return nil, fmt.Errorf("search entries: numbers of entry %d: %w", e.ID, err)
+		}
+		out = append(out, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("search entries: %w", err)
+	}
+	return out, nil
+}
+
+// likeEscaper makes the searched text literal inside a LIKE pattern.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// readStmt returns query prepared on the read pool, prepared once. The
+// cache is shared with the ingest statements; the key differs so that a
+// query is never taken for the write pool's.
+func (s *Store) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	query = s.q(query)
+	key := "read\x00" + query
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if st, ok := s.stmts[key]; ok {
+		return st, nil
+	}
+	st, err := s.read.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	s.stmts[key] = st
+	return st, nil
+}
