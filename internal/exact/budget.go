@@ -56,6 +56,16 @@ func (r *BudgetRegistry) Get(clientID string, division int) *Budget {
 	return b
 }
 
+// Peek returns the budget of (clientID, division) when one exists,
+// without making one: a reader such as a metrics scrape must not fill the
+// registry with budgets nobody calls through.
+func (r *BudgetRegistry) Peek(clientID string, division int) (*Budget, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b, ok := r.budgets[budgetKey{clientID: clientID, division: division}]
+	return b, ok
+}
+
 // Budget is the rate-limit budget of one (client id, division), fed by
 // the X-RateLimit-* headers of Exact's answers. It never lets a call go
 // that it knows will be refused: with no minutely calls left it waits for

@@ -263,3 +263,17 @@ func TestBudgetTakeCancelled(t *testing.T) {
 		t.Fatalf("want context.Canceled, got %v", err)
 	}
 }
+
+func TestBudgetRegistryPeek(t *testing.T) {
+	reg := NewBudgetRegistry(nil)
+	if b, ok := reg.Peek("c", 1); ok || b != nil {
+		t.Fatalf("Peek on an empty registry = %v, %v", b, ok)
+	}
+	got := reg.Get("c", 1)
+	if b, ok := reg.Peek("c", 1); !ok || b != got {
+		t.Errorf("Peek = %p, %v; want the budget Get made, %p", b, ok, got)
+	}
+	if _, ok := reg.Peek("c", 2); ok {
+		t.Error("Peek found a budget for another division")
+	}
+}

@@ -56,6 +56,9 @@ type Syncer struct {
 	RedirectURL func(id int64) string
 	// OnProgress, when set, sees the run after every page.
 	OnProgress func(*roger.SyncRun)
+	// OnRunDone, when set, sees every run once it has ended and been
+	// recorded, with the replicator it ran for (metrics).
+	OnRunDone func(*roger.Replicator, *roger.SyncRun)
 }
 
 func (s *Syncer) now() time.Time {
@@ -111,6 +114,9 @@ func (s *Syncer) Sync(ctx context.Context, id int64, trigger roger.SyncTrigger) 
 	}
 	if uerr := s.Store.UpdateSyncRun(save, run); uerr != nil && err == nil {
 		err = uerr
+	}
+	if s.OnRunDone != nil {
+		s.OnRunDone(r, run)
 	}
 	return run, err
 }

@@ -661,3 +661,28 @@ func TestDivisionMoveDuringInterruptedPass(t *testing.T) {
 	// Not compared: the Timestamps (see TestDivisionMoveKeepsLaterChanges).
 	e.assertSameRecords(r)
 }
+
+// TestOnRunDone: the hook sees each run once, after it is recorded, with
+// its replicator; a failed run too.
+func TestOnRunDone(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	e.seed(testDivision, 10, 40)
+	r := e.addReplicator(replicatorOptions{})
+	var done []*roger.SyncRun
+	e.syncer.OnRunDone = func(rep *roger.Replicator, run *roger.SyncRun) {
+		if rep.ID != r.ID {
+			t.Errorf("OnRunDone for replicator %d, want %d", rep.ID, r.ID)
+		}
+		done = append(done, run)
+	}
+	run := e.sync(r.ID)
+	if len(done) != 1 || done[0] != run || run.Outcome != roger.OutcomeOK || run.Ended.IsZero() {
+		t.Fatalf("after one run the hook saw %+v", done)
+	}
+	_, err := e.syncer.Sync(stopAfterPages(e, 1), r.ID, roger.TriggerManual)
+	e.syncer.OnProgress = nil
+	if len(done) != 2 || done[1].Outcome != roger.OutcomeFailed {
+		t.Errorf("after a stopped run (%v) the hook saw %d runs, the last %+v", err, len(done), done[len(done)-1])
+	}
+}

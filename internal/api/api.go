@@ -1,0 +1,258 @@
+// Package api is roger's JSON API for machines: the caller lookup the
+// telephony calls on every incoming call, a directory search, and the
+// OpenAPI description of both. Every call but the description needs an
+// organisation's API key in the Authorization header; errors come back as
+// {"error":{"code","message"}} with the status from one table.
+package api
+
+import (
+	_ "embed"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/lookup"
+)
+
+// Server serves the API. Set its fields, then call Handler once.
+type Server struct {
+	Lookup *lookup.Service
+	Keys   Keys
+	// Clock tells the time for the key cache; nil means the system clock.
+	Clock roger.Clock
+	Log   *slog.Logger
+	// Observe, when set, sees every request's route ("lookup", "entries",
+	// "openapi", "other") and status (metrics).
+	Observe func(route string, status int)
+	// KeyCacheTTL is how long a key, once checked, is trusted without
+	// asking the database again; 0 means DefaultKeyCacheTTL and a
+	// negative value turns the cache off. A revoked key keeps working
+	// at most this long.
+	KeyCacheTTL time.Duration
+	// TouchEvery is the least time between two records of a key's last
+	// use; 0 means DefaultTouchEvery.
+	TouchEvery time.Duration
+}
+
+// DefaultKeyCacheTTL keeps the key check off the database on almost every
+// call at thousands of lookups a second, while a revoked key stops
+// working within seconds on every instance.
+const DefaultKeyCacheTTL = 5 * time.Second
+
+// DefaultTouchEvery: "last used" is for people ("used 3 minutes ago"); a
+// write per lookup would put the lookup rate on the database's write path.
+const DefaultTouchEvery = time.Minute
+
+//go:embed openapi.json
+var openAPI []byte
+
+// Handler returns the routes, all under /api/v1/.
+func (s *Server) Handler() http.Handler {
+	log := s.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	clk := s.Clock
+	if clk == nil {
+		clk = systemClock{}
+	}
+	ttl, touch := s.KeyCacheTTL, s.TouchEvery
+	if ttl == 0 {
+		ttl = DefaultKeyCacheTTL
+	}
+	if touch == 0 {
+		touch = DefaultTouchEvery
+	}
+	h := &handler{lookup: s.Lookup, log: log, observe: s.Observe,
+		auth: &authenticator{keys: s.Keys, clock: clk, log: log, ttl: ttl, touchEvery: touch, cache: map[string]*cachedKey{}, touched: map[int64]time.Time{}}}
+	mux := http.NewServeMux()
+	mux.Handle("/api/v1/lookup", h.route("lookup", h.authed(h.handleLookup)))
+	mux.Handle("/api/v1/entries", h.route("entries", h.authed(h.handleEntries)))
+	mux.Handle("/api/v1/openapi.json", h.route("openapi", h.handleOpenAPI))
+	mux.Handle("/", h.route("other", func(w http.ResponseWriter, r *http.Request) error {
+		return roger.Errorf(roger.ENOTFOUND, "There is no API call %s; see /api/v1/openapi.json.", r.URL.Path)
+	}))
+	return mux
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+type handler struct {
+	lookup  *lookup.Service
+	auth    *authenticator
+	log     *slog.Logger
+	observe func(route string, status int)
+}
+
+// statusOf is the one table from error codes to HTTP statuses.
+var statusOf = map[roger.ErrorCode]int{
+	roger.EINVALID:      http.StatusBadRequest,
+	roger.EUNAUTHORIZED: http.StatusUnauthorized,
+	roger.EFORBIDDEN:    http.StatusForbidden,
+	roger.ENOTFOUND:     http.StatusNotFound,
+	roger.ECONFLICT:     http.StatusConflict,
+	roger.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	roger.EREAUTHORIZE:  http.StatusServiceUnavailable,
+	roger.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// errMethod is a request with a method the API does not take.
+var errMethod = roger.Errorf(roger.EINVALID, "Only GET is supported.")
+
+// statusWriter remembers the status for Observe.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// route turns a handler that returns an error into an http.Handler that
+// writes the error envelope, refuses other methods than GET and HEAD, and
+// reports the outcome.
+func (h *handler) route(name string, fn func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		w := &statusWriter{ResponseWriter: rw}
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		var err error
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			h.writeError(w, r, http.StatusMethodNotAllowed, errMethod)
+		} else if err = fn(w, r); err != nil {
+			h.writeError(w, r, 0, err)
+		}
+		if h.observe != nil {
+			h.observe(name, w.status)
+		}
+	})
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    roger.ErrorCode `json:"code"`
+	Message string          `json:"message"`
+}
+
+// writeError writes the envelope. Only the user-safe message of a
+// *roger.Error is shown; anything else is logged and answered with a
+// generic message.
+func (h *handler) writeError(w http.ResponseWriter, r *http.Request, status int, err error) {
+	code := roger.ErrorCodeOf(err)
+	if status == 0 {
+		status = statusOf[code]
+		if status == 0 {
+			status = http.StatusInternalServerError
+		}
+	}
+	msg := roger.ErrorMessage(err)
+	switch {
+	case code == roger.EINTERNAL:
+		msg = "An internal error occurred; it has been logged."
+		h.log.Error("api", "path", r.URL.Path, "err", err)
+	case status >= 500:
+		h.log.Warn("api", "path", r.URL.Path, "err", err)
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="roger"`)
+	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
+	writeJSON(w, status, errorBody{Error: errorDetail{Code: code, Message: msg}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"error":{"code":"internal","message":"An internal error occurred."}}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// handleLookup answers GET /api/v1/lookup?number=…[&country=…].
+func (h *handler) handleLookup(w http.ResponseWriter, r *http.Request, key *roger.APIKey) error {
+	q := r.URL.Query()
+	number := q.Get("number")
+	if !q.Has("number") {
+		return roger.Errorf(roger.EINVALID, "Send the caller's number as ?number=…, in any usual notation (+31201234567, 020 123 4567, tel:+31-20-123-4567;ext=12); country=NL or country=+31 sets the country for national numbers.")
+	}
+	res, err := h.lookup.Lookup(r.Context(), key.OrgID, number, q.Get("country"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// handleEntries answers GET /api/v1/entries?q=…&after=…&limit=….
+func (h *handler) handleEntries(w http.ResponseWriter, r *http.Request, key *roger.APIKey) error {
+	q := r.URL.Query()
+	after, err := intParam(q.Get("after"), "after", "the next value of the previous page")
+	if err != nil {
+		return err
+	}
+	limit, err := intParam(q.Get("limit"), "limit", "a number of entries from 1 to "+strconv.Itoa(lookup.MaxPageSize))
+	if err != nil {
+		return err
+	}
+	page, err := h.lookup.Search(r.Context(), key.OrgID, q.Get("q"), after, int(limit))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, page)
+	return nil
+}
+
+func intParam(s, name, what string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > 1<<53 {
+		return 0, roger.Errorf(roger.EINVALID, "%s must be %s.", name, what)
+	}
+	return n, nil
+}
+
+func (h *handler) handleOpenAPI(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	_, _ = w.Write(openAPI)
+	return nil
+}
+
+// authed runs fn with the request's API key, or refuses the request.
+func (h *handler) authed(fn func(http.ResponseWriter, *http.Request, *roger.APIKey) error) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		key, err := h.auth.authenticate(r)
+		if err != nil {
+			return err
+		}
+		return fn(w, r, key)
+	}
+}

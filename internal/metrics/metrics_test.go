@@ -1,0 +1,79 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/exact"
+)
+
+func scrape(t *testing.T, m *Metrics) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if rec.Code != 200 {
+		t.Fatalf("GET /metrics: %d", rec.Code)
+	}
+	b, _ := io.ReadAll(rec.Body)
+	return string(b)
+}
+
+func TestMetrics(t *testing.T) {
+	reps := []*roger.Replicator{{ID: 7, OrgID: 2, Name: "Exact – contacts", Entity: roger.Contacts, State: roger.StateActive, ClientID: "abc", Division: 123456}}
+	var listErr error
+	m := New(&Budgets{
+		Replicators: func(context.Context) ([]*roger.Replicator, error) { return reps, listErr },
+		Registry:    exact.NewBudgetRegistry(nil),
+	})
+	m.ObserveLookup("match", 30*time.Microsecond)
+	m.ObserveLookup("match", 3*time.Millisecond)
+	m.ObserveLookup("no_match", 40*time.Microsecond)
+	m.ObserveRequest("lookup", 200)
+	m.ObserveRequest("lookup", 401)
+	m.ObserveRun(reps[0], &roger.SyncRun{Outcome: roger.OutcomeOK, APICalls: 12})
+	m.ObserveRun(reps[0], &roger.SyncRun{Outcome: roger.OutcomeFailed, APICalls: 1})
+
+	text := scrape(t, m)
+	for _, want := range []string{
+		`roger_lookups_total{outcome="match"} 2`,
+		`roger_lookups_total{outcome="no_match"} 1`,
+		`roger_lookup_duration_seconds_bucket{le="5e-05"} 2`,
+		`roger_lookup_duration_seconds_count 3`,
+		`roger_api_requests_total{code="401",route="lookup"} 1`,
+		`roger_sync_runs_total{outcome="ok",replicator="7"} 1`,
+		`roger_sync_runs_total{outcome="failed",replicator="7"} 1`,
+		`roger_exact_api_calls_total{replicator="7"} 13`,
+		`roger_replicator_info{entity="contacts",name="Exact – contacts",org="2",replicator="7",state="active"} 1`,
+		`roger_replicators_scrape_error 0`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	// No call went through the budget yet: nothing is known, nothing shown.
+	if strings.Contains(text, "roger_exact_ratelimit_remaining{") {
+		t.Error("a rate-limit figure before Exact sent any")
+	}
+
+	listErr = errors.New("database down")
+	reps = nil
+	if text := scrape(t, m); !strings.Contains(text, "roger_replicators_scrape_error 1") {
+		t.Error("a failed replicator read is not reported")
+	}
+}
+
+// Two Metrics values count apart: nothing is global.
+func TestMetricsAreIndependent(t *testing.T) {
+	a, b := New(nil), New(nil)
+	a.ObserveLookup("match", time.Millisecond)
+	if text := scrape(t, b); strings.Contains(text, `roger_lookups_total{outcome="match"}`) {
+		t.Error("a lookup counted in one Metrics shows in another")
+	}
+}
