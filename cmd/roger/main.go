@@ -47,6 +47,7 @@ Commands:
   replicator add|list|authorize|sync
                             manage replicators from the command line
   directory export          write the directory as JSON lines
+  apikey create|list|revoke keys for the lookup API (GET /api/v1/lookup?number=…)
   secrets generate|rotate   make a secret key; seal every stored secret under the newest key
   exactsim                  run the Exact Online simulator (App Center, OAuth, REST, sync, webhooks)
   version                   print the version
@@ -89,6 +90,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runMigrate(ctx, args[1:])
 	case "replicator":
 		return m.runReplicator(ctx, args[1:])
+	case "apikey":
+		return m.runAPIKey(ctx, args[1:])
 	case "directory":
 		return m.runDirectory(ctx, args[1:])
 	case "secrets":

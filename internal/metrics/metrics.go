@@ -109,8 +109,10 @@ var (
 	remainingDesc = prometheus.NewDesc("roger_exact_ratelimit_remaining",
 		"Exact Online API calls left in the current window (daily or minutely), per replicator, as Exact last reported.",
 		[]string{"replicator", "window"}, nil)
-	infoDesc = prometheus.NewDesc("roger_replicator_info", "Replicators with their names, organisation and entity; always 1.",
-		[]string{"replicator", "org", "name", "entity", "state"}, nil)
+	// No names: /metrics is one page for every organisation, and what
+	// tenants call their replicators is theirs.
+	infoDesc = prometheus.NewDesc("roger_replicator_info", "Replicators with their organisation, entity and state; always 1.",
+		[]string{"replicator", "org", "entity", "state"}, nil)
 	scrapeErrorDesc = prometheus.NewDesc("roger_replicators_scrape_error",
 		"1 when the replicators could not be read for this scrape.", nil, nil)
 )
@@ -132,7 +134,7 @@ func (c *budgetCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(scrapeErrorDesc, prometheus.GaugeValue, failed)
 	for _, r := range reps {
 		id := strconv.FormatInt(r.ID, 10)
-		ch <- prometheus.MustNewConstMetric(infoDesc, prometheus.GaugeValue, 1, id, strconv.FormatInt(r.OrgID, 10), r.Name, string(r.Entity), string(r.State))
+		ch <- prometheus.MustNewConstMetric(infoDesc, prometheus.GaugeValue, 1, id, strconv.FormatInt(r.OrgID, 10), string(r.Entity), string(r.State))
 		if c.b.Registry == nil || r.ClientID == "" {
 			continue
 		}

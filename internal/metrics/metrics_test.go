@@ -49,13 +49,16 @@ func TestMetrics(t *testing.T) {
 		`roger_sync_runs_total{outcome="ok",replicator="7"} 1`,
 		`roger_sync_runs_total{outcome="failed",replicator="7"} 1`,
 		`roger_exact_api_calls_total{replicator="7"} 13`,
-		`roger_replicator_info{entity="contacts",name="Exact – contacts",org="2",replicator="7",state="active"} 1`,
+		`roger_replicator_info{entity="contacts",org="2",replicator="7",state="active"} 1`,
 		`roger_replicators_scrape_error 0`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("metrics lack %s", want)
 		}
+	}
+	if strings.Contains(text, "Exact – contacts") {
+		t.Error("a tenant's replicator name is on the shared metrics page")
 	}
 	// No call went through the budget yet: nothing is known, nothing shown.
 	if strings.Contains(text, "roger_exact_ratelimit_remaining{") {

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"text/tabwriter"
+	"time"
+)
+
+const apikeyUsage = `Usage:
+  roger apikey create [--org ORG] [--name NAME]   make a key for the lookup API; it is printed once
+  roger apikey list [--org ORG]                   an organisation's keys, with prefix and last use
+  roger apikey revoke [--org ORG] ID              stop a key from working (within seconds)
+
+The telephony sends the key as "Authorization: Bearer <key>" with every
+GET /api/v1/lookup?number=…; see /api/v1/openapi.json.
+`
+
+func (m *Main) runAPIKey(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(m.Stdout, apikeyUsage)
+		if len(args) == 0 {
+			return errUsage
+		}
+		return nil
+	}
+	switch args[0] {
+	case "create":
+		return m.apikeyCreate(ctx, args[1:])
+	case "list":
+		return m.apikeyList(ctx, args[1:])
+	case "revoke":
+		return m.apikeyRevoke(ctx, args[1:])
+	}
+	fmt.Fprintf(m.Stderr, "roger apikey: unknown command %q\n\n%s", args[0], apikeyUsage)
+	return errUsage
+}
+
+func (m *Main) apikeyCreate(ctx context.Context, args []string) error {
+	fs := m.flags("roger apikey create")
+	orgName := fs.String("org", "default", "the organisation whose directory the key reads")
+	name := fs.String("name", "", "what the key is for, such as \"Teams contact centre\" (default: made on this date)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	a, err := m.openApp(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	org, err := a.findOrg(ctx, *orgName, false)
+	if err != nil {
+		return err
+	}
+	if *name == "" {
+		*name = "made on the command line " + time.Now().Format("2006-01-02")
+	}
+	k, key, err := a.store.CreateAPIKey(ctx, org.ID, *name)
+	if err != nil {
+		return err
+	}
+	_ = a.store.AppendAudit(ctx, org.ID, "command line", "apikey.create", "apikey/"+strconv.FormatInt(k.ID, 10), "name "+k.Name+", prefix "+k.Prefix)
+	fmt.Fprintln(m.Stdout, key)
+	fmt.Fprintf(m.Stderr, "API key %d %q for %s. It is shown only this once: store it now. Send it as \"Authorization: Bearer <key>\".\n", k.ID, k.Name, org.Name)
+	return nil
+}
+
+func (m *Main) apikeyList(ctx context.Context, args []string) error {
+	fs := m.flags("roger apikey list")
+	orgName := fs.String("org", "default", "the organisation")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	a, err := m.openApp(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	org, err := a.findOrg(ctx, *orgName, false)
+	if err != nil {
+		return err
+	}
+	keys, err := a.store.ListAPIKeys(ctx, org.ID)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(m.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tPREFIX\tNAME\tCREATED\tLAST USED\tSTATE")
+	when := func(t time.Time) string {
+		if t.IsZero() {
+			return "never"
+		}
+		return t.Local().Format("2006-01-02 15:04")
+	}
+	for _, k := range keys {
+		state := "active"
+		if !k.Revoked.IsZero() {
+			state = "revoked " + when(k.Revoked)
+		}
+		fmt.Fprintf(tw, "%d\t%s…\t%s\t%s\t%s\t%s\n", k.ID, k.Prefix, k.Name, when(k.Created), when(k.LastUsed), state)
+	}
+	return tw.Flush()
+}
+
+func (m *Main) apikeyRevoke(ctx context.Context, args []string) error {
+	fs := m.flags("roger apikey revoke")
+	orgName := fs.String("org", "default", "the organisation the key belongs to")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("give the id of one key to revoke (see roger apikey list)")
+	}
+	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+	if err != nil || id <= 0 {
+		return fmt.Errorf("%q is not a key id (see roger apikey list)", fs.Arg(0))
+	}
+	a, err := m.openApp(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	org, err := a.findOrg(ctx, *orgName, false)
+	if err != nil {
+		return err
+	}
+	if err := a.store.RevokeAPIKey(ctx, org.ID, id); err != nil {
+		return err
+	}
+	_ = a.store.AppendAudit(ctx, org.ID, "command line", "apikey.revoke", "apikey/"+strconv.FormatInt(id, 10), "")
+	fmt.Fprintf(m.Stdout, "API key %d is revoked; running servers refuse it within seconds.\n", id)
+	return nil
+}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/roger365io/roger/internal/exactsim"
+)
+
+// TestLookupJourney: a served directory answers the lookup API with a key
+// made on the command line, counts lookups, sync runs and Exact's
+// rate-limit budget in /metrics, says it is ready, and refuses the key
+// once it is revoked.
+func TestLookupJourney(t *testing.T) {
+	simAddr, _, stopSim := startSim(t, "--records", "100", "--user", "demo:demo:123456",
+		"--app", "7a1e0f3c-2b4d-4e5f-8a9b-0c1d2e3f4a5b:s3cret:http://127.0.0.1:18182/oauth/exact/1/callback")
+	defer stopSim()
+	getenv := testEnv(t, "127.0.0.1:18182")
+	if out, err := run(t, getenv, "replicator", "add", "--name", "Exact – contacts", "--entity", "contacts", "--exact-url", "http://"+simAddr,
+		"--client-id", "7a1e0f3c-2b4d-4e5f-8a9b-0c1d2e3f4a5b", "--client-secret", "s3cret",
+		"--contact-url", "http://"+simAddr+"/docs/CRMContactCard.aspx?_ID=%7b{SourceId}%7d&_Division_=123456", "--country", "NL"); err != nil {
+		t.Fatalf("add: %v\n%s", err, out)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	var serveOut syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		m := &Main{Stdout: &serveOut, Stderr: &serveOut, Getenv: getenv, Ready: func(a string) { ready <- a }}
+		done <- m.Run(ctx, []string{"serve"})
+	}()
+	var base string
+	select {
+	case addr := <-ready:
+		base = "http://" + addr
+	case err := <-done:
+		t.Fatalf("serve ended: %v\n%s", err, serveOut.String())
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	defer func() { cancel(); <-done }()
+
+	out, err := run(t, getenv, "replicator", "authorize", "1")
+	if err != nil {
+		t.Fatalf("authorize: %v", err)
+	}
+	loc, err := exactsim.Consent(context.Background(), nil, strings.TrimSpace(strings.Split(out, "\n")[1]), "demo", "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := http.Get(loc.String()); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("callback: %v", err)
+	} else {
+		resp.Body.Close()
+	}
+
+	get := func(path, key string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", base+path, nil)
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	// The server's scheduler syncs the authorized replicator by itself.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		_, metrics := get("/metrics", "")
+		if strings.Contains(metrics, `roger_sync_runs_total{outcome="ok",replicator="1"} 1`) {
+			for _, want := range []string{`roger_exact_ratelimit_remaining{replicator="1",window="daily"}`, `roger_exact_api_calls_total{replicator="1"}`} {
+				if !strings.Contains(metrics, want) {
+					t.Errorf("metrics after a sync lack %s", want)
+				}
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no sync run within 60 s:\n%s", metrics)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	// A number from the directory, as telephony would send it.
+	out, err = run(t, getenv, "directory", "export")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var number, name string
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() && number == "" {
+		var e exportEntry
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range e.PhoneNumber {
+			if n.E164 != "" && n.Extension == "" {
+				number, name = n.E164, e.Name
+				break
+			}
+		}
+	}
+	if number == "" {
+		t.Fatal("no parsed number in the directory")
+	}
+
+	out, err = run(t, getenv, "apikey", "create", "--org", "default", "--name", "Teams")
+	if err != nil {
+		t.Fatalf("apikey create: %v\n%s", err, out)
+	}
+	key := strings.SplitN(out, "\n", 2)[0]
+	if !strings.HasPrefix(key, "rgr_") || !strings.Contains(out, "shown only this once") {
+		t.Fatalf("apikey create printed %q", out)
+	}
+
+	status, body := get("/api/v1/lookup?number="+url.QueryEscape(number), key)
+	if status != 200 || !strings.Contains(body, `"name":`+strconvQuote(name)) || !strings.Contains(body, `"rule":"exact"`) {
+		t.Fatalf("lookup %s: %d %s", number, status, body)
+	}
+	if status, body = get("/api/v1/lookup?number="+url.QueryEscape(number), ""); status != 401 {
+		t.Errorf("lookup without a key: %d %s", status, body)
+	}
+	if status, body = get("/readyz", ""); status != 200 || body != "ready\n" {
+		t.Errorf("readyz: %d %q", status, body)
+	}
+	if status, _ = get("/healthz", ""); status != 200 {
+		t.Errorf("healthz: %d", status)
+	}
+	if _, metrics := get("/metrics", ""); !strings.Contains(metrics, `roger_lookups_total{outcome="match"} 1`) ||
+		!strings.Contains(metrics, `roger_api_requests_total{code="401",route="lookup"} 1`) {
+		t.Errorf("metrics after the lookups:\n%s", metrics)
+	}
+
+	out, err = run(t, getenv, "apikey", "list")
+	if err != nil || !strings.Contains(out, key[:12]+"…") || !strings.Contains(out, "Teams") || !strings.Contains(out, "active") || strings.Contains(out, key) {
+		t.Fatalf("apikey list: %v\n%s", err, out)
+	}
+	if out, err = run(t, getenv, "apikey", "revoke", "1"); err != nil {
+		t.Fatalf("revoke: %v\n%s", err, out)
+	}
+	if out, _ = run(t, getenv, "apikey", "list"); !strings.Contains(out, "revoked") {
+		t.Errorf("list after revoking: %s", out)
+	}
+	if _, err = run(t, getenv, "apikey", "revoke", "99"); err == nil || !strings.Contains(err.Error(), "no API key with id 99") {
+		t.Errorf("revoking an unknown key: %v", err)
+	}
+	// The server trusts a checked key for a few seconds at most.
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		if status, _ = get("/api/v1/lookup?number="+url.QueryEscape(number), key); status == 401 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the revoked key still works after 10 s: %d", status)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+func strconvQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
