@@ -19,7 +19,7 @@ import (
 const benchEntries = 500_000
 
 // seedBench fills org 1 of s with benchEntries contacts, each with an
-// Amsterdam landline +3120xxxxxxx and a mobile +316xxxxxxxx, and returns
+// Amsterdam landline +3120xxxxxxx and a mobile +3161xxxxxxx, and returns
 // the organisation.
 func seedBench(b *testing.B, s *sqlstore.Store) *roger.Organization {
 	b.Helper()
@@ -47,8 +47,8 @@ func seedBench(b *testing.B, s *sqlstore.Store) *roger.Organization {
 }
 
 // Numbers are spread over the range so the index is not read in order.
-func benchLandline(n int) string { return fmt.Sprintf("+3120%07d", (n*7919)%10_000_000) }
-func benchMobile(n int) string   { return fmt.Sprintf("+316%08d", (n*104_729)%100_000_000) }
+func benchLandline(n int) string { return fmt.Sprintf("+3120%07d", 1_000_000+(n*7919)%9_000_000) }
+func benchMobile(n int) string   { return fmt.Sprintf("+3161%07d", (n*104_729)%10_000_000) }
 
 // BenchmarkLookup measures Service.Lookup in process (normalising the
 // input, one indexed query, ranking and rendering the CRM link) on a
@@ -88,7 +88,7 @@ func BenchmarkLookup(b *testing.B) {
 			b.Run("unknown", func(b *testing.B) {
 				i := 0
 				for b.Loop() {
-					res, err := svc.Lookup(ctx, org.ID, fmt.Sprintf("+3110%07d", i%10_000_000), "")
+					res, err := svc.Lookup(ctx, org.ID, fmt.Sprintf("+31102%06d", i%1_000_000), "")
 					if err != nil || len(res.Matches) != 0 {
 						b.Fatalf("unknown lookup = %v, %v", res, err)
 					}
