@@ -3,6 +3,7 @@ package main
 import (
 	"log/slog"
 
+	"github.com/roger365io/roger/internal/lookup"
 	"github.com/roger365io/roger/internal/web"
 )
 
@@ -14,5 +15,8 @@ func (m *Main) portal(a *app, log *slog.Logger, extraHosts ...web.ExactHost) *we
 		RedirectURL: a.cfg.RedirectURL,
 		Log:         log,
 		ExactHosts:  append(extraHosts, web.DefaultExactHosts...),
+		// The portal's own lookups are admins' searches: they stay out of
+		// the lookup metrics, which count the telephony's questions.
+		Directory: lookup.New(a.store, lookup.Options{}),
 	}
 }

@@ -83,6 +83,8 @@ type Server struct {
 	// ExactHosts are offered when a replicator is created; the first is
 	// the default. nil means DefaultExactHosts.
 	ExactHosts []ExactHost
+	// Directory answers the directory page (and the screen pop).
+	Directory Directory
 	// Wake, when set, tells the scheduler a sync was asked for, so "Sync
 	// now" starts at once rather than at the next poll.
 	Wake func()
@@ -147,6 +149,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /replicators/{id}/resume", s.signedIn(s.handleReplicatorResume))
 	mux.HandleFunc("POST /replicators/{id}/delete", s.signedIn(s.handleReplicatorDelete))
 	mux.HandleFunc("GET /replicators/{id}/status", s.signedIn(s.handleReplicatorStatus))
+	mux.HandleFunc("GET /directory", s.signedIn(s.handleDirectory))
 	mux.HandleFunc("GET /admins", s.signedIn(s.handleAdmins))
 	mux.HandleFunc("POST /admins", s.signedIn(s.handleAdminCreate))
 	mux.HandleFunc("GET /audit", s.signedIn(s.handleAudit))

@@ -97,7 +97,9 @@ document.addEventListener("DOMContentLoaded", function () {
   var statusBox = document.querySelector("[data-status-url]");
   var progress = document.getElementById("progress");
   if (statusBox && progress) {
-    var wasRunning = false;
+    // The page shows the run it was rendered with; a different run (or
+    // its end) means the history and counts on the page are stale.
+    var shown = statusBox.dataset.lastRun || "";
     var lastState = null;
     var poll = function () {
       fetch(statusBox.dataset.statusUrl, { credentials: "same-origin" }).then(function (r) {
@@ -110,11 +112,11 @@ document.addEventListener("DOMContentLoaded", function () {
         if (st.run) { progress.dataset.read = st.run.read; progress.dataset.outcome = st.run.outcome; }
         var badge = document.getElementById("state");
         if (badge) { badge.textContent = st.stateLabel; badge.className = "state state-" + st.state; }
-        if ((wasRunning && !running) || (lastState !== null && lastState !== st.state)) {
+        var key = st.run ? st.run.id + ":" + st.run.outcome : "";
+        if ((!running && key !== shown) || (lastState !== null && lastState !== st.state)) {
           refresh();
           return;
         }
-        wasRunning = running;
         lastState = st.state;
         setTimeout(poll, running ? 1000 : 4000);
       }).catch(function () { setTimeout(poll, 10000); });

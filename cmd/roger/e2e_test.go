@@ -1,0 +1,339 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/target"
+	"github.com/chromedp/chromedp"
+)
+
+// browserPath finds Chromium. CI installs Debian's package; without it
+// the browser test is skipped (and .ci/run fails on the skip).
+func browserPath() string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// guide is a browser walking the setup guide against "roger demo".
+type guide struct {
+	t        *testing.T
+	ctx      context.Context
+	portal   string // roger's base URL
+	sim      string // the simulator's base URL
+	shots    string // where screenshots go
+	shotNum  int
+	email    string
+	password string
+}
+
+// startDemo runs "roger demo" in-process on free ports.
+func startDemo(t *testing.T, args ...string) (portal, sim, email, password string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	ready := make(chan string, 1)
+	m := &Main{Stdout: out, Stderr: out, Ready: func(addr string) { ready <- addr }, Getenv: func(string) string { return "" }}
+	done := make(chan error, 1)
+	go func() {
+		done <- m.Run(ctx, append([]string{"demo", "--addr", "127.0.0.1:0", "--exactsim-addr", "127.0.0.1:0", "--data-dir", t.TempDir()}, args...))
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("roger demo ended with %v", err)
+		}
+	})
+	select {
+	case addr := <-ready:
+		portal = "http://" + addr
+	case err := <-done:
+		t.Fatalf("roger demo ended before it listened: %v\n%s", err, out)
+	case <-time.After(60 * time.Second):
+		t.Fatalf("roger demo did not start within 60 s\n%s", out)
+	}
+	banner := out.String()
+	m1 := regexp.MustCompile(`Sign in:\s+(\S+) / (\S+)`).FindStringSubmatch(banner)
+	m2 := regexp.MustCompile(`Exact Online:\s+(http://\S+)`).FindStringSubmatch(banner)
+	if m1 == nil || m2 == nil || !strings.Contains(banner, "Open "+portal) {
+		t.Fatalf("the demo banner does not say where to go and how to sign in:\n%s", banner)
+	}
+	return portal, m2[1], m1[1], m1[2]
+}
+
+func (g *guide) run(step string, actions ...chromedp.Action) {
+	g.t.Helper()
+	ctx, cancel := context.WithTimeout(g.ctx, 60*time.Second)
+	defer cancel()
+	if err := chromedp.Run(ctx, actions...); err != nil {
+		g.screenshot(g.ctx, "failed-"+step)
+		var loc, body string
+		_ = chromedp.Run(g.ctx, chromedp.Location(&loc), chromedp.Text("body", &body, chromedp.ByQuery))
+		g.t.Fatalf("step %q: %v\nat %s:\n%s", step, err, loc, body)
+	}
+}
+
+// screenshot saves the page as NN-name.png.
+func (g *guide) screenshot(ctx context.Context, name string) {
+	g.shotNum++
+	var png []byte
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Run(sctx, chromedp.FullScreenshot(&png, 100)); err != nil {
+		g.t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	path := filepath.Join(g.shots, fmt.Sprintf("%02d-%s.png", g.shotNum, name))
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		g.t.Logf("screenshot %s: %v", name, err)
+	}
+}
+
+// TestSetupGuideInBrowser walks ../shared/seed/exact-online-setup-guide.txt
+// in headless Chromium against "roger demo": sign in, create a replicator,
+// register an app in the simulator's App Center with the copied Redirect
+// URL, paste Client ID and Secret, authorize in the popup, find the
+// division on a relation's page, fill in Contact URL and Country Code,
+// wait for the first sync, look a caller up and follow the CRM link.
+// Screenshots go to $ROGER_SCREENSHOTS (default: a temporary directory).
+func TestSetupGuideInBrowser(t *testing.T) {
+	chrome := browserPath()
+	if chrome == "" {
+		t.Skip("no Chromium on this machine (apt-get install chromium)")
+	}
+	portal, sim, email, password := startDemo(t, "--records", "250", "--activity", "0")
+	shots := os.Getenv("ROGER_SCREENSHOTS")
+	if shots == "" {
+		shots = t.TempDir()
+	} else if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.NoSandbox,
+		chromedp.WindowSize(1280, 900), chromedp.Flag("disable-dev-shm-usage", true))
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	defer cancel()
+	ctx, cancelAll := context.WithTimeout(ctx, 4*time.Minute)
+	defer cancelAll()
+	// The first Run starts the browser; it lives as long as its context,
+	// so it must not be one of the per-step timeouts.
+	if err := chromedp.Run(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	g := &guide{t: t, ctx: ctx, portal: portal, sim: sim, shots: shots, email: email, password: password}
+
+	// 1. Sign in.
+	g.run("open portal", chromedp.Navigate(portal), chromedp.WaitVisible("#email", chromedp.ByID))
+	g.screenshot(ctx, "sign-in")
+	g.run("sign in",
+		chromedp.SendKeys("#email", email, chromedp.ByID),
+		chromedp.SendKeys("#password", password, chromedp.ByID),
+		chromedp.Click("#signin", chromedp.ByID),
+		chromedp.WaitVisible("#new-replicator", chromedp.ByID))
+	g.screenshot(ctx, "replicators-empty")
+
+	// 2. Create a replicator for accounts on the simulator.
+	g.run("new replicator",
+		chromedp.Click("#new-replicator", chromedp.ByID),
+		chromedp.WaitVisible("#name", chromedp.ByID),
+		chromedp.SendKeys("#name", "Exact accounts", chromedp.ByID),
+		chromedp.Click("#entity-accounts", chromedp.ByID),
+		chromedp.SetValue("#exact_url", sim, chromedp.ByID))
+	g.screenshot(ctx, "new-replicator")
+	var redirectURL string
+	g.run("create replicator",
+		chromedp.Click("#create", chromedp.ByID),
+		chromedp.WaitVisible("#redirect-url", chromedp.ByID),
+		chromedp.Value("#redirect-url", &redirectURL, chromedp.ByID))
+	if !strings.HasPrefix(redirectURL, portal+"/oauth/exact/") || !strings.HasSuffix(redirectURL, "/callback") {
+		t.Fatalf("Redirect URL %q is not the replicator's callback on %s", redirectURL, portal)
+	}
+	g.screenshot(ctx, "replicator-created")
+	repURL := ""
+	g.run("replicator URL", chromedp.Location(&repURL))
+	repURL = strings.SplitN(repURL, "?", 2)[0]
+
+	// 3. Register an app in the App Center with the copied Redirect URL.
+	var clientID, clientSecret string
+	g.run("app center sign-in",
+		chromedp.Navigate(sim+"/appcenter"),
+		chromedp.WaitVisible("#username", chromedp.ByID),
+		chromedp.SendKeys("#username", "demo", chromedp.ByID),
+		chromedp.SendKeys("#password", "demo", chromedp.ByID),
+		chromedp.Click("#login", chromedp.ByID),
+		chromedp.WaitVisible("#register", chromedp.ByID),
+		chromedp.Click("#register", chromedp.ByID),
+		chromedp.WaitVisible("#redirect_uri", chromedp.ByID),
+		chromedp.SendKeys("#name", "ROGER365.io – accounts", chromedp.ByID),
+		chromedp.SendKeys("#redirect_uri", redirectURL, chromedp.ByID),
+		chromedp.Click("#terms", chromedp.ByID))
+	g.screenshot(ctx, "appcenter-register")
+	g.run("register app",
+		chromedp.Click("#save", chromedp.ByID),
+		chromedp.WaitVisible("#client-id", chromedp.ByID),
+		chromedp.Text("#client-id", &clientID, chromedp.ByID),
+		chromedp.Text("#client-secret", &clientSecret, chromedp.ByID))
+	g.screenshot(ctx, "appcenter-app")
+
+	// 4. Paste Client ID and Secret; the secret is not shown again.
+	g.run("paste credentials",
+		chromedp.Navigate(repURL),
+		chromedp.WaitVisible("#client_id", chromedp.ByID),
+		chromedp.SendKeys("#client_id", clientID, chromedp.ByID),
+		chromedp.SendKeys("#client_secret", clientSecret, chromedp.ByID),
+		chromedp.Click("#save-credentials", chromedp.ByID),
+		chromedp.WaitVisible("#authorize-button", chromedp.ByID))
+	var page string
+	g.run("read page", chromedp.OuterHTML("html", &page, chromedp.ByQuery))
+	if strings.Contains(page, clientSecret) {
+		t.Fatal("the replicator page shows the Client Secret after saving")
+	}
+	if !strings.Contains(page, "set, ending in …"+clientSecret[len(clientSecret)-4:]) {
+		t.Fatal("the replicator page does not say the secret is set and how it ends")
+	}
+	g.screenshot(ctx, "credentials-saved")
+
+	// 5. Authorize application: a popup with Exact's login and consent.
+	popupCh := chromedp.WaitNewTarget(ctx, func(info *target.Info) bool { return info.URL != "" })
+	g.run("click authorize", chromedp.Click("#authorize-button", chromedp.ByID))
+	var popupID = <-popupCh
+	popup, cancelPopup := chromedp.NewContext(ctx, chromedp.WithTargetID(popupID))
+	defer cancelPopup()
+	if err := chromedp.Run(popup); err != nil {
+		t.Fatalf("attach to the popup: %v", err)
+	}
+	pg := &guide{t: t, ctx: popup, shots: shots, shotNum: g.shotNum}
+	// The browser signed in to Exact in the App Center already, so Exact
+	// may go straight to its consent page; otherwise it asks to sign in.
+	var needLogin bool
+	pg.run("exact page in popup",
+		chromedp.WaitVisible("#username, #allow", chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector("#username") !== null`, &needLogin))
+	if needLogin {
+		pg.run("exact login in popup",
+			chromedp.SendKeys("#username", "demo", chromedp.ByID),
+			chromedp.SendKeys("#password", "demo", chromedp.ByID))
+		pg.screenshot(popup, "popup-exact-login")
+		pg.run("sign in to exact", chromedp.Click("#login", chromedp.ByID), chromedp.WaitVisible("#allow", chromedp.ByID))
+	}
+	pg.screenshot(popup, "popup-consent")
+	var result string
+	pg.run("allow", chromedp.Click("#allow", chromedp.ByID), chromedp.WaitVisible("#result", chromedp.ByID), chromedp.Text("#message", &result, chromedp.ByID))
+	pg.screenshot(popup, "popup-authorized")
+	g.shotNum = pg.shotNum
+	if result != "Authorized. You can close this window." {
+		t.Fatalf("popup says %q", result)
+	}
+	// The opener updates itself.
+	g.run("opener shows authorized", chromedp.WaitVisible("#authorized", chromedp.ByID))
+	g.screenshot(ctx, "authorized")
+	cancelPopup()
+
+	// 6. The division id from a relation's link in Exact.
+	var relation, phoneText string
+	g.run("relations",
+		chromedp.Navigate(sim+"/docs/MenuPortal.aspx"),
+		chromedp.WaitVisible(`a[href*="CRMAccounts.aspx"]`, chromedp.ByQuery),
+		chromedp.Click(`a[href*="CRMAccounts.aspx"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`a.relation`, chromedp.ByQuery),
+		// The first relation with a phone number that has at least eight digits.
+		chromedp.Evaluate(`(() => { for (const tr of document.querySelectorAll("tr")) {
+			const a = tr.querySelector("a.relation"); const tds = tr.querySelectorAll("td");
+			if (a && tds.length >= 4 && tds[3].textContent.replace(/\D/g, "").length >= 8) { return [a.href, tds[3].textContent.trim()]; } }
+			return ["", ""]; })()`, &[]*string{&relation, &phoneText}))
+	if relation == "" {
+		t.Fatal("no relation with a phone number in the simulator's list")
+	}
+	g.run("open relation", chromedp.Navigate(relation), chromedp.WaitVisible("#card-name", chromedp.ByID))
+	g.screenshot(ctx, "exact-relation")
+	var relationName, cardURL string
+	g.run("relation name", chromedp.Text("#card-name", &relationName, chromedp.ByID), chromedp.Location(&cardURL))
+	u, _ := url.Parse(cardURL)
+	division := u.Query().Get("_Division_")
+	if division == "" {
+		t.Fatalf("no _Division_ in %s", cardURL)
+	}
+
+	// 7. Contact URL and Country Code; saving starts the first sync.
+	template := sim + "/docs/CRMAccountCard.aspx?AccountID=%7b{CompanyId}%7d&_Division_=" + division
+	g.run("contact url",
+		chromedp.Navigate(repURL),
+		chromedp.WaitVisible("#contact_url", chromedp.ByID),
+		retype("#contact_url", "https://start.exactonline.nl/docs/CRMAccountCard.aspx?AccountID={AccountId}"),
+		chromedp.WaitVisible("#contact-url-check .error", chromedp.ByQuery))
+	var checkText string
+	g.run("bad template message", chromedp.Text("#contact-url-check", &checkText, chromedp.ByID))
+	if !strings.Contains(checkText, "{AccountId} is not a placeholder") {
+		t.Fatalf("live check of a bad template says %q", checkText)
+	}
+	g.screenshot(ctx, "contact-url-refused")
+	g.run("good template",
+		retype("#contact_url", template),
+		chromedp.WaitVisible("#contact-url-check .ok", chromedp.ByQuery),
+		retype("#country", "+31"))
+	g.screenshot(ctx, "settings")
+	g.run("save settings", chromedp.Click("#save-settings", chromedp.ByID), chromedp.WaitVisible("#sync-now", chromedp.ByID))
+
+	// 8. The first sync finishes on its own; the page shows its progress
+	// and then the run in the history.
+	g.run("first sync", chromedp.Poll(`(() => { const c = document.querySelector("#runs tbody tr td:nth-child(4)"); return c && c.textContent.startsWith("ok"); })()`, nil,
+		chromedp.WithPollingInterval(500*time.Millisecond), chromedp.WithPollingTimeout(50*time.Second)))
+	g.screenshot(ctx, "synced")
+	var state string
+	g.run("state", chromedp.Text("#state", &state, chromedp.ByID))
+	if state != "active" {
+		t.Fatalf("after the first sync the replicator is %q", state)
+	}
+	g.lookUp(relationName, phoneText, division)
+}
+
+// retype empties an input and types value into it, as a person would.
+func retype(sel, value string) chromedp.Action {
+	return chromedp.Tasks{
+		chromedp.Evaluate(fmt.Sprintf(`document.querySelector(%q).value = ""`, sel), nil),
+		chromedp.SendKeys(sel, value, chromedp.ByQuery),
+	}
+}
+
+// lookUp searches the directory for the caller's number as a person
+// would type it, checks the match and follows the CRM link to the card.
+func (g *guide) lookUp(name, number, division string) {
+	g.t.Helper()
+	var got, rule, link string
+	g.run("directory search",
+		chromedp.Navigate(g.portal+"/directory"),
+		chromedp.WaitVisible("#q", chromedp.ByID),
+		chromedp.SendKeys("#q", number, chromedp.ByID),
+		chromedp.Click("#search", chromedp.ByID),
+		chromedp.WaitVisible(".match", chromedp.ByQuery),
+		chromedp.Text(".match .name", &got, chromedp.ByQuery),
+		chromedp.Text(".match .rule", &rule, chromedp.ByQuery),
+		chromedp.AttributeValue(".match a.crm", "href", &link, nil, chromedp.ByQuery))
+	g.screenshot(g.ctx, "directory-lookup")
+	if got != name || !strings.Contains(link, "_Division_="+division) || rule == "" {
+		g.t.Fatalf("looking up %q found %q (rule %q, link %s), want %q in division %s", number, got, rule, link, name, division)
+	}
+	var card string
+	g.run("follow CRM link",
+		chromedp.Navigate(link),
+		chromedp.WaitVisible("#card-name", chromedp.ByID),
+		chromedp.Text("#card-name", &card, chromedp.ByID))
+	g.screenshot(g.ctx, "crm-card")
+	if card != name {
+		g.t.Fatalf("the CRM link opened the card of %q, want %q", card, name)
+	}
+}
