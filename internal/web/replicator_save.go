@@ -190,6 +190,10 @@ func isLoopback(u string) bool {
 // replicator's division, and returns what to do when not ("" when fine or
 // when Exact cannot be asked right now: the sync checks again).
 func (s *Server) checkDivision(ctx context.Context, rep *roger.Replicator) string {
+	// The admin is waiting for the page; an Exact that does not answer
+	// soon is asked again by the sync.
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
 	client, err := s.exactClient(ctx, rep)
 	if err != nil {
 		return ""

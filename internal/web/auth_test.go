@@ -1,0 +1,194 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestSignInStartsASessionBehindAHostCookie(t *testing.T) {
+	p := newPortal(t)
+	b := p.browser()
+	if pg := b.get("/replicators"); pg.status != http.StatusSeeOther || !strings.HasPrefix(pg.location, "/login?next=%2Freplicators") {
+		t.Fatalf("signed out: %d %q", pg.status, pg.location)
+	}
+	pg := b.signIn(" Alpha@Example.nl ", adminPassword)
+	if pg.status != http.StatusSeeOther || pg.location != "/replicators" {
+		t.Fatalf("sign in: %d %q %s", pg.status, pg.location, pg.text())
+	}
+	set := pg.header.Get("Set-Cookie")
+	for _, want := range []string{secureCookieName + "=", "Path=/", "HttpOnly", "Secure", "SameSite=Lax"} {
+		if !strings.Contains(set, want) {
+			t.Errorf("Set-Cookie %q lacks %s", set, want)
+		}
+	}
+	if strings.Contains(set, "Domain=") {
+		t.Errorf("a __Host- cookie must not name a domain: %q", set)
+	}
+	if pg := b.get("/replicators"); pg.status != http.StatusOK || !strings.Contains(pg.body, "Alpha contacts") {
+		t.Fatalf("signed in: %d", pg.status)
+	}
+	first := b.cookie().Value
+
+	// A new sign-in gets a new session id; the old one stops working.
+	b.signIn("alpha@example.nl", adminPassword)
+	if second := b.cookie().Value; second == first {
+		t.Fatal("signing in again kept the session id")
+	}
+	stale := p.browser()
+	u, _ := url.Parse(p.srv.URL)
+	stale.client.Jar.SetCookies(u, []*http.Cookie{{Name: secureCookieName, Value: first, Path: "/"}})
+	if pg := stale.get("/replicators"); pg.status != http.StatusSeeOther {
+		t.Fatalf("the session before the second sign-in still works: %d", pg.status)
+	}
+
+	// Sign-out ends the session on the server, not only in the browser.
+	kept := b.cookie().Value
+	if pg := b.post("/logout", nil); pg.status != http.StatusSeeOther || pg.location != "/login" {
+		t.Fatalf("sign out: %d %q", pg.status, pg.location)
+	}
+	replay := p.browser()
+	replay.client.Jar.SetCookies(u, []*http.Cookie{{Name: secureCookieName, Value: kept, Path: "/"}})
+	if pg := replay.get("/replicators"); pg.status != http.StatusSeeOther {
+		t.Fatalf("a signed-out session's cookie still opens pages: %d", pg.status)
+	}
+}
+
+func TestSignInRefusalsDoNotTellWhichAccountsExist(t *testing.T) {
+	p := newPortal(t)
+	wrong := p.browser().signIn("alpha@example.nl", "not the password")
+	unknown := p.browser().signIn("nobody@example.nl", "not the password")
+	if wrong.status != http.StatusUnauthorized || unknown.status != http.StatusUnauthorized {
+		t.Fatalf("statuses %d and %d, want 401", wrong.status, unknown.status)
+	}
+	if !strings.Contains(wrong.body, wrongCredentials) || !strings.Contains(unknown.body, wrongCredentials) {
+		t.Fatalf("messages differ or are missing:\n%s\n%s", wrong.text(), unknown.text())
+	}
+	if pg := p.browser().signIn("alpha@example.nl", ""); pg.status != http.StatusBadRequest {
+		t.Fatalf("empty password: %d", pg.status)
+	}
+}
+
+func TestSignInThrottling(t *testing.T) {
+	p := newPortal(t)
+	for _, email := range []string{"alpha@example.nl", "nobody@example.nl"} {
+		b := p.browser()
+		for i := range 5 {
+			if pg := b.signIn(email, "guess"); pg.status != http.StatusUnauthorized {
+				t.Fatalf("%s attempt %d: %d", email, i+1, pg.status)
+			}
+		}
+		// Now even the right password waits, for a real and an unknown
+		// account alike.
+		pg := b.signIn(email, adminPassword)
+		if pg.status != http.StatusTooManyRequests || !strings.Contains(pg.text(), "Too many failed sign-ins. Wait 15 minutes") || pg.header.Get("Retry-After") != "900" {
+			t.Fatalf("%s after 5 failures: %d %q %s", email, pg.status, pg.header.Get("Retry-After"), pg.text())
+		}
+	}
+	p.clock.Advance(15 * time.Minute)
+	if pg := p.browser().signIn("alpha@example.nl", adminPassword); pg.status != http.StatusSeeOther {
+		t.Fatalf("after the window: %d", pg.status)
+	}
+}
+
+func TestSignInThrottlingPerAddress(t *testing.T) {
+	p := newPortal(t)
+	p.site.Throttle.PerIP = 3
+	b := p.browser()
+	for i, email := range []string{"a@example.nl", "b@example.nl", "c@example.nl"} {
+		if pg := b.signIn(email, "guess"); pg.status != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d", i, pg.status)
+		}
+	}
+	if pg := b.signIn("beta@example.nl", adminPassword); pg.status != http.StatusTooManyRequests {
+		t.Fatalf("a fourth account from the same address: %d", pg.status)
+	}
+}
+
+func TestSessionTimeouts(t *testing.T) {
+	p := newPortal(t)
+	b := p.admin("Alpha")
+	// Active every hour: the idle timeout (2 h) never hits, the absolute
+	// one (12 h) does.
+	for h := 1; h <= 11; h++ {
+		p.clock.Advance(time.Hour)
+		if pg := b.get("/replicators"); pg.status != http.StatusOK {
+			t.Fatalf("after %d active hours: %d", h, pg.status)
+		}
+	}
+	p.clock.Advance(61 * time.Minute)
+	if pg := b.get("/replicators"); pg.status != http.StatusSeeOther {
+		t.Fatalf("a session older than 12 hours still works: %d", pg.status)
+	}
+	idle := p.admin("Alpha")
+	p.clock.Advance(2*time.Hour + time.Minute)
+	if pg := idle.get("/replicators"); pg.status != http.StatusSeeOther {
+		t.Fatalf("a session idle for more than 2 hours still works: %d", pg.status)
+	}
+}
+
+func TestSafeNext(t *testing.T) {
+	for in, want := range map[string]string{
+		"/replicators/3": "/replicators/3", "": "/replicators", "//evil.example": "/replicators",
+		"https://evil.example": "/replicators", "/\\evil.example": "/replicators",
+	} {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCrossOriginStateChangesAreRefused(t *testing.T) {
+	p := newPortal(t)
+	b := p.admin("Alpha")
+	form := url.Values{"name": {"Planted"}, "entity": {"accounts"}, "exact_url": {"https://start.exactonline.nl"}}
+	pg := b.do(http.MethodPost, "/replicators", form, "Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example")
+	if pg.status != http.StatusForbidden {
+		t.Fatalf("cross-site post: %d", pg.status)
+	}
+	list, _ := p.store.ListReplicators(t.Context(), p.orgA.ID)
+	if len(list) != 1 {
+		t.Fatalf("a cross-site post created a replicator: %d replicators", len(list))
+	}
+	if pg := b.post("/replicators", form); pg.status != http.StatusSeeOther {
+		t.Fatalf("same-origin post: %d %s", pg.status, pg.text())
+	}
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	p := newPortal(t)
+	b := p.admin("Alpha")
+	for _, path := range []string{"/login", "/replicators", "/replicators/" + itoa(p.repA.ID)} {
+		pg := b.get(path)
+		if path == "/login" {
+			pg = p.browser().get(path)
+		}
+		csp := pg.header.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") || !strings.Contains(csp, "frame-ancestors 'none'") {
+			t.Errorf("%s: CSP %q", path, csp)
+		}
+		if pg.header.Get("X-Content-Type-Options") != "nosniff" || pg.header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: headers %v", path, pg.header)
+		}
+		if strings.Contains(pg.body, "<script>") || strings.Contains(pg.body, " style=\"") || strings.Contains(pg.body, " onclick=") {
+			t.Errorf("%s has inline script or style, which the CSP blocks", path)
+		}
+	}
+}
+
+func TestNoStateChangeOnGET(t *testing.T) {
+	p := newPortal(t)
+	b := p.admin("Alpha")
+	id := itoa(p.repA.ID)
+	for _, path := range []string{"/logout", "/replicators/" + id + "/credentials", "/replicators/" + id + "/authorize", "/replicators/" + id + "/settings",
+		"/replicators/" + id + "/sync", "/replicators/" + id + "/pause", "/replicators/" + id + "/resume", "/replicators/" + id + "/delete", "/admins/x"} {
+		if pg := b.get(path); pg.status != http.StatusMethodNotAllowed && pg.status != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 405", path, pg.status)
+		}
+	}
+	if _, err := p.store.FindReplicator(t.Context(), p.orgA.ID, p.repA.ID); err != nil {
+		t.Fatal("a GET deleted the replicator")
+	}
+}
