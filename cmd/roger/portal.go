@@ -14,6 +14,8 @@ func (m *Main) portal(a *app, log *slog.Logger, extraHosts ...web.ExactHost) *we
 		Store:       a.store,
 		RedirectURL: a.cfg.RedirectURL,
 		Log:         log,
+		PublicURL:   a.cfg.PublicURL,
+		Links:       a.keys,
 		ExactHosts:  append(extraHosts, web.DefaultExactHosts...),
 		// The portal's own lookups are admins' searches: they stay out of
 		// the lookup metrics, which count the telephony's questions.

@@ -61,6 +61,7 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 	if strings.HasSuffix(a.cfg.PublicURL, ":0") {
 		a.cfg.PublicURL = strings.TrimSuffix(a.cfg.PublicURL, ":0") + ":" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	}
+	portal.PublicURL = a.cfg.PublicURL
 	if !strings.HasPrefix(a.cfg.PublicURL, "https://") && !loopbackURL(a.cfg.PublicURL) {
 		log.Warn("ROGER_PUBLIC_URL is plain http on a non-loopback host: sign-in cookies cannot be Secure there; serve roger over https")
 	}

@@ -97,3 +97,21 @@ func TestAPICallsSince(t *testing.T) {
 		}
 	})
 }
+
+func TestPopLinkGenerations(t *testing.T) {
+	eachBackend(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		if gen, err := f.store.PopLinkGeneration(ctx, f.org.ID); err != nil || gen != 1 {
+			t.Fatalf("first generation: %d %v", gen, err)
+		}
+		if gen, err := f.store.RenewPopLinks(ctx, f.org.ID); err != nil || gen != 2 {
+			t.Fatalf("renewed: %d %v", gen, err)
+		}
+		if gen, _ := f.store.PopLinkGeneration(ctx, f.org.ID); gen != 2 {
+			t.Fatalf("after renewal: %d", gen)
+		}
+		if _, err := f.store.RenewPopLinks(ctx, 999); code(err) != roger.ENOTFOUND {
+			t.Fatalf("unknown organisation: %v", err)
+		}
+	})
+}

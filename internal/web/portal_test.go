@@ -59,6 +59,7 @@ func newPortal(t *testing.T) *portal {
 	p.site = &Server{Store: p.store, Clock: p.clock, Passwords: fastHashes, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Directory: lookup.New(p.store, lookup.Options{Clock: p.clock}),
 		ExactHosts: append([]ExactHost{{URL: "http://127.0.0.1:1", Label: "simulator"}}, DefaultExactHosts...)}
 	p.srv = httptest.NewServer(nil)
+	p.site.PublicURL, p.site.Links = p.srv.URL, ring
 	p.site.RedirectURL = func(id int64) string { return p.srv.URL + "/oauth/exact/" + itoa(id) + "/callback" }
 	p.srv.Config.Handler = p.site.Handler()
 	t.Cleanup(p.srv.Close)

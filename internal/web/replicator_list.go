@@ -69,6 +69,8 @@ var notices = map[string]string{
 	"resumed":     "Replicator resumed: a sync starts within seconds.",
 	"deleted":     "Replicator deleted, with its directory entries and its history.",
 	"admin":       "Admin added.",
+	"revoked":     "API key revoked: requests with it are refused from now on.",
+	"poplinks":    "New screen-pop link made: the previous one no longer works.",
 }
 
 func notice(r *http.Request) string { return notices[r.URL.Query().Get("done")] }

@@ -72,7 +72,7 @@ func TestEveryReplicatorRouteRefusesAnotherOrganisationsID(t *testing.T) {
 func TestOtherPagesShowOnlyTheOwnOrganisation(t *testing.T) {
 	p := newPortal(t)
 	a := p.admin("Alpha")
-	for _, path := range []string{"/replicators", "/admins", "/audit", "/directory", "/directory?q=contacts"} {
+	for _, path := range []string{"/replicators", "/admins", "/audit", "/directory", "/directory?q=contacts", "/integrations"} {
 		pg := a.get(path)
 		if pg.status != http.StatusOK {
 			t.Fatalf("%s: %d", path, pg.status)
@@ -90,7 +90,8 @@ func TestEveryRouteNeedsASignedInAdmin(t *testing.T) {
 		route{"GET", "/", nil}, route{"GET", "/replicators", nil}, route{"GET", "/replicators/new", nil},
 		route{"POST", "/replicators", url.Values{"name": {"x"}, "entity": {"accounts"}, "exact_url": {"https://start.exactonline.nl"}}},
 		route{"GET", "/directory", nil}, route{"GET", "/admins", nil}, route{"POST", "/admins", url.Values{"email": {"eve@example.nl"}}},
-		route{"GET", "/audit", nil})
+		route{"GET", "/audit", nil}, route{"GET", "/integrations", nil}, route{"POST", "/integrations/keys", url.Values{"name": {"x"}}},
+		route{"POST", "/integrations/keys/1/revoke", url.Values{}}, route{"POST", "/integrations/pop-links/renew", url.Values{}})
 	for _, r := range routes {
 		pg := b.do(r.method, r.path, r.form)
 		page := r.method == "GET" && !strings.Contains(r.path, "/status") && !strings.Contains(r.path, "/contact-url")

@@ -51,6 +51,11 @@ type Store interface {
 	FindSession(ctx context.Context, idHash string) (*roger.Session, error)
 	TouchSession(ctx context.Context, idHash string, at time.Time) error
 	DeleteSession(ctx context.Context, idHash string) error
+	CreateAPIKey(ctx context.Context, orgID int64, name string) (*roger.APIKey, string, error)
+	ListAPIKeys(ctx context.Context, orgID int64) ([]*roger.APIKey, error)
+	RevokeAPIKey(ctx context.Context, orgID, id int64) error
+	PopLinkGeneration(ctx context.Context, orgID int64) (int64, error)
+	RenewPopLinks(ctx context.Context, orgID int64) (int64, error)
 }
 
 // ExactHost is an Exact Online deployment an admin can pick for a
@@ -83,6 +88,11 @@ type Server struct {
 	// ExactHosts are offered when a replicator is created; the first is
 	// the default. nil means DefaultExactHosts.
 	ExactHosts []ExactHost
+	// PublicURL is where roger is reached, for the addresses the portal
+	// hands out (screen-pop links, the API).
+	PublicURL string
+	// Links seals screen-pop links (*secret.Keyring).
+	Links Sealer
 	// Directory answers the directory page (and the screen pop).
 	Directory Directory
 	// Wake, when set, tells the scheduler a sync was asked for, so "Sync
@@ -153,6 +163,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /admins", s.signedIn(s.handleAdmins))
 	mux.HandleFunc("POST /admins", s.signedIn(s.handleAdminCreate))
 	mux.HandleFunc("GET /audit", s.signedIn(s.handleAudit))
+	mux.HandleFunc("GET /integrations", s.signedIn(s.handleIntegrations))
+	mux.HandleFunc("POST /integrations/keys", s.signedIn(s.handleAPIKeyCreate))
+	mux.HandleFunc("POST /integrations/keys/{id}/revoke", s.signedIn(s.handleAPIKeyRevoke))
+	mux.HandleFunc("POST /integrations/pop-links/renew", s.signedIn(s.handlePopLinksRenew))
+	mux.HandleFunc("GET /pop", s.handlePop)
 
 	// Every state change is a POST checked for a same-origin request
 	// (Sec-Fetch-Site / Origin), which stops cross-site form posts

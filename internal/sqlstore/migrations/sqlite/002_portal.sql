@@ -9,3 +9,7 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_user ON sessions(user_id);
 CREATE INDEX sessions_last_seen ON sessions(last_seen);
+
+-- Screen-pop links carry the generation they were made in; renewing the
+-- links (a new generation) makes every older link stop working.
+ALTER TABLE organizations ADD COLUMN pop_link_generation BIGINT NOT NULL DEFAULT 1;

@@ -1,0 +1,123 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/roger365io/roger"
+)
+
+// Sealer seals and opens small tokens (*secret.Keyring): screen-pop
+// links are sealed, so only roger can make one.
+type Sealer interface {
+	Seal(plaintext []byte, binding string) (string, error)
+	Open(sealed string, binding string) ([]byte, error)
+}
+
+type integrationsView struct {
+	Keys []*roger.APIKey
+	Name string
+	// NewKey is shown once, right after it was made.
+	NewKey     string
+	NewKeyName string
+	Error      string
+	// PopLink is the organisation's screen-pop address; {number} stands
+	// for the caller's number.
+	PopLink    string
+	LookupURL  string
+	OpenAPIURL string
+}
+
+func (s *Server) renderIntegrations(w http.ResponseWriter, r *http.Request, status int, sess *roger.Session, v integrationsView) {
+	ctx := r.Context()
+	keys, err := s.Store.ListAPIKeys(ctx, sess.OrgID)
+	if err != nil {
+		s.fail(w, r, sess, err)
+		return
+	}
+	v.Keys = keys
+	v.LookupURL = s.PublicURL + "/api/v1/lookup?number=%2B31201234567"
+	v.OpenAPIURL = s.PublicURL + "/api/v1/openapi.json"
+	if link, err := s.popLink(r, sess.OrgID); err == nil {
+		v.PopLink = link
+	} else {
+		s.log().Error("pop link", "err", err)
+	}
+	s.render(w, status, "integrations", view{Title: "API keys and screen pop", Session: sess, Nav: "integrations", Notice: notice(r), Data: v})
+}
+
+func (s *Server) handleIntegrations(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
+	s.renderIntegrations(w, r, http.StatusOK, sess, integrationsView{})
+}
+
+// handleAPIKeyCreate makes a key and shows it once.
+func (s *Server) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
+	name := r.PostFormValue("name")
+	k, key, err := s.Store.CreateAPIKey(r.Context(), sess.OrgID, name)
+	if err != nil {
+		if roger.ErrorCodeOf(err) == roger.EINVALID {
+			s.renderIntegrations(w, r, http.StatusBadRequest, sess, integrationsView{Name: name, Error: roger.ErrorMessage(err)})
+			return
+		}
+		s.fail(w, r, sess, err)
+		return
+	}
+	if err := s.Store.AppendAudit(r.Context(), sess.OrgID, sess.Email, "apikey.create", "apikey/"+k.Prefix, "name "+k.Name); err != nil {
+		s.log().Error("audit", "err", err)
+	}
+	s.renderIntegrations(w, r, http.StatusOK, sess, integrationsView{NewKey: key, NewKeyName: k.Name})
+}
+
+func (s *Server) handleAPIKeyRevoke(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.fail(w, r, sess, roger.Errorf(roger.ENOTFOUND, "There is no API key %q.", r.PathValue("id")))
+		return
+	}
+	if err := s.Store.RevokeAPIKey(r.Context(), sess.OrgID, id); err != nil {
+		s.fail(w, r, sess, err)
+		return
+	}
+	if err := s.Store.AppendAudit(r.Context(), sess.OrgID, sess.Email, "apikey.revoke", "apikey/"+strconv.FormatInt(id, 10), ""); err != nil {
+		s.log().Error("audit", "err", err)
+	}
+	http.Redirect(w, r, "/integrations?done=revoked", http.StatusSeeOther)
+}
+
+// popLinkToken is what a screen-pop link carries, sealed.
+type popLinkToken struct {
+	Org        int64 `json:"o"`
+	Generation int64 `json:"g"`
+}
+
+const popLinkBinding = "roger screen-pop link"
+
+// popLink is the organisation's current screen-pop address.
+func (s *Server) popLink(r *http.Request, orgID int64) (string, error) {
+	if s.Links == nil {
+		return "", fmt.Errorf("no sealer for screen-pop links")
+	}
+	gen, err := s.Store.PopLinkGeneration(r.Context(), orgID)
+	if err != nil {
+		return "", err
+	}
+	plain, _ := json.Marshal(popLinkToken{Org: orgID, Generation: gen})
+	sealed, err := s.Links.Seal(plain, popLinkBinding)
+	if err != nil {
+		return "", err
+	}
+	return s.PublicURL + "/pop?link=" + sealed + "&number={number}", nil
+}
+
+func (s *Server) handlePopLinksRenew(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
+	if _, err := s.Store.RenewPopLinks(r.Context(), sess.OrgID); err != nil {
+		s.fail(w, r, sess, err)
+		return
+	}
+	if err := s.Store.AppendAudit(r.Context(), sess.OrgID, sess.Email, "poplink.renew", "screen-pop links", "older links stop working"); err != nil {
+		s.log().Error("audit", "err", err)
+	}
+	http.Redirect(w, r, "/integrations?done=poplinks", http.StatusSeeOther)
+}
