@@ -16,8 +16,8 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// browserPath finds Chromium. CI installs Debian's package; without it
-// the browser test is skipped (and .ci/run fails on the skip).
+// browserPath finds Chromium. CI installs Debian's package; elsewhere,
+// without it, the browser test is skipped.
 func browserPath() string {
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
@@ -111,6 +111,9 @@ func (g *guide) screenshot(ctx context.Context, name string) {
 func TestSetupGuideInBrowser(t *testing.T) {
 	chrome := browserPath()
 	if chrome == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI must run the browser test, and there is no Chromium: .ci/run installs Debian's chromium package")
+		}
 		t.Skip("no Chromium on this machine (apt-get install chromium)")
 	}
 	portal, sim, email, password := startDemo(t, "--records", "250", "--activity", "0")
@@ -298,6 +301,13 @@ func TestSetupGuideInBrowser(t *testing.T) {
 	if state != "active" {
 		t.Fatalf("after the first sync the replicator is %q", state)
 	}
+	var records string
+	g.run("replicator list", chromedp.Navigate(portal+"/replicators"), chromedp.WaitVisible("#replicators", chromedp.ByID),
+		chromedp.Text("#replicators tbody tr td:nth-child(5)", &records, chromedp.ByQuery))
+	g.screenshot(ctx, "replicators")
+	if records != "50" {
+		t.Fatalf("the list shows %q records, want the 50 accounts of division %s", records, division)
+	}
 	g.lookUp(relationName, phoneText, division)
 }
 
@@ -335,5 +345,21 @@ func (g *guide) lookUp(name, number, division string) {
 	g.screenshot(g.ctx, "crm-card")
 	if card != name {
 		g.t.Fatalf("the CRM link opened the card of %q, want %q", card, name)
+	}
+
+	// The screen pop a softphone opens, with the link the portal hands out.
+	var popLink, popName string
+	g.run("screen-pop link",
+		chromedp.Navigate(g.portal+"/integrations"),
+		chromedp.WaitVisible("#pop-link", chromedp.ByID),
+		chromedp.Value("#pop-link", &popLink, chromedp.ByID))
+	g.screenshot(g.ctx, "integrations")
+	g.run("screen pop",
+		chromedp.Navigate(strings.Replace(popLink, "{number}", url.QueryEscape(number), 1)),
+		chromedp.WaitVisible(".match .name", chromedp.ByQuery),
+		chromedp.Text(".match .name", &popName, chromedp.ByQuery))
+	g.screenshot(g.ctx, "screen-pop")
+	if popName != name {
+		g.t.Fatalf("the screen pop shows %q, want %q", popName, name)
 	}
 }
