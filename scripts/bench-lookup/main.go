@@ -145,6 +145,7 @@ func run(o options) error {
 	if err := start("serve", "serve"); err != nil {
 		return fmt.Errorf("roger serve: %w", err)
 	}
+	server := procs[len(procs)-1].Process.Pid
 	base := "http://" + o.addr
 	targets, err := targetsFor(o.numbers, base, key)
 	if err != nil {
@@ -154,9 +155,9 @@ func run(o options) error {
 	// that has been up a while would be.
 	attack(targets, 500, 2*time.Second)
 
-	fmt.Printf("| database | sync running | rate (req/s) | sent | p50 | p99 | p99.9 | max | errors |\n|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Printf("| database | sync running | rate (req/s) | sent | p50 | p99 | p99.9 | max | errors | server CPU a request |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, rate := range o.rates {
-		fmt.Println(row(dbName, "no", rate, attack(targets, rate, o.duration)))
+		fmt.Println(row(dbName, "no", rate, measure(server, targets, rate, o.duration)))
 	}
 	if o.syncContacts == 0 {
 		return nil
@@ -170,7 +171,7 @@ func run(o options) error {
 		return err
 	}
 	for _, rate := range o.rates {
-		res := attack(targets, rate, o.duration)
+		res := measure(server, targets, rate, o.duration)
 		running, read, err := syncState(ctx, dsn)
 		if err != nil {
 			return err
@@ -263,6 +264,7 @@ func targetsFor(n int, base, key string) ([]vegeta.Target, error) {
 }
 
 type result struct {
+	cpu       time.Duration // the server's CPU time during the attack
 	sent      int
 	latencies []time.Duration
 	errors    int
@@ -293,6 +295,31 @@ func attack(targets []vegeta.Target, rate int, d time.Duration) result {
 	return res
 }
 
+// measure attacks and adds the CPU time the server process spent meanwhile.
+func measure(server int, targets []vegeta.Target, rate int, d time.Duration) result {
+	before := cpuTime(server)
+	res := attack(targets, rate, d)
+	res.cpu = cpuTime(server) - before
+	return res
+}
+
+// cpuTime is the user and system CPU time of process pid so far, from
+// /proc (clock ticks of 10 ms); 0 where there is no /proc.
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name may hold spaces; the fields after it are fixed.
+	fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(fields) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
 func (r result) quantile(q float64) time.Duration {
 	if len(r.latencies) == 0 {
 		return 0
@@ -307,8 +334,12 @@ func row(db, sync string, rate int, r result) string {
 	if r.firstErr != "" {
 		errs += " (" + r.firstErr + ")"
 	}
-	return fmt.Sprintf("| %s | %s | %d | %d | %s | %s | %s | %s | %s |", db, sync, rate, r.sent,
-		ms(r.quantile(0.50)), ms(r.quantile(0.99)), ms(r.quantile(0.999)), ms(r.quantile(1)), errs)
+	perRequest := "?"
+	if r.sent > 0 && r.cpu > 0 {
+		perRequest = fmt.Sprintf("%.0f µs", float64(r.cpu)/float64(r.sent)/1e3)
+	}
+	return fmt.Sprintf("| %s | %s | %d | %d | %s | %s | %s | %s | %s | %s |", db, sync, rate, r.sent,
+		ms(r.quantile(0.50)), ms(r.quantile(0.99)), ms(r.quantile(0.999)), ms(r.quantile(1)), errs, perRequest)
 }
 
 // authorize adds a contacts replicator for the simulator's division and
