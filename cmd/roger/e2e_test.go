@@ -287,6 +287,8 @@ func TestSetupGuideInBrowser(t *testing.T) {
 	g.run("good template",
 		retype("#contact_url", template),
 		chromedp.WaitVisible("#contact-url-check .ok", chromedp.ByQuery),
+		// Before the first sync, the example is a record read from Exact.
+		chromedp.WaitVisible("#contact-url-example", chromedp.ByID),
 		retype("#country", "+31"))
 	g.screenshot(ctx, "settings")
 	g.run("save settings", chromedp.Click("#save-settings", chromedp.ByID), chromedp.WaitVisible("#sync-now", chromedp.ByID))

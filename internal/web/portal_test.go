@@ -68,6 +68,7 @@ func newPortal(t *testing.T) *portal {
 	if _, err := p.sim.AddUser("demo", "demo", 123456, 234567); err != nil {
 		t.Fatal(err)
 	}
+	p.sim.Seed(123456, 5, 20)
 	p.simSrv = httptest.NewServer(p.sim.Handler())
 	t.Cleanup(p.simSrv.Close)
 	for i, name := range []string{"Alpha", "Beta"} {

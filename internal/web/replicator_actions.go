@@ -245,6 +245,7 @@ type contactURLJSON struct {
 	Error    string `json:"error,omitempty"`
 	Division int    `json:"division,omitempty"`
 	Example  string `json:"example,omitempty"`
+	Record   string `json:"record,omitempty"`
 	Note     string `json:"note,omitempty"`
 }
 
@@ -268,9 +269,9 @@ func (s *Server) handleContactURLCheck(w http.ResponseWriter, r *http.Request, s
 			out.Division = rep.Division
 			out.Note = fmt.Sprintf("The link names no division; division %d (from the authorization) is used.", rep.Division)
 		}
-		out.Example = s.exampleLink(r.Context(), rep, c.Template)
+		out.Example, out.Record = s.exampleLink(r.Context(), rep, c.Template)
 		if out.Example == "" {
-			out.Note += " After the first sync, a link to a real record is shown here."
+			out.Note += " Once the application is authorized, a link to a real record is shown here."
 		}
 	}
 	w.Header().Set("Content-Type", "application/json")

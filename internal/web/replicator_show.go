@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/sqlstore"
@@ -27,6 +28,7 @@ type replicatorView struct {
 	Runs             []*roger.SyncRun
 	Bad              []badEntry
 	Example          string
+	ExampleName      string
 	IntervalMinutes  int
 
 	// Form values and errors when a form is shown again after a refusal.
@@ -117,7 +119,7 @@ func (s *Server) replicatorView(ctx context.Context, rep *roger.Replicator, sess
 	if err != nil {
 		return nil, err
 	}
-	v.Example = s.exampleLink(ctx, rep, rep.ContactURL)
+	v.Example, v.ExampleName = s.exampleLink(ctx, rep, rep.ContactURL)
 	return v, nil
 }
 
@@ -138,23 +140,81 @@ func exampleTemplate(rep *roger.Replicator) string {
 	return rep.ExactURL + "/docs/CRMAccountCard.aspx?AccountID=%7b{CompanyId}%7d&_Division_=" + div
 }
 
-// exampleLink renders tmpl for a real record of the replicator, or ""
-// when the directory holds none yet.
-func (s *Server) exampleLink(ctx context.Context, rep *roger.Replicator, tmpl string) string {
+// exampleRecord is a record a Contact URL example is rendered for.
+type exampleRecord struct {
+	Name, SourceID, CompanyID string
+	until                     time.Time
+}
+
+// exampleTTL bounds how long a record fetched from Exact for the example
+// is reused: the check runs as the admin types, and Exact's calls are
+// budgeted.
+const exampleTTL = 10 * time.Minute
+
+// exampleLink renders tmpl for a real record of the replicator: one in
+// the directory, or before the first sync one read from Exact with the
+// replicator's token. It returns "" when there is none to show.
+func (s *Server) exampleLink(ctx context.Context, rep *roger.Replicator, tmpl string) (link, name string) {
 	c, err := roger.ParseContactURL(tmpl)
 	if err != nil {
-		return ""
+		return "", ""
 	}
 	div := rep.Division
 	if c.Division != 0 {
 		div = c.Division
 	}
-	var link string
+	rec := s.exampleRecord(ctx, rep, div)
+	if rec == nil {
+		return "", ""
+	}
+	return c.Render(rec.SourceID, rec.CompanyID, div), rec.Name
+}
+
+func (s *Server) exampleRecord(ctx context.Context, rep *roger.Replicator, div int) *exampleRecord {
+	var rec *exampleRecord
 	_ = s.Store.ForEachEntry(ctx, sqlstore.EntryFilter{OrgID: rep.OrgID, ReplicatorID: rep.ID, Limit: 1}, func(e *roger.Entry) error {
-		link = c.Render(e.SourceID, e.CompanyID, div)
+		rec = &exampleRecord{Name: e.DisplayName, SourceID: e.SourceID, CompanyID: e.CompanyID}
 		return nil
 	})
-	return link
+	if rec != nil || div == 0 || !s.authorized(ctx, rep) {
+		return rec
+	}
+	key := exampleKey{rep.ID, div}
+	s.examplesMu.Lock()
+	cached, ok := s.examples[key]
+	s.examplesMu.Unlock()
+	if ok && s.now().Before(cached.until) {
+		return cached
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	client, err := s.exactClient(ctx, rep)
+	if err != nil {
+		return nil
+	}
+	if rep.Entity == roger.Contacts {
+		if ct, err := client.FirstContact(ctx, div); err == nil && ct != nil {
+			rec = &exampleRecord{Name: ct.FullName, SourceID: ct.ID, CompanyID: ct.Account}
+		}
+	} else if a, err := client.FirstAccount(ctx, div); err == nil && a != nil {
+		rec = &exampleRecord{Name: a.Name, SourceID: a.ID, CompanyID: a.ID}
+	}
+	if rec == nil {
+		return nil
+	}
+	rec.until = s.now().Add(exampleTTL)
+	s.examplesMu.Lock()
+	if s.examples == nil {
+		s.examples = map[exampleKey]*exampleRecord{}
+	}
+	s.examples[key] = rec
+	s.examplesMu.Unlock()
+	return rec
+}
+
+type exampleKey struct {
+	replicator int64
+	division   int
 }
 
 func (s *Server) handleReplicatorShow(w http.ResponseWriter, r *http.Request, sess *roger.Session) {

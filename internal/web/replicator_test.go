@@ -350,13 +350,6 @@ func TestStatusAndContactURLCheck(t *testing.T) {
 		t.Fatalf("status: %+v %+v", st, st.Run)
 	}
 
-	// A record in the directory renders the example link.
-	page := sqlstore.Page{ReplicatorID: p.repA.ID, OrgID: p.orgA.ID, Cursor: 1, Upserts: []roger.Entry{{Kind: roger.KindContact,
-		SourceID: "0b8a1c2e-0000-4000-8000-000000000001", CompanyID: "0b8a1c2e-0000-4000-8000-0000000000aa", DisplayName: "Anna de Vries",
-		SourceTimestamp: 5, Numbers: []roger.Number{{Field: "Phone", Raw: "020 123 4567", E164: "+31201234567", Status: roger.NumberOK}}}}}
-	if _, err := p.store.ApplyPage(ctx, page); err != nil {
-		t.Fatal(err)
-	}
 	check := func(tmpl string) contactURLJSON {
 		var out contactURLJSON
 		pg := a.get("/replicators/" + itoa(p.repA.ID) + "/contact-url?template=" + url.QueryEscape(tmpl))
@@ -365,7 +358,28 @@ func TestStatusAndContactURLCheck(t *testing.T) {
 		}
 		return out
 	}
-	got := check("https://start.exactonline.nl/docs/CRMAccountCard.aspx?AccountID=%7b{CompanyId}%7d&_Division_=9")
+	// Before the first sync the example is a record read from Exact.
+	got := check(p.simSrv.URL + "/docs/CRMContactCard.aspx?_ID=%7b{SourceId}%7d&_Division_=123456")
+	if !got.OK || got.Record == "" || !strings.HasPrefix(got.Example, p.simSrv.URL+"/docs/CRMContactCard.aspx?_ID=%7b") || strings.Contains(got.Example, "{SourceId}") {
+		t.Fatalf("example from Exact: %+v", got)
+	}
+	// It is cached: checking again as the admin types costs no call.
+	before := p.sim.Summarize()
+	if again := check(p.simSrv.URL + "/docs/CRMContactCard.aspx?_ID={SourceId}&_Division_=123456"); again.Record != got.Record {
+		t.Fatalf("second check: %+v", again)
+	}
+	if after := p.sim.Summarize(); after.Stats.APICalls != before.Stats.APICalls {
+		t.Fatalf("a second check made %d Exact calls", after.Stats.APICalls-before.Stats.APICalls)
+	}
+
+	// A record in the directory renders the example link.
+	page := sqlstore.Page{ReplicatorID: p.repA.ID, OrgID: p.orgA.ID, Cursor: 1, Upserts: []roger.Entry{{Kind: roger.KindContact,
+		SourceID: "0b8a1c2e-0000-4000-8000-000000000001", CompanyID: "0b8a1c2e-0000-4000-8000-0000000000aa", DisplayName: "Anna de Vries",
+		SourceTimestamp: 5, Numbers: []roger.Number{{Field: "Phone", Raw: "020 123 4567", E164: "+31201234567", Status: roger.NumberOK}}}}}
+	if _, err := p.store.ApplyPage(ctx, page); err != nil {
+		t.Fatal(err)
+	}
+	got = check("https://start.exactonline.nl/docs/CRMAccountCard.aspx?AccountID=%7b{CompanyId}%7d&_Division_=9")
 	if !got.OK || got.Division != 9 || got.Example != "https://start.exactonline.nl/docs/CRMAccountCard.aspx?AccountID=%7b0b8a1c2e-0000-4000-8000-0000000000aa%7d&_Division_=9" {
 		t.Fatalf("good template: %+v", got)
 	}

@@ -112,6 +112,10 @@ type Server struct {
 	TrustProxy bool
 
 	pages     *pageSet
+	// examples caches a record read from Exact per replicator and
+	// division for the Contact URL example.
+	examplesMu sync.Mutex
+	examples   map[exampleKey]*exampleRecord
 	dummyOnce sync.Once
 	dummy     string
 }

@@ -73,7 +73,7 @@ document.addEventListener("DOMContentLoaded", function () {
       ok.textContent = "Looks right: division " + res.division + ". ";
       check.appendChild(ok);
       if (res.example) {
-        check.appendChild(document.createTextNode("Example: "));
+        check.appendChild(document.createTextNode(res.record ? "Example for " + res.record + ": " : "Example: "));
         var a = document.createElement("a");
         a.href = res.example;
         a.target = "_blank";
