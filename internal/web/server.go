@@ -111,13 +111,13 @@ type Server struct {
 	// behind a proxy that sets it).
 	TrustProxy bool
 
-	pages     *pageSet
+	pages *pageSet
 	// examples caches a record read from Exact per replicator and
 	// division for the Contact URL example.
 	examplesMu sync.Mutex
 	examples   map[exampleKey]*exampleRecord
-	dummyOnce sync.Once
-	dummy     string
+	dummyOnce  sync.Once
+	dummy      string
 }
 
 //go:embed static
