@@ -155,7 +155,7 @@ func run(o options) error {
 	// that has been up a while would be.
 	attack(targets, 500, 2*time.Second)
 
-	fmt.Printf("| database | sync running | rate (req/s) | sent | p50 | p99 | p99.9 | max | errors | server CPU a request |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Printf("| database | sync running | rate (req/s) | sent | p50 | p99 | p99.9 | max | errors | server CPU a request | load average |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, rate := range o.rates {
 		fmt.Println(row(dbName, "no", rate, measure(server, targets, rate, o.duration)))
 	}
@@ -320,6 +320,17 @@ func cpuTime(pid int) time.Duration {
 	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
+// loadAverage is the machine's one-minute load average: on two cores,
+// anything above about 2 means the figures of that row were taken while
+// other work competed for the CPU.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(b))[0]
+}
+
 func (r result) quantile(q float64) time.Duration {
 	if len(r.latencies) == 0 {
 		return 0
@@ -338,8 +349,8 @@ func row(db, sync string, rate int, r result) string {
 	if r.sent > 0 && r.cpu > 0 {
 		perRequest = fmt.Sprintf("%.0f µs", float64(r.cpu)/float64(r.sent)/1e3)
 	}
-	return fmt.Sprintf("| %s | %s | %d | %d | %s | %s | %s | %s | %s | %s |", db, sync, rate, r.sent,
-		ms(r.quantile(0.50)), ms(r.quantile(0.99)), ms(r.quantile(0.999)), ms(r.quantile(1)), errs, perRequest)
+	return fmt.Sprintf("| %s | %s | %d | %d | %s | %s | %s | %s | %s | %s | %s |", db, sync, rate, r.sent,
+		ms(r.quantile(0.50)), ms(r.quantile(0.99)), ms(r.quantile(0.999)), ms(r.quantile(1)), errs, perRequest, loadAverage())
 }
 
 // authorize adds a contacts replicator for the simulator's division and
