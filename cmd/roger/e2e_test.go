@@ -9,11 +9,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
+
+	"github.com/roger365io/roger/internal/phone"
 )
 
 // browserPath finds Chromium. CI installs Debian's package; elsewhere,
@@ -39,8 +42,15 @@ type guide struct {
 	password string
 }
 
-// startDemo runs "roger demo" in-process on free ports.
-func startDemo(t *testing.T, args ...string) (portal, sim, email, password string) {
+// demo is a running "roger demo".
+type demo struct {
+	portal, sim, email, password string
+	stop                         func() error
+}
+
+// startDemo runs "roger demo" in-process on free ports with its data in
+// dataDir; it is stopped when the test ends, if not before.
+func startDemo(t *testing.T, dataDir string, args ...string) *demo {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
@@ -48,17 +58,22 @@ func startDemo(t *testing.T, args ...string) (portal, sim, email, password strin
 	m := &Main{Stdout: out, Stderr: out, Ready: func(addr string) { ready <- addr }, Getenv: func(string) string { return "" }}
 	done := make(chan error, 1)
 	go func() {
-		done <- m.Run(ctx, append([]string{"demo", "--addr", "127.0.0.1:0", "--exactsim-addr", "127.0.0.1:0", "--data-dir", t.TempDir()}, args...))
+		done <- m.Run(ctx, append([]string{"demo", "--addr", "127.0.0.1:0", "--exactsim-addr", "127.0.0.1:0", "--data-dir", dataDir}, args...))
 	}()
+	var once sync.Once
+	var runErr error
+	d := &demo{stop: func() error {
+		once.Do(func() { cancel(); runErr = <-done })
+		return runErr
+	}}
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := d.stop(); err != nil {
 			t.Errorf("roger demo ended with %v", err)
 		}
 	})
 	select {
 	case addr := <-ready:
-		portal = "http://" + addr
+		d.portal = "http://" + addr
 	case err := <-done:
 		t.Fatalf("roger demo ended before it listened: %v\n%s", err, out)
 	case <-time.After(60 * time.Second):
@@ -67,10 +82,11 @@ func startDemo(t *testing.T, args ...string) (portal, sim, email, password strin
 	banner := out.String()
 	m1 := regexp.MustCompile(`Sign in:\s+(\S+) / (\S+)`).FindStringSubmatch(banner)
 	m2 := regexp.MustCompile(`Exact Online:\s+(http://\S+)`).FindStringSubmatch(banner)
-	if m1 == nil || m2 == nil || !strings.Contains(banner, "Open "+portal) {
+	if m1 == nil || m2 == nil || !strings.Contains(banner, "Open "+d.portal) {
 		t.Fatalf("the demo banner does not say where to go and how to sign in:\n%s", banner)
 	}
-	return portal, m2[1], m1[1], m1[2]
+	d.email, d.password, d.sim = m1[1], m1[2], m2[1]
+	return d
 }
 
 func (g *guide) run(step string, actions ...chromedp.Action) {
@@ -116,7 +132,8 @@ func TestSetupGuideInBrowser(t *testing.T) {
 		}
 		t.Skip("no Chromium on this machine (apt-get install chromium)")
 	}
-	portal, sim, email, password := startDemo(t, "--records", "250", "--activity", "0")
+	d := startDemo(t, t.TempDir(), "--records", "250", "--activity", "0")
+	portal, sim, email, password := d.portal, d.sim, d.email, d.password
 	shots := os.Getenv("ROGER_SCREENSHOTS")
 	if shots == "" {
 		shots = t.TempDir()
@@ -247,24 +264,43 @@ func TestSetupGuideInBrowser(t *testing.T) {
 	cancelPopup()
 
 	// 6. The division id from a relation's link in Exact.
-	var relation, phoneText string
+	var rows [][]string
 	g.run("relations",
 		chromedp.Navigate(sim+"/docs/MenuPortal.aspx"),
 		chromedp.WaitVisible(`a[href*="CRMAccounts.aspx"]`, chromedp.ByQuery),
 		chromedp.Click(`a[href*="CRMAccounts.aspx"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`a.relation`, chromedp.ByQuery),
-		// The first relation with a phone number that has at least eight digits.
-		chromedp.Evaluate(`(() => { for (const tr of document.querySelectorAll("tr")) {
-			const a = tr.querySelector("a.relation"); const tds = tr.querySelectorAll("td");
-			if (a && tds.length >= 4 && tds[3].textContent.replace(/\D/g, "").length >= 8) { return [a.href, tds[3].textContent.trim()]; } }
-			return ["", ""]; })()`, &[]*string{&relation, &phoneText}))
-	if relation == "" {
-		t.Fatal("no relation with a phone number in the simulator's list")
+		// The relations with a phone number of at least eight digits.
+		chromedp.Evaluate(`Array.from(document.querySelectorAll("tr")).map(tr => [tr.querySelector("a.relation"), tr.querySelectorAll("td")])
+			.filter(([a, tds]) => a && tds.length >= 4 && tds[3].textContent.replace(/\D/g, "").length >= 8)
+			.map(([a, tds]) => [a.href, tds[3].textContent.trim()])`, &rows))
+	// The caller: the first of them whose number is a valid one of its
+	// country (the card's address ends in the country code).
+	var relationName, cardURL, phoneText, caller string
+	for _, row := range rows {
+		var address string
+		g.run("open relation", chromedp.Navigate(row[0]), chromedp.WaitVisible("#card-name", chromedp.ByID),
+			chromedp.Text("#card-name", &relationName, chromedp.ByID), chromedp.Location(&cardURL),
+			chromedp.Text(`//dt[text()="Address"]/following-sibling::dd[1]`, &address, chromedp.BySearch))
+		fields := strings.Fields(address)
+		if len(fields) == 0 {
+			continue
+		}
+		country := fields[len(fields)-1]
+		if n, ok := phone.ParseNumber(row[1], "Phone", "", country); ok && n.Extension == "" {
+			phoneText, caller = row[1], n.E164
+			if country != "NL" {
+				// A number written without its country code only means
+				// something with that country; the telephony sends E.164.
+				phoneText = n.E164
+			}
+			break
+		}
 	}
-	g.run("open relation", chromedp.Navigate(relation), chromedp.WaitVisible("#card-name", chromedp.ByID))
+	if caller == "" {
+		t.Fatalf("no relation with a valid phone number among %d in the simulator's list", len(rows))
+	}
 	g.screenshot(ctx, "exact-relation")
-	var relationName, cardURL string
-	g.run("relation name", chromedp.Text("#card-name", &relationName, chromedp.ByID), chromedp.Location(&cardURL))
 	u, _ := url.Parse(cardURL)
 	division := u.Query().Get("_Division_")
 	if division == "" {
@@ -310,7 +346,7 @@ func TestSetupGuideInBrowser(t *testing.T) {
 	if records != "50" {
 		t.Fatalf("the list shows %q records, want the 50 accounts of division %s", records, division)
 	}
-	g.lookUp(relationName, phoneText, division)
+	g.lookUp(relationName, phoneText, caller, division)
 }
 
 // retype empties an input and types value into it, as a person would.
@@ -323,9 +359,9 @@ func retype(sel, value string) chromedp.Action {
 
 // lookUp searches the directory for the caller's number as a person
 // would type it, checks the match and follows the CRM link to the card.
-func (g *guide) lookUp(name, number, division string) {
+func (g *guide) lookUp(name, number, e164, division string) {
 	g.t.Helper()
-	var got, rule, link string
+	var got, rule, link, understood string
 	g.run("directory search",
 		chromedp.Navigate(g.portal+"/directory"),
 		chromedp.WaitVisible("#q", chromedp.ByID),
@@ -334,10 +370,11 @@ func (g *guide) lookUp(name, number, division string) {
 		chromedp.WaitVisible(".match", chromedp.ByQuery),
 		chromedp.Text(".match .name", &got, chromedp.ByQuery),
 		chromedp.Text(".match .rule", &rule, chromedp.ByQuery),
-		chromedp.AttributeValue(".match a.crm", "href", &link, nil, chromedp.ByQuery))
+		chromedp.AttributeValue(".match a.crm", "href", &link, nil, chromedp.ByQuery),
+		chromedp.Text("#e164", &understood, chromedp.ByID))
 	g.screenshot(g.ctx, "directory-lookup")
-	if got != name || !strings.Contains(link, "_Division_="+division) || rule == "" {
-		g.t.Fatalf("looking up %q found %q (rule %q, link %s), want %q in division %s", number, got, rule, link, name, division)
+	if got != name || understood != e164 || !strings.Contains(link, "_Division_="+division) || rule == "" {
+		g.t.Fatalf("looking up %q (read as %s) found %q (rule %q, link %s), want %q (%s) in division %s", number, understood, got, rule, link, name, e164, division)
 	}
 	var card string
 	g.run("follow CRM link",

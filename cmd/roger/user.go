@@ -65,7 +65,9 @@ func (m *Main) runUser(ctx context.Context, args []string) error {
 		org = &roger.Organization{Name: *orgName}
 		err = a.store.CreateOrganization(ctx, org)
 	} else if roger.ErrorCodeOf(err) == roger.ENOTFOUND {
-		org, err = a.findOrg(ctx, *orgName, true)
+		// Only the default organisation of a new installation is made
+		// without asking: a mistyped name must not start a new tenant.
+		org, err = a.findOrg(ctx, *orgName, *orgName == "default")
 		if err != nil {
 			return fmt.Errorf("%s (add --create-org to create it)", roger.ErrorMessage(err))
 		}

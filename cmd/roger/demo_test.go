@@ -1,0 +1,69 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// signIn posts the sign-in form and reports whether it was accepted.
+func signIn(t *testing.T, c *http.Client, portal, email, password string) bool {
+	t.Helper()
+	resp, err := c.PostForm(portal+"/login", url.Values{"email": {email}, "password": {password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusSeeOther
+}
+
+func TestDemoKeepsItsDataAndGivesANewPasswordAtEveryStart(t *testing.T) {
+	dir := t.TempDir()
+	first := startDemo(t, dir, "--records", "50", "--activity", "0")
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if !signIn(t, c, first.portal, first.email, first.password) {
+		t.Fatal("the printed password does not sign in")
+	}
+	resp, err := c.PostForm(first.portal+"/replicators", url.Values{"name": {"Kept"}, "entity": {"contacts"}, "exact_url": {first.sim}})
+	if err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create a replicator: %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	if err := first.stop(); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"roger.db", "secret.key", "exactsim.state"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("the demo did not keep %s: %v", f, err)
+		}
+	}
+
+	second := startDemo(t, dir, "--records", "50", "--activity", "0")
+	if second.password == first.password {
+		t.Fatal("the password did not change at the restart")
+	}
+	jar2, _ := cookiejar.New(nil)
+	c2 := &http.Client{Jar: jar2, CheckRedirect: c.CheckRedirect}
+	if signIn(t, c2, second.portal, first.email, first.password) {
+		t.Fatal("the previous start's password still works")
+	}
+	if !signIn(t, c2, second.portal, second.email, second.password) {
+		t.Fatal("the new password does not sign in")
+	}
+	resp, err = c2.Get(second.portal + "/replicators")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body := new(strings.Builder)
+	_, _ = io.Copy(body, resp.Body)
+	if !strings.Contains(body.String(), "Kept") {
+		t.Fatal("the replicator made before the restart is gone")
+	}
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/roger365io/roger/internal/password"
+	"github.com/roger365io/roger/internal/secret"
+	"github.com/roger365io/roger/internal/sqlstore"
+)
+
+func TestUserAdd(t *testing.T) {
+	getenv := testEnv(t, "127.0.0.1:0")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no address", []string{"user", "add", "--email", "anna"}, "--email: give the admin's e-mail address"},
+		{"unknown organisation", []string{"user", "add", "--email", "anna@example.nl", "--org", "Nope"}, "add --create-org"},
+		{"short password", []string{"user", "add", "--email", "anna@example.nl", "--password-file", writeFile(t, "short\n")}, "at least 12 characters"},
+		{"unknown subcommand", []string{"user", "remove"}, `unknown command "remove"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := run(t, getenv, tc.args...)
+			if err == nil || !strings.Contains(out+err.Error(), tc.want) {
+				t.Fatalf("%v: %v\n%s", tc.args, err, out)
+			}
+		})
+	}
+	// The first organisation is made on request; the password is printed
+	// once and works.
+	out, err := run(t, getenv, "user", "add", "--email", "Anna@Example.nl", "--org", "Voorbeeld", "--create-org")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	pw := regexp.MustCompile(`Password \(shown only now\): (\S+)`).FindStringSubmatch(out)
+	if pw == nil || !strings.Contains(out, `Added admin anna@example.nl to organisation "Voorbeeld"`) {
+		t.Fatalf("output:\n%s", out)
+	}
+	if out, err := run(t, getenv, "user", "add", "--email", "anna@example.nl", "--org", "Voorbeeld"); err == nil || !strings.Contains(err.Error(), "already a user") {
+		t.Fatalf("duplicate: %v\n%s", err, out)
+	}
+	out, err = run(t, getenv, "user", "add", "--email", "bert@example.nl", "--org", "Voorbeeld", "--password-file", writeFile(t, "a long enough password\n"))
+	if err != nil || strings.Contains(out, "Password") {
+		t.Fatalf("with a password file: %v\n%s", err, out)
+	}
+
+	ctx := context.Background()
+	dataDir := getenv("ROGER_DATA_DIR")
+	keys, _, _, err := secret.LoadKeyring(getenv, dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := sqlstore.Open(ctx, filepath.Join(dataDir, "roger.db"), sqlstore.Options{Sealer: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	for email, pwd := range map[string]string{"anna@example.nl": pw[1], "bert@example.nl": "a long enough password"} {
+		u, err := store.FindUserByEmail(ctx, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := password.Verify(pwd, u.PasswordHash); err != nil {
+			t.Fatalf("%s cannot sign in with the password: %v", email, err)
+		}
+	}
+}
+
+func writeFile(t *testing.T, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
