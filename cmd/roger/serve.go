@@ -79,6 +79,7 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 	schedCtx, stopSched := context.WithCancel(ctx)
 	defer stopSched()
 	go func() { schedDone <- sched.Run(schedCtx) }()
+	go portal.SweepSessions(schedCtx, time.Hour)
 
 	select {
 	case <-ctx.Done():

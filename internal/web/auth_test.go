@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -190,5 +191,31 @@ func TestNoStateChangeOnGET(t *testing.T) {
 	}
 	if _, err := p.store.FindReplicator(t.Context(), p.orgA.ID, p.repA.ID); err != nil {
 		t.Fatal("a GET deleted the replicator")
+	}
+}
+
+func TestSweepSessions(t *testing.T) {
+	p := newPortal(t)
+	stale := p.admin("Alpha")
+	p.clock.Advance(3 * time.Hour)
+	fresh := p.admin("Beta")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { p.site.SweepSessions(ctx, time.Hour); close(done) }()
+	// The first sweep runs at once.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := p.store.FindSession(context.Background(), hashToken(stale.cookie().Value)); err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the sweep left a session idle for 3 hours")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if _, err := p.store.FindSession(context.Background(), hashToken(fresh.cookie().Value)); err != nil {
+		t.Fatalf("the sweep removed a live session: %v", err)
 	}
 }

@@ -51,6 +51,7 @@ type Store interface {
 	FindSession(ctx context.Context, idHash string) (*roger.Session, error)
 	TouchSession(ctx context.Context, idHash string, at time.Time) error
 	DeleteSession(ctx context.Context, idHash string) error
+	DeleteStaleSessions(ctx context.Context, idleBefore, startedBefore time.Time) (int, error)
 	CreateAPIKey(ctx context.Context, orgID int64, name string) (*roger.APIKey, string, error)
 	ListAPIKeys(ctx context.Context, orgID int64) ([]*roger.APIKey, error)
 	RevokeAPIKey(ctx context.Context, orgID, id int64) error

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -154,4 +155,24 @@ func (s *Server) clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// SweepSessions removes timed-out sessions every interval until ctx
+// ends. A timed-out session is refused anyway; the sweep keeps the table
+// from growing with sessions nobody signed out of.
+func (s *Server) SweepSessions(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := s.Store.DeleteStaleSessions(ctx, s.now().Add(-s.idleTimeout()), s.now().Add(-s.maxAge())); err != nil && ctx.Err() == nil {
+			s.log().Warn("sweep sessions", "err", err)
+		} else if n > 0 {
+			s.log().Info("ended timed-out sessions", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
