@@ -26,7 +26,7 @@ import (
 // env is an API server over a real store with two organisations, each with
 // a replicator, a few entries and an API key.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	store  *sqlstore.Store
 	clock  *clock.Fake
 	srv    *httptest.Server
@@ -45,7 +45,7 @@ func eachStore(t *testing.T, fn func(t *testing.T, dsn string)) {
 	}
 }
 
-func newEnv(t *testing.T, dsn string, cacheTTL time.Duration) *env {
+func newEnv(t testing.TB, dsn string, cacheTTL time.Duration) *env {
 	t.Helper()
 	k, err := secret.GenerateKey()
 	if err != nil {
