@@ -102,7 +102,16 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 	if err := s.Store.UpdateReplicator(ctx, rep); err != nil {
 		s.log().Error("update replicator", "replicator", id, "err", err)
 	}
-	_ = s.Store.AppendAudit(ctx, rep.OrgID, who, "replicator.authorize", "replicator/"+strconv.FormatInt(id, 10), "division "+strconv.Itoa(rep.Division))
+	// The admin who started the authorization, and the Exact user who
+	// granted it, may be different people.
+	actor := who + " (Exact Online user)"
+	if session != "" {
+		if sess, err := s.Store.FindSession(ctx, session); err == nil {
+			actor = sess.Email
+		}
+	}
+	_ = s.Store.AppendAudit(ctx, rep.OrgID, actor, "replicator.authorize", "replicator/"+strconv.FormatInt(id, 10)+" ("+rep.Name+")",
+		"authorized as Exact Online user "+who+", division "+strconv.Itoa(rep.Division))
 	if noAccess {
 		s.popupPage(w, id, http.StatusOK, "Authorized, but not for this division", rep.StateMessage)
 		return

@@ -208,6 +208,67 @@ func TestAuthorizeBindsTheStateToTheSession(t *testing.T) {
 	}
 }
 
+func TestAuthorizeInThePopupOfTheSameSession(t *testing.T) {
+	p := newPortal(t)
+	ctx := context.Background()
+	a := p.admin("Alpha")
+	path := "/replicators/" + itoa(p.repA.ID)
+	app, err := p.sim.RegisterApp("ROGER365.io – contacts", p.site.RedirectURL(p.repA.ID), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.site.ExactHosts = append(p.site.ExactHosts, ExactHost{URL: p.simSrv.URL, Label: "test simulator"})
+	if pg := a.post(path+"/credentials", url.Values{"exact_url": {p.simSrv.URL}, "client_id": {app.ClientID.String()}, "client_secret": {app.Secret}}); pg.status != http.StatusSeeOther {
+		t.Fatalf("credentials: %d %s", pg.status, pg.text())
+	}
+	consent := func() string {
+		pg := a.post(path+"/authorize", nil)
+		loc, err := exactsim.Consent(ctx, nil, pg.location, "demo", "demo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimPrefix(loc.String(), p.srv.URL)
+	}
+	// Another browser (no session, or another admin's) cannot finish it.
+	if pg := p.browser().get(consent()); pg.status != http.StatusBadRequest || !strings.Contains(pg.text(), "another browser session") {
+		t.Fatalf("callback in another browser: %d %s", pg.status, pg.text())
+	}
+	pg := a.get(consent())
+	if pg.status != http.StatusOK || !strings.Contains(pg.text(), "Authorized. You can close this window.") || !strings.Contains(pg.body, `data-popup-replicator="`+itoa(p.repA.ID)+`"`) {
+		t.Fatalf("callback: %d %s", pg.status, pg.text())
+	}
+	events, _ := p.store.ListAudit(ctx, p.orgA.ID, 10)
+	found := false
+	for _, e := range events {
+		if e.Action == "replicator.authorize" && e.Actor == "alpha@example.nl" && strings.Contains(e.Detail, "division 123456") {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("the authorization is not in the audit log under the admin: %+v", events)
+	}
+	if show := a.get(path); !strings.Contains(show.body, `id="authorized"`) {
+		t.Fatal("the replicator page does not show it as authorized")
+	}
+}
+
+func TestReauthorizationBanner(t *testing.T) {
+	p := newPortal(t)
+	p.authorize(p.repA)
+	if err := p.store.SetState(context.Background(), p.repA.ID, roger.StateNeedsReauthorization, "Exact Online no longer accepts roger's access: another integration used the same app."); err != nil {
+		t.Fatal(err)
+	}
+	a := p.admin("Alpha")
+	pg := a.get("/replicators/" + itoa(p.repA.ID))
+	if !strings.Contains(pg.body, `id="reauthorize-banner"`) || !strings.Contains(pg.text(), "another integration used the same app") ||
+		!strings.Contains(pg.body, `action="/replicators/`+itoa(p.repA.ID)+`/authorize"`) {
+		t.Fatalf("no re-authorization banner with its button:\n%s", pg.text())
+	}
+	if list := a.get("/replicators"); !strings.Contains(list.text(), "needs re-authorization") {
+		t.Fatal("the list does not show the state")
+	}
+}
+
 func TestSettingsRefuseWhatCannotWork(t *testing.T) {
 	p := newPortal(t)
 	ctx := context.Background()
