@@ -12,37 +12,26 @@ var errEnough = errors.New("enough")
 // endpoints while excluding nothing: no record has the zero GUID.
 const noRecordFilter = "$filter=ID+ne+guid'00000000-0000-0000-0000-000000000000'"
 
-// The regular endpoints carry no Timestamp, so their rows are decoded
-// without requiring one.
-
 // FirstAccount reads one account of the division (nil when it has none),
 // for showing an example: one call on the regular endpoint.
 func (c *Client) FirstAccount(ctx context.Context, division int) (*Account, error) {
-	var out *Account
-	err := pages(c, ctx, "exact.FirstAccount", division, "crm/Accounts", "$select="+accountFields+"&"+noRecordFilter+"&$top=1", "",
-		func(body []byte) ([]Account, string, error) {
-			return decodePageAs(body, func(w *wireAccount) (Account, error) { return w.account(false) })
-		},
-		func(rows []Account, _ string) error {
-			if len(rows) > 0 {
-				out = &rows[0]
-			}
-			return errEnough
-		})
-	if err != nil && !errors.Is(err, errEnough) {
-		return nil, err
-	}
-	return out, nil
+	return first(c, ctx, "exact.FirstAccount", division, "crm/Accounts", accountFields, (*wireAccount).account)
 }
 
 // FirstContact reads one contact of the division (nil when it has none).
 func (c *Client) FirstContact(ctx context.Context, division int) (*Contact, error) {
-	var out *Contact
-	err := pages(c, ctx, "exact.FirstContact", division, "crm/Contacts", "$select="+contactFields+"&"+noRecordFilter+"&$top=1", "",
-		func(body []byte) ([]Contact, string, error) {
-			return decodePageAs(body, func(w *wireContact) (Contact, error) { return w.contact(false) })
-		},
-		func(rows []Contact, _ string) error {
+	return first(c, ctx, "exact.FirstContact", division, "crm/Contacts", contactFields, (*wireContact).contact)
+}
+
+// first reads the first row of a regular endpoint. Its rows carry no
+// Timestamp, so they are decoded without requiring one.
+func first[W, T any](c *Client, ctx context.Context, op string, division int, endpoint, fields string, convert func(*W, bool) (T, error)) (*T, error) {
+	var out *T
+	decode := func(body []byte) ([]T, string, error) {
+		return decodePageAs(body, func(w *W) (T, error) { return convert(w, false) })
+	}
+	err := pages(c, ctx, op, division, endpoint, "$select="+fields+"&"+noRecordFilter+"&$top=1", "", decode,
+		func(rows []T, _ string) error {
 			if len(rows) > 0 {
 				out = &rows[0]
 			}

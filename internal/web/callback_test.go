@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,7 +14,6 @@ import (
 	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/clock"
 	"github.com/roger365io/roger/internal/exactsim"
-	"github.com/roger365io/roger/internal/secret"
 	"github.com/roger365io/roger/internal/sqlstore"
 )
 
@@ -33,15 +31,8 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	w := &world{t: t, clock: clock.NewFake(time.Date(2026, 6, 25, 12, 0, 0, 0, time.UTC))}
-	key, _ := secret.GenerateKey()
-	ring, _ := secret.NewKeyring(key)
 	ctx := context.Background()
-	var err error
-	w.store, err = sqlstore.Open(ctx, filepath.Join(t.TempDir(), "roger.db"), sqlstore.Options{Sealer: ring, Clock: w.clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.store.Close() })
+	w.store, _ = openTestStore(t, w.clock)
 	srv := &Server{Store: w.store, Clock: w.clock}
 	w.site = httptest.NewServer(nil)
 	srv.RedirectURL = func(id int64) string { return w.site.URL + "/oauth/exact/" + itoa(id) + "/callback" }

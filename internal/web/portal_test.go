@@ -47,15 +47,9 @@ const adminPassword = "correct horse battery"
 func newPortal(t *testing.T) *portal {
 	t.Helper()
 	p := &portal{t: t, clock: clock.NewFake(time.Date(2026, 6, 25, 12, 0, 0, 0, time.UTC))}
-	key, _ := secret.GenerateKey()
-	ring, _ := secret.NewKeyring(key)
 	ctx := context.Background()
-	var err error
-	p.store, err = sqlstore.Open(ctx, filepath.Join(t.TempDir(), "roger.db"), sqlstore.Options{Sealer: ring, Clock: p.clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.store.Close() })
+	var ring *secret.Keyring
+	p.store, ring = openTestStore(t, p.clock)
 	p.site = &Server{Store: p.store, Clock: p.clock, Passwords: fastHashes, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Directory: lookup.New(p.store, lookup.Options{Clock: p.clock}),
 		ExactHosts: append([]ExactHost{{URL: "http://127.0.0.1:1", Label: "simulator"}}, DefaultExactHosts...)}
 	p.srv = httptest.NewServer(nil)
@@ -92,6 +86,20 @@ func newPortal(t *testing.T) *portal {
 		}
 	}
 	return p
+}
+
+// openTestStore opens a migrated SQLite store in a temporary directory,
+// with a fresh secret key, closed when the test ends.
+func openTestStore(t *testing.T, clk *clock.Fake) (*sqlstore.Store, *secret.Keyring) {
+	t.Helper()
+	key, _ := secret.GenerateKey()
+	ring, _ := secret.NewKeyring(key)
+	store, err := sqlstore.Open(context.Background(), filepath.Join(t.TempDir(), "roger.db"), sqlstore.Options{Sealer: ring, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store, ring
 }
 
 // browser is a client with a cookie jar that does not follow redirects,

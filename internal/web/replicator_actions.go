@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -50,15 +51,23 @@ func (s *Server) handleReplicatorSync(w http.ResponseWriter, r *http.Request, se
 		s.fail(w, r, sess, roger.Errorf(roger.EINVALID, "Replicator %q is %s: %s", rep.Name, stateLabel(rep.State), nextStep(rep)))
 		return
 	}
-	if err := s.Store.RequestSync(r.Context(), rep.ID); err != nil {
+	if err := s.requestSync(r.Context(), rep.ID); err != nil {
 		s.fail(w, r, sess, err)
 		return
+	}
+	s.audit(r, sess, "replicator.sync", rep, "sync now")
+	http.Redirect(w, r, replicatorPath(rep)+"?done=sync#sync", http.StatusSeeOther)
+}
+
+// requestSync makes the replicator due now and wakes the scheduler.
+func (s *Server) requestSync(ctx context.Context, id int64) error {
+	if err := s.Store.RequestSync(ctx, id); err != nil {
+		return err
 	}
 	if s.Wake != nil {
 		s.Wake()
 	}
-	s.audit(r, sess, "replicator.sync", rep, "sync now")
-	http.Redirect(w, r, replicatorPath(rep)+"?done=sync#sync", http.StatusSeeOther)
+	return nil
 }
 
 // nextStep says what a replicator that cannot sync needs.
@@ -108,12 +117,9 @@ func (s *Server) handleReplicatorResume(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	if state == roger.StateActive {
-		if err := s.Store.RequestSync(ctx, rep.ID); err != nil {
+		if err := s.requestSync(ctx, rep.ID); err != nil {
 			s.fail(w, r, sess, err)
 			return
-		}
-		if s.Wake != nil {
-			s.Wake()
 		}
 	}
 	s.audit(r, sess, "replicator.resume", rep, "")

@@ -22,13 +22,8 @@ var guidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a
 // empty field keeps the stored one.
 func (s *Server) handleReplicatorCredentials(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
 	ctx := r.Context()
-	rep, ok := s.replicator(w, r, sess)
+	rep, v, ok := s.replicatorWithView(w, r, sess)
 	if !ok {
-		return
-	}
-	v, err := s.replicatorView(ctx, rep, sess)
-	if err != nil {
-		s.fail(w, r, sess, err)
 		return
 	}
 	form := credentialsForm{ExactURL: r.PostFormValue("exact_url"), ClientID: roger.NormalizeClientID(r.PostFormValue("client_id"))}
@@ -108,13 +103,8 @@ func clientIDInUse(other *roger.Replicator, sess *roger.Session) string {
 // active and starts the first sync.
 func (s *Server) handleReplicatorSettings(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
 	ctx := r.Context()
-	rep, ok := s.replicator(w, r, sess)
+	rep, v, ok := s.replicatorWithView(w, r, sess)
 	if !ok {
-		return
-	}
-	v, err := s.replicatorView(ctx, rep, sess)
-	if err != nil {
-		s.fail(w, r, sess, err)
 		return
 	}
 	form := settingsForm{ContactURL: strings.TrimSpace(r.PostFormValue("contact_url")), Country: strings.TrimSpace(r.PostFormValue("country")),
@@ -229,4 +219,19 @@ func (s *Server) exactClient(ctx context.Context, rep *roger.Replicator) (*exact
 	}
 	cfg := exact.Config{BaseURL: rep.ExactURL, ClientID: rep.ClientID, ClientSecret: secret, RedirectURL: s.RedirectURL(rep.ID), HTTPClient: s.HTTPClient, Clock: s.Clock}
 	return exact.NewClient(cfg, exact.NewTokenSource(cfg, s.Store.TokenStore(rep.ID)), exact.NewBudgetRegistry(s.Clock).Get(rep.ClientID, rep.Division)), nil
+}
+
+// replicatorWithView loads the replicator in the path and its page, for a
+// form that may have to be shown again with its refusals.
+func (s *Server) replicatorWithView(w http.ResponseWriter, r *http.Request, sess *roger.Session) (*roger.Replicator, *replicatorView, bool) {
+	rep, ok := s.replicator(w, r, sess)
+	if !ok {
+		return nil, nil, false
+	}
+	v, err := s.replicatorView(r.Context(), rep, sess)
+	if err != nil {
+		s.fail(w, r, sess, err)
+		return nil, nil, false
+	}
+	return rep, v, true
 }
