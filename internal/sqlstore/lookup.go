@@ -17,11 +17,17 @@ const MaxLookupNumbers = 5
 // lookupQuery reads every entry holding one of the numbers, with its
 // replicator's name and Contact URL template, in one round trip. It always
 // takes MaxLookupNumbers numbers (the list is padded), so one prepared
-// statement serves every lookup.
-var lookupQuery = `SELECT n.e164, n.extension, n.field, e.id, e.replicator_id, e.kind, e.source_id, e.company_id, e.display_name,
+// statement serves every lookup of several numbers.
+var lookupQuery = lookupSelect + `n.e164 IN (` + placeholders(MaxLookupNumbers) + `)`
+
+// lookupOneQuery is lookupQuery for a single number: an IN list costs
+// SQLite a temporary index on every run, an equality does not.
+const lookupOneQuery = lookupSelect + `n.e164 = ?`
+
+const lookupSelect = `SELECT n.e164, n.extension, n.field, e.id, e.replicator_id, e.kind, e.source_id, e.company_id, e.display_name,
 	e.company_name, e.email, e.job_title, e.source_modified, e.synced_at, r.name, r.contact_url, r.division
 	FROM entry_numbers n JOIN entries e ON e.id = n.entry_id JOIN replicators r ON r.id = e.replicator_id
-	WHERE n.org_id = ? AND e.org_id = ? AND n.e164 IN (` + placeholders(MaxLookupNumbers) + `)`
+	WHERE n.org_id = ? AND e.org_id = ? AND `
 
 // FindByNumbers returns the organisation's entries that have one of the
 // E.164 numbers, one hit per stored number that matched, unordered.
@@ -34,10 +40,16 @@ func (s *Store) FindByNumbers(ctx context.Context, orgID int64, e164s []string) 
 	}
 	args := make([]any, 0, 2+MaxLookupNumbers)
 	args = append(args, orgID, orgID)
-	for i := range MaxLookupNumbers {
-		args = append(args, e164s[min(i, len(e164s)-1)])
+	query := lookupOneQuery
+	if len(e164s) == 1 {
+		args = append(args, e164s[0])
+	} else {
+		query = lookupQuery
+		for i := range MaxLookupNumbers {
+			args = append(args, e164s[min(i, len(e164s)-1)])
+		}
 	}
-	st, err := s.readStmt(ctx, lookupQuery)
+	st, err := s.readStmt(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("find by numbers: %w", err)
 	}
