@@ -20,8 +20,9 @@ import (
 // Store is what lookups need of the database (*sqlstore.Store).
 type Store interface {
 	FindOrganizationByID(ctx context.Context, id int64) (*roger.Organization, error)
-	// FindByNumbers returns the organisation's entries holding one of up
-	// to five E.164 numbers, a hit per matching stored number.
+	// FindByNumbers returns the organisation's entries holding the first
+	// of up to five E.164 numbers or, when none does, one of the others;
+	// a hit per matching stored number.
 	FindByNumbers(ctx context.Context, orgID int64, e164s []string) ([]roger.DirectoryHit, error)
 	SearchEntries(ctx context.Context, orgID int64, q string, after int64, limit int) ([]roger.DirectoryHit, error)
 }
@@ -210,17 +211,8 @@ func (s *Service) lookup(ctx context.Context, orgID int64, input, country string
 			Message: roger.ErrorMessage(err) + "; send the caller's number in any usual notation, such as +31201234567, 020 123 4567 or tel:+31-20-123-4567;ext=12.", Err: err}
 	}
 	res := &Result{Number: Number{Input: input, E164: e164, Extension: ext}, Matches: []Match{}}
-	// The number itself first: most callers are in the directory, and
-	// their lookup is then one index probe. Only a number nobody has
-	// goes on to the company main-number candidates.
-	numbers := []string{e164}
+	numbers := append([]string{e164}, phone.MainNumberCandidates(e164)...)
 	hits, err := s.store.FindByNumbers(ctx, orgID, numbers)
-	if err == nil && len(hits) == 0 {
-		if candidates := phone.MainNumberCandidates(e164); len(candidates) > 0 {
-			numbers = append(numbers, candidates...)
-			hits, err = s.store.FindByNumbers(ctx, orgID, candidates)
-		}
-	}
 	if err != nil {
 		return nil, &roger.Error{Code: roger.EUNAVAILABLE, Op: "lookup", Message: "The directory cannot be read just now; try again.", Err: err}
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/roger365io/roger"
@@ -20,8 +21,7 @@ const MaxLookupNumbers = 5
 // statement serves every lookup of several numbers.
 var lookupQuery = lookupSelect + `n.e164 IN (` + placeholders(MaxLookupNumbers) + `)`
 
-// lookupOneQuery is lookupQuery for a single number: an IN list costs
-// SQLite a temporary index on every run, an equality does not.
+// lookupOneQuery is lookupQuery for a single number: an equality probe.
 const lookupOneQuery = lookupSelect + `n.e164 = ?`
 
 const lookupSelect = `SELECT n.e164, n.extension, n.field, e.id, e.replicator_id, e.kind, e.source_id, e.company_id, e.display_name,
@@ -29,8 +29,10 @@ const lookupSelect = `SELECT n.e164, n.extension, n.field, e.id, e.replicator_id
 	FROM entry_numbers n JOIN entries e ON e.id = n.entry_id JOIN replicators r ON r.id = e.replicator_id
 	WHERE n.org_id = ? AND e.org_id = ? AND `
 
-// FindByNumbers returns the organisation's entries that have one of the
-// E.164 numbers, one hit per stored number that matched, unordered.
+// FindByNumbers returns the organisation's entries that have the E.164
+// number e164s[0], one hit per stored number that matched, unordered; when
+// nobody has it, the entries that have one of the others (a caller's
+// company main-number candidates).
 func (s *Store) FindByNumbers(ctx context.Context, orgID int64, e164s []string) ([]roger.DirectoryHit, error) {
 	if len(e164s) == 0 {
 		return nil, nil
@@ -38,6 +40,29 @@ func (s *Store) FindByNumbers(ctx context.Context, orgID int64, e164s []string) 
 	if len(e164s) > MaxLookupNumbers {
 		return nil, fmt.Errorf("find by numbers: %d numbers, at most %d", len(e164s), MaxLookupNumbers)
 	}
+	if s.dialect == Postgres {
+		// A round trip costs more than the probes: one query for all.
+		hits, err := s.findByNumbers(ctx, orgID, e164s)
+		if err != nil {
+			return nil, err
+		}
+		direct := slices.DeleteFunc(slices.Clone(hits), func(h roger.DirectoryHit) bool { return h.Matched.E164 != e164s[0] })
+		if len(direct) > 0 {
+			return direct, nil
+		}
+		return hits, nil
+	}
+	// SQLite answers in process: a probe for the caller's number alone is
+	// cheaper than an IN list (a temporary index on every run), and most
+	// callers are in the directory.
+	hits, err := s.findByNumbers(ctx, orgID, e164s[:1])
+	if err != nil || len(hits) > 0 || len(e164s) == 1 {
+		return hits, err
+	}
+	return s.findByNumbers(ctx, orgID, e164s[1:])
+}
+
+func (s *Store) findByNumbers(ctx context.Context, orgID int64, e164s []string) ([]roger.DirectoryHit, error) {
 	args := make([]any, 0, 2+MaxLookupNumbers)
 	args = append(args, orgID, orgID)
 	query := lookupOneQuery
