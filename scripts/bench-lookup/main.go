@@ -155,7 +155,7 @@ func run(o options) error {
 	// that has been up a while would be.
 	attack(targets, 500, 2*time.Second)
 
-	fmt.Printf("| database | sync running | rate (req/s) | sent | p50 | p99 | p99.9 | max | errors | server CPU a request | load average |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Printf("| database | sync running | rate (req/s) | sent | p50 | p99 | p99.9 | max | errors | server CPU a request | CPU of other processes |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, rate := range o.rates {
 		fmt.Println(row(dbName, "no", rate, measure(server, targets, rate, o.duration)))
 	}
@@ -265,6 +265,7 @@ func targetsFor(n int, base, key string) ([]vegeta.Target, error) {
 
 type result struct {
 	cpu       time.Duration // the server's CPU time during the attack
+	others    float64       // cores used meanwhile by processes other than the server and this one
 	sent      int
 	latencies []time.Duration
 	errors    int
@@ -297,10 +298,32 @@ func attack(targets []vegeta.Target, rate int, d time.Duration) result {
 
 // measure attacks and adds the CPU time the server process spent meanwhile.
 func measure(server int, targets []vegeta.Target, rate int, d time.Duration) result {
-	before := cpuTime(server)
+	before, self, busy, started := cpuTime(server), cpuTime(os.Getpid()), machineBusy(), time.Now()
 	res := attack(targets, rate, d)
 	res.cpu = cpuTime(server) - before
+	others := machineBusy() - busy - res.cpu - (cpuTime(os.Getpid()) - self)
+	res.others = max(0, float64(others)/float64(time.Since(started)))
 	return res
+}
+
+// machineBusy is the CPU time all processes have used so far, from the
+// first line of /proc/stat (clock ticks of 10 ms).
+func machineBusy() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	fields := strings.Fields(line)
+	var busy int64
+	for i, f := range fields[1:] {
+		if i == 3 || i == 4 { // idle, iowait
+			continue
+		}
+		n, _ := strconv.ParseInt(f, 10, 64)
+		busy += n
+	}
+	return time.Duration(busy) * 10 * time.Millisecond
 }
 
 // cpuTime is the user and system CPU time of process pid so far, from
@@ -318,17 +341,6 @@ func cpuTime(pid int) time.Duration {
 	utime, _ := strconv.ParseInt(fields[11], 10, 64)
 	stime, _ := strconv.ParseInt(fields[12], 10, 64)
 	return time.Duration(utime+stime) * 10 * time.Millisecond
-}
-
-// loadAverage is the machine's one-minute load average: on two cores,
-// anything above about 2 means the figures of that row were taken while
-// other work competed for the CPU.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	return strings.Fields(string(b))[0]
 }
 
 func (r result) quantile(q float64) time.Duration {
@@ -350,7 +362,7 @@ func row(db, sync string, rate int, r result) string {
 		perRequest = fmt.Sprintf("%.0f µs", float64(r.cpu)/float64(r.sent)/1e3)
 	}
 	return fmt.Sprintf("| %s | %s | %d | %d | %s | %s | %s | %s | %s | %s | %s |", db, sync, rate, r.sent,
-		ms(r.quantile(0.50)), ms(r.quantile(0.99)), ms(r.quantile(0.999)), ms(r.quantile(1)), errs, perRequest, loadAverage())
+		ms(r.quantile(0.50)), ms(r.quantile(0.99)), ms(r.quantile(0.999)), ms(r.quantile(1)), errs, perRequest, fmt.Sprintf("%.2f cores", r.others))
 }
 
 // authorize adds a contacts replicator for the simulator's division and
