@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -174,4 +176,26 @@ func TestLookupJourney(t *testing.T) {
 func strconvQuote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// TestReadyz: ready while the database answers, 503 once it is gone.
+func TestReadyz(t *testing.T) {
+	getenv := testEnv(t, "127.0.0.1:0")
+	a, err := (&Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: getenv}).openApp(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := readyz(a.store, slog.New(slog.DiscardHandler))
+	get := func() (int, string) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+		return rec.Code, rec.Body.String()
+	}
+	if code, body := get(); code != 200 || body != "ready\n" {
+		t.Errorf("open database: %d %q", code, body)
+	}
+	a.Close()
+	if code, body := get(); code != 503 || !strings.Contains(body, "database does not answer") {
+		t.Errorf("closed database: %d %q", code, body)
+	}
 }

@@ -30,12 +30,19 @@ func (m *Main) mountExtra(mux *http.ServeMux, a *app, syncer *replicate.Syncer, 
 	lookups := lookup.New(a.store, lookup.Options{Observe: func(o lookup.Outcome, d time.Duration) { met.ObserveLookup(string(o), d) }})
 	mux.Handle("/api/v1/", (&api.Server{Lookup: lookups, Keys: a.store, Log: log, Observe: met.ObserveRequest}).Handler())
 	mux.Handle("GET /metrics", met.Handler())
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /readyz", readyz(a.store, log))
+	return nil
+}
+
+// readyz answers 200 while the database answers and 503 when it does not,
+// so a load balancer sends lookups only to instances that can serve them.
+func readyz(db interface{ Ping(context.Context) error }, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
-		if err := a.store.Ping(ctx); err != nil {
+		if err := db.Ping(ctx); err != nil {
 			log.Warn("not ready", "err", err)
 			w.WriteHeader(http.StatusServiceUnavailable)
 			_, _ = w.Write([]byte("not ready: the database does not answer\n"))
@@ -43,5 +50,4 @@ func (m *Main) mountExtra(mux *http.ServeMux, a *app, syncer *replicate.Syncer, 
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
-	return nil
 }

@@ -104,5 +104,10 @@ func TestAPIKeys(t *testing.T) {
 		if err := s.Ping(ctx); err != nil {
 			t.Errorf("ping: %v", err)
 		}
+		closed := f.open()
+		closed.Close()
+		if err := closed.Ping(ctx); roger.ErrorCodeOf(err) != roger.EUNAVAILABLE {
+			t.Errorf("ping of a closed store: %v", err)
+		}
 	})
 }
