@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/clock"
 	"github.com/roger365io/roger/internal/lookup"
 )
 
@@ -57,7 +58,7 @@ func (s *Server) Handler() http.Handler {
 	}
 	clk := s.Clock
 	if clk == nil {
-		clk = systemClock{}
+		clk = clock.System{}
 	}
 	ttl, touch := s.KeyCacheTTL, s.TouchEvery
 	if ttl == 0 {
@@ -77,10 +78,6 @@ func (s *Server) Handler() http.Handler {
 	}))
 	return mux
 }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
 
 type handler struct {
 	lookup  *lookup.Service

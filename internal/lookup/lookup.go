@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/clock"
 	"github.com/roger365io/roger/internal/phone"
 )
 
@@ -156,15 +157,11 @@ type Options struct {
 func New(store Store, opts Options) *Service {
 	clk := opts.Clock
 	if clk == nil {
-		clk = systemClock{}
+		clk = clock.System{}
 	}
 	return &Service{store: store, clock: clk, observe: opts.Observe,
 		countries: map[int64]cachedCountry{}, templates: map[string]*roger.ContactURL{}}
 }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
 
 // Lookup finds who is calling from input in organisation orgID. input is
 // any notation telephony sends (+31 20 123 4567, 0201234567, tel: and sip:
