@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"text/tabwriter"
 	"time"
+
+	"github.com/roger365io/roger"
 )
 
 const apikeyUsage = `Usage:
@@ -44,26 +46,33 @@ func (m *Main) apikeyCreate(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if *name == "" {
+		*name = "made on the command line " + time.Now().Format("2006-01-02")
+	}
+	return m.inOrg(ctx, *orgName, func(a *app, org *roger.Organization) error {
+		k, key, err := a.store.CreateAPIKey(ctx, org.ID, *name)
+		if err != nil {
+			return err
+		}
+		_ = a.store.AppendAudit(ctx, org.ID, "command line", "apikey.create", "apikey/"+strconv.FormatInt(k.ID, 10), "name "+k.Name+", prefix "+k.Prefix)
+		fmt.Fprintln(m.Stdout, key)
+		fmt.Fprintf(m.Stderr, "API key %d %q for %s. It is shown only this once: store it now. Send it as \"Authorization: Bearer <key>\".\n", k.ID, k.Name, org.Name)
+		return nil
+	})
+}
+
+// inOrg opens the database and runs fn with the named organisation.
+func (m *Main) inOrg(ctx context.Context, orgName string, fn func(a *app, org *roger.Organization) error) error {
 	a, err := m.openApp(ctx)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	org, err := a.findOrg(ctx, *orgName, false)
+	org, err := a.findOrg(ctx, orgName, false)
 	if err != nil {
 		return err
 	}
-	if *name == "" {
-		*name = "made on the command line " + time.Now().Format("2006-01-02")
-	}
-	k, key, err := a.store.CreateAPIKey(ctx, org.ID, *name)
-	if err != nil {
-		return err
-	}
-	_ = a.store.AppendAudit(ctx, org.ID, "command line", "apikey.create", "apikey/"+strconv.FormatInt(k.ID, 10), "name "+k.Name+", prefix "+k.Prefix)
-	fmt.Fprintln(m.Stdout, key)
-	fmt.Fprintf(m.Stderr, "API key %d %q for %s. It is shown only this once: store it now. Send it as \"Authorization: Bearer <key>\".\n", k.ID, k.Name, org.Name)
-	return nil
+	return fn(a, org)
 }
 
 func (m *Main) apikeyList(ctx context.Context, args []string) error {
@@ -72,35 +81,30 @@ func (m *Main) apikeyList(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	a, err := m.openApp(ctx)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	org, err := a.findOrg(ctx, *orgName, false)
-	if err != nil {
-		return err
-	}
-	keys, err := a.store.ListAPIKeys(ctx, org.ID)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(m.Stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tPREFIX\tNAME\tCREATED\tLAST USED\tSTATE")
-	when := func(t time.Time) string {
-		if t.IsZero() {
-			return "never"
+	return m.inOrg(ctx, *orgName, func(a *app, org *roger.Organization) error {
+		keys, err := a.store.ListAPIKeys(ctx, org.ID)
+		if err != nil {
+			return err
 		}
-		return t.Local().Format("2006-01-02 15:04")
-	}
-	for _, k := range keys {
-		state := "active"
-		if !k.Revoked.IsZero() {
-			state = "revoked " + when(k.Revoked)
+		tw := tabwriter.NewWriter(m.Stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tPREFIX\tNAME\tCREATED\tLAST USED\tSTATE")
+		for _, k := range keys {
+			state := "active"
+			if !k.Revoked.IsZero() {
+				state = "revoked " + keyTime(k.Revoked)
+			}
+			fmt.Fprintf(tw, "%d\t%s…\t%s\t%s\t%s\t%s\n", k.ID, k.Prefix, k.Name, keyTime(k.Created), keyTime(k.LastUsed), state)
 		}
-		fmt.Fprintf(tw, "%d\t%s…\t%s\t%s\t%s\t%s\n", k.ID, k.Prefix, k.Name, when(k.Created), when(k.LastUsed), state)
+		return tw.Flush()
+	})
+}
+
+// keyTime formats a time for the key list.
+func keyTime(t time.Time) string {
+	if t.IsZero() {
+		return "never"
 	}
-	return tw.Flush()
+	return t.Local().Format("2006-01-02 15:04")
 }
 
 func (m *Main) apikeyRevoke(ctx context.Context, args []string) error {
@@ -116,19 +120,12 @@ func (m *Main) apikeyRevoke(ctx context.Context, args []string) error {
 	if err != nil || id <= 0 {
 		return fmt.Errorf("%q is not a key id (see roger apikey list)", fs.Arg(0))
 	}
-	a, err := m.openApp(ctx)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	org, err := a.findOrg(ctx, *orgName, false)
-	if err != nil {
-		return err
-	}
-	if err := a.store.RevokeAPIKey(ctx, org.ID, id); err != nil {
-		return err
-	}
-	_ = a.store.AppendAudit(ctx, org.ID, "command line", "apikey.revoke", "apikey/"+strconv.FormatInt(id, 10), "")
-	fmt.Fprintf(m.Stdout, "API key %d is revoked; running servers refuse it within seconds.\n", id)
-	return nil
+	return m.inOrg(ctx, *orgName, func(a *app, org *roger.Organization) error {
+		if err := a.store.RevokeAPIKey(ctx, org.ID, id); err != nil {
+			return err
+		}
+		_ = a.store.AppendAudit(ctx, org.ID, "command line", "apikey.revoke", "apikey/"+strconv.FormatInt(id, 10), "")
+		fmt.Fprintf(m.Stdout, "API key %d is revoked; running servers refuse it within seconds.\n", id)
+		return nil
+	})
 }
