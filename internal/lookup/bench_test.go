@@ -85,6 +85,22 @@ func BenchmarkLookup(b *testing.B) {
 					i++
 				}
 			})
+			// The directory page's search: a name that every entry has
+			// fills a page at once; a text nobody has reads every entry.
+			b.Run("search-page", func(b *testing.B) {
+				for b.Loop() {
+					if p, err := svc.Search(ctx, org.ID, "van dijk", 0, 50); err != nil || len(p.Entries) != 50 {
+						b.Fatalf("Search = %v, %v", p, err)
+					}
+				}
+			})
+			b.Run("search-nothing", func(b *testing.B) {
+				for b.Loop() {
+					if p, err := svc.Search(ctx, org.ID, "nobody has this", 0, 50); err != nil || len(p.Entries) != 0 {
+						b.Fatalf("Search = %v, %v", p, err)
+					}
+				}
+			})
 			b.Run("unknown", func(b *testing.B) {
 				i := 0
 				for b.Loop() {
