@@ -104,7 +104,11 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.Close()
-	email, pw, err := demoAdmin(ctx, a, *admin)
+	email, pw, orgID, err := demoAdmin(ctx, a, *admin)
+	if err != nil {
+		return err
+	}
+	key, err := demoAPIKey(ctx, a, orgID)
 	if err != nil {
 		return err
 	}
@@ -117,41 +121,63 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 		fmt.Fprintf(w, "  Exact Online:   %s  (the simulator; sign in there as demo / demo)\n", simURL)
 		fmt.Fprintf(w, "  App Center:     %s/appcenter  (register an app with the replicator's Redirect URL)\n", simURL)
 		fmt.Fprintf(w, "  Relations:      %s/docs/MenuPortal.aspx  (a relation's link shows _Division_=)\n", simURL)
+		fmt.Fprintf(w, "  Lookup API:     curl -H 'Authorization: Bearer %s' '%s/api/v1/lookup?number=%%2B31201234567'\n", key, a.cfg.PublicURL)
 		fmt.Fprintf(w, "  Data:           %s (delete it to start over)\n", *dataDir)
 		fmt.Fprintln(w, "Follow the setup guide: create a replicator, register its Redirect URL in the App Center, paste the")
 		fmt.Fprintln(w, "Client ID and Secret, Authorize application, then fill in the Contact URL and Country Code. Ctrl-C stops.")
 	})
 }
 
+// demoKeyName names the API key the demo makes at every start.
+const demoKeyName = "roger demo"
+
+// demoAPIKey replaces the demo's API key: the key is shown only when it
+// is made, so each start revokes the previous one and prints a new one.
+func demoAPIKey(ctx context.Context, a *app, orgID int64) (string, error) {
+	keys, err := a.store.ListAPIKeys(ctx, orgID)
+	if err != nil {
+		return "", err
+	}
+	for _, k := range keys {
+		if k.Name == demoKeyName && k.Revoked.IsZero() {
+			if err := a.store.RevokeAPIKey(ctx, orgID, k.ID); err != nil {
+				return "", err
+			}
+		}
+	}
+	_, key, err := a.store.CreateAPIKey(ctx, orgID, demoKeyName)
+	return key, err
+}
+
 // demoAdmin makes sure the demo organisation has its admin and gives the
-// admin a fresh password, returned to be printed.
-func demoAdmin(ctx context.Context, a *app, email string) (string, string, error) {
+// admin a fresh password, returned to be printed with the organisation.
+func demoAdmin(ctx context.Context, a *app, email string) (string, string, int64, error) {
 	org, err := a.store.FindOrganizationByName(ctx, "Demo")
 	if roger.ErrorCodeOf(err) == roger.ENOTFOUND {
 		org = &roger.Organization{Name: "Demo", DefaultCountry: "NL"}
 		err = a.store.CreateOrganization(ctx, org)
 	}
 	if err != nil {
-		return "", "", err
+		return "", "", 0, err
 	}
 	pw := password.Generate()
 	hash, err := password.Hash(pw, password.Default)
 	if err != nil {
-		return "", "", err
+		return "", "", 0, err
 	}
 	u, err := a.store.FindUserByEmail(ctx, email)
 	switch {
 	case roger.ErrorCodeOf(err) == roger.ENOTFOUND:
 		u = &roger.User{OrgID: org.ID, Email: email, PasswordHash: hash}
 		if err := a.store.CreateUser(ctx, u); err != nil {
-			return "", "", err
+			return "", "", 0, err
 		}
 	case err != nil:
-		return "", "", err
+		return "", "", 0, err
 	default:
 		if err := a.store.SetPassword(ctx, u.ID, hash); err != nil {
-			return "", "", err
+			return "", "", 0, err
 		}
 	}
-	return u.Email, pw, nil
+	return u.Email, pw, org.ID, nil
 }

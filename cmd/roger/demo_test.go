@@ -66,4 +66,21 @@ func TestDemoKeepsItsDataAndGivesANewPasswordAtEveryStart(t *testing.T) {
 	if !strings.Contains(body.String(), "Kept") {
 		t.Fatal("the replicator made before the restart is gone")
 	}
+	// The printed API key answers lookups; the previous start's does not.
+	lookup := func(key string) int {
+		req, _ := http.NewRequest(http.MethodGet, second.portal+"/api/v1/lookup?number=%2B31201234567", nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := lookup(second.apiKey); got != http.StatusOK {
+		t.Fatalf("lookup with the printed key: %d", got)
+	}
+	if got := lookup(first.apiKey); got != http.StatusUnauthorized {
+		t.Fatalf("lookup with the previous start's key: %d", got)
+	}
 }

@@ -44,8 +44,8 @@ type guide struct {
 
 // demo is a running "roger demo".
 type demo struct {
-	portal, sim, email, password string
-	stop                         func() error
+	portal, sim, email, password, apiKey string
+	stop                                 func() error
 }
 
 // startDemo runs "roger demo" in-process on free ports with its data in
@@ -85,7 +85,11 @@ func startDemo(t *testing.T, dataDir string, args ...string) *demo {
 	if m1 == nil || m2 == nil || !strings.Contains(banner, "Open "+d.portal) {
 		t.Fatalf("the demo banner does not say where to go and how to sign in:\n%s", banner)
 	}
-	d.email, d.password, d.sim = m1[1], m1[2], m2[1]
+	m3 := regexp.MustCompile(`Bearer (rgr_\S+)'`).FindStringSubmatch(banner)
+	if m3 == nil {
+		t.Fatalf("the demo banner has no API key:\n%s", banner)
+	}
+	d.email, d.password, d.sim, d.apiKey = m1[1], m1[2], m2[1], m3[1]
 	return d
 }
 

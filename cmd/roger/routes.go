@@ -11,11 +11,13 @@ import (
 	"github.com/roger365io/roger/internal/lookup"
 	"github.com/roger365io/roger/internal/metrics"
 	"github.com/roger365io/roger/internal/replicate"
+	"github.com/roger365io/roger/internal/web"
 )
 
 // mountExtra adds the machine-facing surfaces (lookup API, metrics,
-// readiness) beside the portal, which serves "/".
-func (m *Main) mountExtra(mux *http.ServeMux, a *app, syncer *replicate.Syncer, log *slog.Logger) error {
+// readiness) beside the portal, which serves "/", and gives the portal's
+// screen pop the same lookups, counted in the metrics with the API's.
+func (m *Main) mountExtra(mux *http.ServeMux, a *app, syncer *replicate.Syncer, portal *web.Server, log *slog.Logger) error {
 	met := metrics.New(&metrics.Budgets{
 		Replicators: func(ctx context.Context) ([]*roger.Replicator, error) { return a.store.ListReplicators(ctx, 0) },
 		Registry:    syncer.Budgets,
@@ -28,6 +30,7 @@ func (m *Main) mountExtra(mux *http.ServeMux, a *app, syncer *replicate.Syncer, 
 		}
 	}
 	lookups := lookup.New(a.store, lookup.Options{Observe: func(o lookup.Outcome, d time.Duration) { met.ObserveLookup(string(o), d) }})
+	portal.Pop = lookups
 	mux.Handle("/api/v1/", (&api.Server{Lookup: lookups, Keys: a.store, Log: log, Observe: met.ObserveRequest}).Handler())
 	mux.Handle("GET /metrics", met.Handler())
 	mux.Handle("GET /readyz", readyz(a.store, log))

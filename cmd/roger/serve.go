@@ -48,7 +48,7 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 	portal.Wake = sched.Wake
 	mux := http.NewServeMux()
 	mux.Handle("/", portal.Handler())
-	if err := m.mountExtra(mux, a, syncer, log); err != nil {
+	if err := m.mountExtra(mux, a, syncer, portal, log); err != nil {
 		return err
 	}
 

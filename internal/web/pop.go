@@ -50,14 +50,18 @@ func (s *Server) handlePop(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
 	}
-	if s.Directory == nil {
+	dir := s.Pop
+	if dir == nil {
+		dir = s.Directory
+	}
+	if dir == nil {
 		s.render(w, http.StatusServiceUnavailable, "pop", view{Title: "Screen pop", Data: popView{Error: "The directory is not available on this server."}})
 		return
 	}
 	status := http.StatusOK
 	switch {
 	case v.Input != "":
-		res, err := s.Directory.Lookup(r.Context(), orgID, v.Input, "")
+		res, err := dir.Lookup(r.Context(), orgID, v.Input, "")
 		switch {
 		case roger.ErrorCodeOf(err) == roger.EINVALID:
 			v.Error, status = roger.ErrorMessage(err), http.StatusBadRequest
@@ -68,7 +72,7 @@ func (s *Server) handlePop(w http.ResponseWriter, r *http.Request) {
 			v.Result = res
 		}
 	case v.Query != "":
-		page, err := s.Directory.Search(r.Context(), orgID, v.Query, 0, 10)
+		page, err := dir.Search(r.Context(), orgID, v.Query, 0, 10)
 		if err != nil {
 			v.Error, status = roger.ErrorMessage(err), statusOf(err)
 		} else {

@@ -94,8 +94,11 @@ type Server struct {
 	PublicURL string
 	// Links seals screen-pop links (*secret.Keyring).
 	Links Sealer
-	// Directory answers the directory page (and the screen pop).
+	// Directory answers the directory page's searches.
 	Directory Directory
+	// Pop answers the screen pop, the telephony's question; nil means
+	// Directory.
+	Pop Directory
 	// Wake, when set, tells the scheduler a sync was asked for, so "Sync
 	// now" starts at once rather than at the next poll.
 	Wake func()
