@@ -191,13 +191,25 @@ func (s *Server) handleReplicatorStatus(w http.ResponseWriter, r *http.Request, 
 	}
 	st := statusJSON{State: string(rep.State), StateLabel: stateLabel(rep.State), Message: rep.StateMessage,
 		Authorized: s.authorized(ctx, rep), Division: rep.Division}
-	var err error
-	if st.Entries, st.Unparseable, err = s.Store.CountEntries(ctx, rep.ID); err != nil {
+	runs, err := s.Store.ListSyncRuns(ctx, rep.ID, 1)
+	if err != nil {
 		s.log().Error("status", "err", err)
 		http.Error(w, `{"error":"status unavailable"}`, http.StatusInternalServerError)
 		return
 	}
-	if runs, err := s.Store.ListSyncRuns(ctx, rep.ID, 1); err == nil && len(runs) > 0 {
+	// The page polls this every second while a sync runs: the directory
+	// is counted once a run (its size before the run is what the estimate
+	// needs), not at every poll.
+	var runID int64
+	if len(runs) > 0 {
+		runID = runs[0].ID
+	}
+	if st.Entries, st.Unparseable, err = s.countsForRun(ctx, rep.ID, runID); err != nil {
+		s.log().Error("status", "err", err)
+		http.Error(w, `{"error":"status unavailable"}`, http.StatusInternalServerError)
+		return
+	}
+	if len(runs) > 0 {
 		st.Run = s.runStatus(runs[0], st.Entries)
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -283,4 +295,29 @@ func (s *Server) handleContactURLCheck(w http.ResponseWriter, r *http.Request, s
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	_ = json.NewEncoder(w).Encode(out)
+}
+
+type runCounts struct{ entries, unparseable int }
+
+// countsForRun counts a replicator's entries once per run (runID 0: no
+// run yet) and remembers the answer for the polls that follow.
+func (s *Server) countsForRun(ctx context.Context, replicatorID, runID int64) (int, int, error) {
+	key := [2]int64{replicatorID, runID}
+	s.countsMu.Lock()
+	c, ok := s.counts[key]
+	s.countsMu.Unlock()
+	if ok {
+		return c.entries, c.unparseable, nil
+	}
+	entries, unparseable, err := s.Store.CountEntries(ctx, replicatorID)
+	if err != nil {
+		return 0, 0, err
+	}
+	s.countsMu.Lock()
+	if s.counts == nil || len(s.counts) > 1000 {
+		s.counts = map[[2]int64]runCounts{}
+	}
+	s.counts[key] = runCounts{entries, unparseable}
+	s.countsMu.Unlock()
+	return entries, unparseable, nil
 }

@@ -118,6 +118,8 @@ type Server struct {
 	pages *pageSet
 	// examples caches a record read from Exact per replicator and
 	// division for the Contact URL example.
+	countsMu   sync.Mutex
+	counts     map[[2]int64]runCounts
 	examplesMu sync.Mutex
 	examples   map[exampleKey]*exampleRecord
 	dummyOnce  sync.Once
