@@ -337,6 +337,14 @@ func TestSetupGuideInBrowser(t *testing.T) {
 	// and then the run in the history.
 	g.run("first sync", chromedp.Poll(`(() => { const c = document.querySelector("#runs tbody tr td:nth-child(4)"); return c && c.textContent.startsWith("ok"); })()`, nil,
 		chromedp.WithPollingInterval(500*time.Millisecond), chromedp.WithPollingTimeout(50*time.Second)))
+	// The progress line, filled from the run the page polls.
+	var progress string
+	g.run("progress", chromedp.Poll(`document.getElementById("progress").textContent.startsWith("Full sync")`, nil,
+		chromedp.WithPollingInterval(200*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Text("#progress", &progress, chromedp.ByID))
+	if !strings.Contains(progress, "records read") || !strings.Contains(progress, "API calls") {
+		t.Fatalf("progress line %q", progress)
+	}
 	g.screenshot(ctx, "synced")
 	var state string
 	g.run("state", chromedp.Text("#state", &state, chromedp.ByID))
