@@ -105,6 +105,28 @@ func (g *guide) run(step string, actions ...chromedp.Action) {
 	}
 }
 
+// waitFor evaluates js until it is true. The page reloads itself when a
+// sync ends, which cuts an evaluation short: such errors mean "not yet".
+func (g *guide) waitFor(step, js string, timeout time.Duration) {
+	g.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		var ok bool
+		ctx, cancel := context.WithTimeout(g.ctx, 5*time.Second)
+		err := chromedp.Run(ctx, chromedp.Evaluate(js, &ok))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			g.run(step, chromedp.ActionFunc(func(context.Context) error {
+				return fmt.Errorf("not true after %s: %s (last error: %v)", timeout, js, err)
+			}))
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
 // screenshot saves the page as NN-name.png.
 func (g *guide) screenshot(ctx context.Context, name string) {
 	g.shotNum++
@@ -335,13 +357,11 @@ func TestSetupGuideInBrowser(t *testing.T) {
 
 	// 8. The first sync finishes on its own; the page shows its progress
 	// and then the run in the history.
-	g.run("first sync", chromedp.Poll(`(() => { const c = document.querySelector("#runs tbody tr td:nth-child(4)"); return c && c.textContent.startsWith("ok"); })()`, nil,
-		chromedp.WithPollingInterval(500*time.Millisecond), chromedp.WithPollingTimeout(50*time.Second)))
+	g.waitFor("first sync", `(() => { const c = document.querySelector("#runs tbody tr td:nth-child(4)"); return !!c && c.textContent.startsWith("ok"); })()`, 50*time.Second)
 	// The progress line, filled from the run the page polls.
 	var progress string
-	g.run("progress", chromedp.Poll(`document.getElementById("progress").textContent.startsWith("Full sync")`, nil,
-		chromedp.WithPollingInterval(200*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second)),
-		chromedp.Text("#progress", &progress, chromedp.ByID))
+	g.waitFor("progress", `document.getElementById("progress").textContent.startsWith("Full sync")`, 20*time.Second)
+	g.run("progress text", chromedp.Text("#progress", &progress, chromedp.ByID))
 	if !strings.Contains(progress, "records read") || !strings.Contains(progress, "API calls") {
 		t.Fatalf("progress line %q", progress)
 	}
