@@ -1,6 +1,7 @@
 package replicate
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -282,7 +283,15 @@ func TestTwoSchedulersOnePostgres(t *testing.T) {
 
 	const lease = time.Second
 	log := newSyncLog()
-	quiet := slog.New(slog.DiscardHandler)
+	// The schedulers' warnings (with the errors behind a failed run's
+	// message) are shown when the test fails.
+	var warnings lockedBuffer
+	quiet := slog.New(slog.NewTextHandler(&warnings, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("scheduler warnings:\n%s", warnings.String())
+		}
+	})
 	type instance struct {
 		store  *instanceStore
 		sched  *Scheduler
@@ -437,4 +446,22 @@ func TestTwoSchedulersOnePostgres(t *testing.T) {
 	for _, r := range reps {
 		assertEqualOn(t, e, e.store, r, false)
 	}
+}
+
+// lockedBuffer is a bytes.Buffer that several goroutines may write.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
