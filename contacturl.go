@@ -1,6 +1,7 @@
 package roger
 
 import (
+	"net"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -76,6 +77,18 @@ func (c *ContactURL) Render(sourceID, companyID string, division int) string {
 	})
 }
 
+// IsLoopbackHost reports whether host (a name or an address, without a
+// port; IPv6 with or without brackets) is this machine: localhost or a
+// loopback address.
+func IsLoopbackHost(host string) bool {
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // ExactHosts are the Exact Online deployments, by country.
 var ExactHosts = []string{"start.exactonline.nl", "start.exactonline.be", "start.exactonline.de", "start.exactonline.fr",
 	"start.exactonline.es", "start.exactonline.co.uk", "start.exactonline.com"}
@@ -100,8 +113,7 @@ func ParseExactURL(raw string) (string, error) {
 			return "https://" + h, nil
 		}
 	}
-	loopback := host == "localhost" || strings.HasPrefix(host, "127.") || host == "::1"
-	if !loopback || (u.Scheme != "http" && u.Scheme != "https") {
+	if !IsLoopbackHost(host) || (u.Scheme != "http" && u.Scheme != "https") {
 		return "", bad
 	}
 	return raw, nil

@@ -8,33 +8,25 @@ import (
 	"time"
 
 	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/lookup"
 	"github.com/roger365io/roger/internal/sqlstore"
 )
 
 // exportEntry is one line of "roger directory export".
 type exportEntry struct {
-	Replicator  int64          `json:"replicator"`
-	Kind        roger.Kind     `json:"kind"`
-	SourceID    string         `json:"sourceId"`
-	CompanyID   string         `json:"companyId"`
-	Name        string         `json:"name"`
-	Company     string         `json:"company"`
-	Email       string         `json:"email,omitempty"`
-	JobTitle    string         `json:"jobTitle,omitempty"`
-	Modified    time.Time      `json:"modified"`
-	Timestamp   int64          `json:"timestamp"`
-	SyncedAt    time.Time      `json:"syncedAt"`
-	URL         string         `json:"url,omitempty"`
-	PhoneNumber []exportNumber `json:"numbers"`
-}
-
-type exportNumber struct {
-	Field     string `json:"field"`
-	Raw       string `json:"raw"`
-	E164      string `json:"e164,omitempty"`
-	Extension string `json:"extension,omitempty"`
-	Status    string `json:"status"`
-	Reason    string `json:"reason,omitempty"`
+	Replicator  int64                `json:"replicator"`
+	Kind        roger.Kind           `json:"kind"`
+	SourceID    string               `json:"sourceId"`
+	CompanyID   string               `json:"companyId"`
+	Name        string               `json:"name"`
+	Company     string               `json:"company"`
+	Email       string               `json:"email,omitempty"`
+	JobTitle    string               `json:"jobTitle,omitempty"`
+	Modified    time.Time            `json:"modified"`
+	Timestamp   int64                `json:"timestamp"`
+	SyncedAt    time.Time            `json:"syncedAt"`
+	URL         string               `json:"url,omitempty"`
+	PhoneNumber []lookup.EntryNumber `json:"numbers"`
 }
 
 func (m *Main) runDirectory(ctx context.Context, args []string) error {
@@ -83,12 +75,12 @@ func (m *Main) runDirectory(ctx context.Context, args []string) error {
 	err = a.store.ForEachEntry(ctx, sqlstore.EntryFilter{OrgID: orgID, ReplicatorID: *replicator}, func(e *roger.Entry) error {
 		out := exportEntry{Replicator: e.ReplicatorID, Kind: e.Kind, SourceID: e.SourceID, CompanyID: e.CompanyID, Name: e.DisplayName,
 			Company: e.CompanyName, Email: e.Email, JobTitle: e.JobTitle, Modified: e.SourceModified, Timestamp: e.SourceTimestamp,
-			SyncedAt: e.SyncedAt, PhoneNumber: []exportNumber{}}
+			SyncedAt: e.SyncedAt, PhoneNumber: []lookup.EntryNumber{}}
 		if c := templates[e.ReplicatorID]; c != nil {
 			out.URL = c.Render(e.SourceID, e.CompanyID, divisions[e.ReplicatorID])
 		}
 		for _, n := range e.Numbers {
-			out.PhoneNumber = append(out.PhoneNumber, exportNumber{Field: n.Field, Raw: n.Raw, E164: n.E164, Extension: n.Extension, Status: string(n.Status), Reason: n.Reason})
+			out.PhoneNumber = append(out.PhoneNumber, lookup.NewEntryNumber(n))
 		}
 		return enc.Encode(out)
 	})

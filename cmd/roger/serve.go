@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/exact"
 	"github.com/roger365io/roger/internal/replicate"
 	"github.com/roger365io/roger/internal/web"
@@ -97,13 +99,10 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 	return nil
 }
 
-func loopbackURL(u string) bool {
-	for _, p := range []string{"http://127.", "http://localhost:", "http://localhost/", "http://[::1]"} {
-		if strings.HasPrefix(u, p) || u == "http://localhost" {
-			return true
-		}
-	}
-	return false
+// loopbackURL reports whether a URL names this machine.
+func loopbackURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && roger.IsLoopbackHost(u.Hostname())
 }
 
 func (m *Main) runMigrate(ctx context.Context, args []string) error {

@@ -394,6 +394,11 @@ type EntryNumber struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+// NewEntryNumber is the JSON form of a stored number.
+func NewEntryNumber(n roger.Number) EntryNumber {
+	return EntryNumber{Field: n.Field, Raw: n.Raw, E164: n.E164, Extension: n.Extension, Status: string(n.Status), Reason: n.Reason}
+}
+
 // Page is one page of a search.
 type Page struct {
 	Entries []Entry `json:"entries"`
@@ -441,7 +446,7 @@ func (s *Service) Search(ctx context.Context, orgID int64, q string, after int64
 			Email: e.Email, JobTitle: e.JobTitle, Numbers: make([]EntryNumber, len(e.Numbers)), URL: s.url(h),
 			Modified: e.SourceModified, SyncedAt: e.SyncedAt, Replicator: ReplicatorRef{ID: e.ReplicatorID, Name: h.ReplicatorName}}
 		for j, n := range e.Numbers {
-			out.Numbers[j] = EntryNumber{Field: n.Field, Raw: n.Raw, E164: n.E164, Extension: n.Extension, Status: string(n.Status), Reason: n.Reason}
+			out.Numbers[j] = NewEntryNumber(n)
 		}
 		p.Entries = append(p.Entries, out)
 	}

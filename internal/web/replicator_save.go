@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -172,8 +173,11 @@ func (s *Server) handleReplicatorSettings(w http.ResponseWriter, r *http.Request
 	http.Redirect(w, r, "/replicators/"+strconv.FormatInt(rep.ID, 10)+"?done="+done, http.StatusSeeOther)
 }
 
-func isLoopback(u string) bool {
-	return strings.HasPrefix(u, "http://127.") || strings.HasPrefix(u, "http://localhost") || strings.HasPrefix(u, "http://[::1]")
+// isLoopback reports whether a base URL is on this machine (the
+// simulator).
+func isLoopback(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && roger.IsLoopbackHost(u.Hostname())
 }
 
 // checkDivision confirms that the authorized Exact user can open the

@@ -50,12 +50,7 @@ func secureContext(r *http.Request) bool {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
-	host = strings.Trim(host, "[]")
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return roger.IsLoopbackHost(host)
 }
 
 func cookieName(r *http.Request) string {
