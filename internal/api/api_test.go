@@ -18,9 +18,9 @@ import (
 	"github.com/roger365io/roger/internal/api"
 	"github.com/roger365io/roger/internal/clock"
 	"github.com/roger365io/roger/internal/lookup"
-	"github.com/roger365io/roger/internal/secret"
 	"github.com/roger365io/roger/internal/sqlstore"
 	"github.com/roger365io/roger/internal/sqlstore/sqltest"
+	"github.com/roger365io/roger/internal/sqlstore/storetest"
 )
 
 // env is an API server over a real store with two organisations, each with
@@ -47,20 +47,8 @@ func eachStore(t *testing.T, fn func(t *testing.T, dsn string)) {
 
 func newEnv(t testing.TB, dsn string, cacheTTL time.Duration) *env {
 	t.Helper()
-	k, err := secret.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ring, err := secret.NewKeyring(k)
-	if err != nil {
-		t.Fatal(err)
-	}
 	clk := clock.NewFake(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
-	s, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{Sealer: ring, Clock: clk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s, _ := storetest.Open(t, dsn, clk)
 	e := &env{t: t, store: s, clock: clk}
 	e.orgA, e.keyA, e.keyAID = e.org("Alpha", "NL", "Anna Alpha", "+31201234567")
 	e.orgB, e.keyB, _ = e.org("Beta", "BE", "Bert Beta", "+31201234567")

@@ -12,9 +12,9 @@ import (
 	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/clock"
 	"github.com/roger365io/roger/internal/lookup"
-	"github.com/roger365io/roger/internal/secret"
 	"github.com/roger365io/roger/internal/sqlstore"
 	"github.com/roger365io/roger/internal/sqlstore/sqltest"
+	"github.com/roger365io/roger/internal/sqlstore/storetest"
 )
 
 // The lookup tests run against the real store: on SQLite always and on
@@ -22,19 +22,7 @@ import (
 
 func openStore(t testing.TB, dsn string) *sqlstore.Store {
 	t.Helper()
-	k, err := secret.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ring, err := secret.NewKeyring(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{Sealer: ring, Clock: clock.System{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s, _ := storetest.Open(t, dsn, clock.System{})
 	return s
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/roger365io/roger/internal/password"
 	"github.com/roger365io/roger/internal/secret"
 	"github.com/roger365io/roger/internal/sqlstore"
+	"github.com/roger365io/roger/internal/sqlstore/storetest"
 )
 
 var fastHashes = password.Params{Memory: 64, Time: 1, Threads: 1}
@@ -88,18 +89,9 @@ func newPortal(t *testing.T) *portal {
 	return p
 }
 
-// openTestStore opens a migrated SQLite store in a temporary directory,
-// with a fresh secret key, closed when the test ends.
+// openTestStore opens a migrated SQLite store in a temporary directory.
 func openTestStore(t *testing.T, clk *clock.Fake) (*sqlstore.Store, *secret.Keyring) {
-	t.Helper()
-	key, _ := secret.GenerateKey()
-	ring, _ := secret.NewKeyring(key)
-	store, err := sqlstore.Open(context.Background(), filepath.Join(t.TempDir(), "roger.db"), sqlstore.Options{Sealer: ring, Clock: clk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	return store, ring
+	return storetest.Open(t, filepath.Join(t.TempDir(), "roger.db"), clk)
 }
 
 // browser is a client with a cookie jar that does not follow redirects,
