@@ -15,3 +15,20 @@ type DirectoryHit struct {
 	ContactURL     string
 	Division       int
 }
+
+// ReplicatorVersion is where one replicator's part of the directory
+// stands, with what lookups show of the replicator. Every change to its
+// entries takes the next Version; in-memory copies of the directory use
+// it to read only what changed since they last looked.
+type ReplicatorVersion struct {
+	ID         int64
+	OrgID      int64
+	Name       string
+	ContactURL string
+	Division   int
+	Version    int64
+	// RemovalsFloor is the newest version whose removals are no longer
+	// kept: a copy older than that cannot learn what was removed and has
+	// to read the replicator's entries afresh.
+	RemovalsFloor int64
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -52,12 +53,12 @@ func upsertQuery(n int) string {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		b.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	}
 	b.WriteString(` ON CONFLICT (replicator_id, source_id) DO UPDATE SET kind = excluded.kind, company_id = excluded.company_id,
 		display_name = excluded.display_name, company_name = excluded.company_name, email = excluded.email, job_title = excluded.job_title,
 		source_modified = excluded.source_modified, source_timestamp = excluded.source_timestamp, synced_at = excluded.synced_at,
-		pass = excluded.pass, numbers = excluded.numbers, unparseable = excluded.unparseable
+		pass = excluded.pass, numbers = excluded.numbers, unparseable = excluded.unparseable, version = excluded.version
 		WHERE entries.source_timestamp <= excluded.source_timestamp RETURNING id, source_id`)
 	return b.String()
 }
@@ -67,7 +68,7 @@ func numbersQuery(n int) string {
 }
 
 const entryColumns = `org_id, replicator_id, kind, source_id, company_id, display_name, company_name, email, job_title,
-	source_modified, source_timestamp, synced_at, pass, numbers, unparseable`
+	source_modified, source_timestamp, synced_at, pass, numbers, unparseable, version`
 
 // ApplyPage upserts and deletes a page of entries and moves the
 // replicator's position, in one transaction. An upsert never replaces a
@@ -90,8 +91,11 @@ func (s *Store) ApplyPage(ctx context.Context, p Page) (PageResult, error) {
 				return fmt.Errorf("apply page: %w", err)
 			}
 		}
-		var pass int64
-		if err := tx.QueryRowContext(ctx, s.q(`SELECT pass FROM replicators WHERE id = ?`), p.ReplicatorID).Scan(&pass); err != nil {
+		// Taking the directory version first locks the replicator's row,
+		// so its versions commit in order (see migration 004).
+		var pass, version int64
+		if err := tx.QueryRowContext(ctx, s.q(`UPDATE replicators SET directory_version = directory_version + 1 WHERE id = ? RETURNING pass, directory_version`),
+			p.ReplicatorID).Scan(&pass, &version); err != nil {
 			return fmt.Errorf("apply page: replicator %d: %w", p.ReplicatorID, err)
 		}
 		// New rows get ids above the highest id handed out so far
@@ -114,7 +118,7 @@ func (s *Store) ApplyPage(ctx context.Context, p Page) (PageResult, error) {
 			if s.dialect == Postgres {
 				upsert, index = s.pgUpsert, s.pgInsertNumbers
 			}
-			written, err := upsert(ctx, tx, p, batch, pass, now)
+			written, err := upsert(ctx, tx, p, batch, stamp{pass: pass, version: version, now: now})
 			if err != nil {
 				return err
 			}
@@ -146,13 +150,20 @@ func (s *Store) ApplyPage(ctx context.Context, p Page) (PageResult, error) {
 			}
 		}
 		for _, d := range p.Deletes {
-			r, err := tx.ExecContext(ctx, s.q(`DELETE FROM entries WHERE replicator_id = ? AND source_id = ? AND source_timestamp <= ?`),
-				p.ReplicatorID, d.SourceID, d.Timestamp)
+			var id int64
+			err := tx.QueryRowContext(ctx, s.q(`DELETE FROM entries WHERE replicator_id = ? AND source_id = ? AND source_timestamp <= ? RETURNING id`),
+				p.ReplicatorID, d.SourceID, d.Timestamp).Scan(&id)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			if err == nil {
+				_, err = tx.ExecContext(ctx, s.q(`INSERT INTO entry_removals (replicator_id, version, entry_id, removed) VALUES (?, ?, ?, ?)`),
+					p.ReplicatorID, version, id, now)
+			}
 			if err != nil {
 				return fmt.Errorf("apply page: delete: %w", err)
 			}
-			n, _ := r.RowsAffected()
-			res.Deleted += int(n)
+			res.Deleted++
 		}
 		if s.beforeCursor != nil {
 			if err := s.beforeCursor(); err != nil {
@@ -170,7 +181,16 @@ func (s *Store) ApplyPage(ctx context.Context, p Page) (PageResult, error) {
 		}
 		return nil
 	})
+	if err == nil {
+		s.directoryChanged()
+	}
 	return res, err
+}
+
+// stamp is what every entry a page writes is stamped with: the
+// replicator's pass, the page's directory version and the time.
+type stamp struct {
+	pass, version, now int64
 }
 
 type written struct {
@@ -182,8 +202,8 @@ type written struct {
 	inserted bool
 }
 
-func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, p Page, batch []roger.Entry, pass, now int64) ([]written, error) {
-	args := make([]any, 0, len(batch)*15)
+func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, p Page, batch []roger.Entry, st stamp) ([]written, error) {
+	args := make([]any, 0, len(batch)*16)
 	for i := range batch {
 		e := &batch[i]
 		numbers, err := json.Marshal(e.Numbers)
@@ -197,13 +217,13 @@ func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, p Page, batch []rog
 			}
 		}
 		args = append(args, p.OrgID, p.ReplicatorID, string(e.Kind), e.SourceID, e.CompanyID, e.DisplayName, e.CompanyName, e.Email, e.JobTitle,
-			ms(e.SourceModified), e.SourceTimestamp, now, pass, string(numbers), bad)
+			ms(e.SourceModified), e.SourceTimestamp, st.now, st.pass, string(numbers), bad, st.version)
 	}
-	st, err := s.stmt(ctx, tx, upsertQuery(len(batch)))
+	stmt, err := s.stmt(ctx, tx, upsertQuery(len(batch)))
 	if err != nil {
 		return nil, fmt.Errorf("apply page: upsert: %w", err)
 	}
-	rows, err := st.QueryContext(ctx, args...)
+	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("apply page: upsert: %w", err)
 	}
@@ -331,6 +351,15 @@ func (s *Store) StartFullSync(ctx context.Context, id int64, moveDate int64) (in
 func (s *Store) FinishFullSync(ctx context.Context, id, pass int64) (int, error) {
 	var n int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var version int64
+		if err := tx.QueryRowContext(ctx, s.q(`UPDATE replicators SET directory_version = directory_version + 1 WHERE id = ? RETURNING directory_version`),
+			id).Scan(&version); err != nil {
+			return fmt.Errorf("finish full sync: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO entry_removals (replicator_id, version, entry_id, removed)
+			SELECT replicator_id, ?, id, ? FROM entries WHERE replicator_id = ? AND pass < ?`), version, s.now(), id, pass); err != nil {
+			return fmt.Errorf("finish full sync: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM entry_numbers WHERE entry_id IN (SELECT id FROM entries WHERE replicator_id = ? AND pass < ?)`), id, pass); err != nil {
 			return fmt.Errorf("finish full sync: %w", err)
 		}
@@ -342,6 +371,9 @@ func (s *Store) FinishFullSync(ctx context.Context, id, pass int64) (int, error)
 		_, err = tx.ExecContext(ctx, s.q(`UPDATE replicators SET full_sync = 0, resume_url = '' WHERE id = ?`), id)
 		return err
 	})
+	if err == nil {
+		s.directoryChanged()
+	}
 	return int(n), err
 }
 
@@ -356,8 +388,7 @@ type EntryFilter struct {
 
 // ForEachEntry streams the entries matching f, in ID order, to fn.
 func (s *Store) ForEachEntry(ctx context.Context, f EntryFilter, fn func(*roger.Entry) error) error {
-	query := `SELECT e.id, e.org_id, e.replicator_id, e.kind, e.source_id, e.company_id, e.display_name, e.company_name, e.email, e.job_title,
-		e.source_modified, e.source_timestamp, e.synced_at, e.numbers FROM entries e WHERE e.org_id = ?`
+	query := `SELECT ` + scanEntryColumns + ` FROM entries e WHERE e.org_id = ?`
 	args := []any{f.OrgID}
 	if f.ReplicatorID != 0 {
 		query += ` AND e.replicator_id = ?`
@@ -381,18 +412,11 @@ func (s *Store) ForEachEntry(ctx context.Context, f EntryFilter, fn func(*roger.
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var e roger.Entry
-		var kind, numbers string
-		var modified, synced int64
-		if err := rows.Scan(&e.ID, &e.OrgID, &e.ReplicatorID, &kind, &e.SourceID, &e.CompanyID, &e.DisplayName, &e.CompanyName, &e.Email,
-			&e.JobTitle, &modified, &e.SourceTimestamp, &synced, &numbers); err != nil {
+		e, err := scanEntry(rows)
+		if err != nil {
 			return fmt.Errorf("read entries: %w", err)
 		}
-		e.Kind, e.SourceModified, e.SyncedAt = roger.Kind(kind), fromMS(modified), fromMS(synced)
-		if err := json.Unmarshal([]byte(numbers), &e.Numbers); err != nil {
-			return fmt.Errorf("read entries: numbers of entry %d: %w", e.ID, err)
-		}
-		if err := fn(&e); err != nil {
+		if err := fn(e); err != nil {
 			return err
 		}
 	}
@@ -411,4 +435,23 @@ func (s *Store) CountEntries(ctx context.Context, replicatorID int64) (entries, 
 		return 0, 0, fmt.Errorf("count entries: %w", err)
 	}
 	return entries, unparseable, nil
+}
+
+// scanEntryColumns are the columns scanEntry reads, of entries as e.
+const scanEntryColumns = `e.id, e.org_id, e.replicator_id, e.kind, e.source_id, e.company_id, e.display_name, e.company_name, e.email,
+	e.job_title, e.source_modified, e.source_timestamp, e.synced_at, e.numbers`
+
+func scanEntry(rows *sql.Rows) (*roger.Entry, error) {
+	var e roger.Entry
+	var kind, numbers string
+	var modified, synced int64
+	if err := rows.Scan(&e.ID, &e.OrgID, &e.ReplicatorID, &kind, &e.SourceID, &e.CompanyID, &e.DisplayName, &e.CompanyName, &e.Email,
+		&e.JobTitle, &modified, &e.SourceTimestamp, &synced, &numbers); err != nil {
+		return nil, err
+	}
+	e.Kind, e.SourceModified, e.SyncedAt = roger.Kind(kind), fromMS(modified), fromMS(synced)
+	if err := json.Unmarshal([]byte(numbers), &e.Numbers); err != nil {
+		return nil, fmt.Errorf("numbers of entry %d: %w", e.ID, err)
+	}
+	return &e, nil
 }

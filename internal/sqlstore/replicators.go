@@ -155,6 +155,7 @@ func (s *Store) UpdateReplicator(ctx context.Context, r *roger.Replicator) error
 		return notFound("replicator", r.ID)
 	}
 	r.Updated = fromMS(now)
+	s.directoryChanged()
 	return nil
 }
 
@@ -171,21 +172,30 @@ func (s *Store) SetState(ctx context.Context, id int64, state roger.ReplicatorSt
 // DeleteReplicator removes a replicator with its credentials, directory
 // entries and runs.
 func (s *Store) DeleteReplicator(ctx context.Context, orgID, id int64) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		// Numbers first: cascading through entries row by row is slow on
-		// big directories.
-		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM entry_numbers WHERE entry_id IN (SELECT id FROM entries WHERE replicator_id = ? AND org_id = ?)`), id, orgID); err != nil {
-			return fmt.Errorf("delete replicator: %w", err)
-		}
-		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM replicators WHERE id = ? AND org_id = ?`), id, orgID)
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		// The replicator's row is locked first, as ApplyPage does, so a
+		// page being written at the same time waits rather than deadlocks.
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE replicators SET directory_version = directory_version + 1 WHERE id = ? AND org_id = ?`), id, orgID)
 		if err != nil {
 			return fmt.Errorf("delete replicator: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return notFound("replicator", id)
 		}
+		// Numbers first: cascading through entries row by row is slow on
+		// big directories.
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM entry_numbers WHERE entry_id IN (SELECT id FROM entries WHERE replicator_id = ? AND org_id = ?)`), id, orgID); err != nil {
+			return fmt.Errorf("delete replicator: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM replicators WHERE id = ? AND org_id = ?`), id, orgID); err != nil {
+			return fmt.Errorf("delete replicator: %w", err)
+		}
 		return nil
 	})
+	if err == nil {
+		s.directoryChanged()
+	}
+	return err
 }
 
 // SyncRequested is the next sync time RequestSync sets: earlier than any

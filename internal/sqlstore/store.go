@@ -68,6 +68,11 @@ type Store struct {
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt
 
+	// watchers are told after a commit that changed the directory or a
+	// replicator's settings (OnDirectoryChange).
+	watchMu  sync.Mutex
+	watchers []func()
+
 	// beforeCursor, when set by a test, runs inside ApplyPage's
 	// transaction just before the cursor moves, to fail a page midway.
 	beforeCursor func() error
