@@ -28,6 +28,12 @@ type Store interface {
 	SearchEntries(ctx context.Context, orgID int64, q string, after int64, limit int) ([]roger.DirectoryHit, error)
 }
 
+// NumberFinder finds the entries holding a number: the store, or an
+// in-memory index of it (internal/dirindex).
+type NumberFinder interface {
+	FindByNumbers(ctx context.Context, orgID int64, e164s []string) ([]roger.DirectoryHit, error)
+}
+
 // Rule names the match rule that found an entry, best first.
 type Rule string
 
@@ -129,8 +135,9 @@ const countryTTL = 30 * time.Second
 // Service runs lookups and searches. Create it with New; it is safe for
 // concurrent use.
 type Service struct {
-	store Store
-	clock roger.Clock
+	store   Store
+	numbers NumberFinder
+	clock   roger.Clock
 	// observe, when set, sees every lookup's outcome and duration.
 	observe func(Outcome, time.Duration)
 
@@ -151,6 +158,9 @@ type Options struct {
 	// Observe, when set, is called after every lookup with its outcome
 	// and how long it took (metrics).
 	Observe func(Outcome, time.Duration)
+	// Numbers, when set, finds numbers instead of the store: an
+	// in-memory index, which answers without a query.
+	Numbers NumberFinder
 }
 
 // New returns a Service reading store.
@@ -159,7 +169,11 @@ func New(store Store, opts Options) *Service {
 	if clk == nil {
 		clk = clock.System{}
 	}
-	return &Service{store: store, clock: clk, observe: opts.Observe,
+	numbers := opts.Numbers
+	if numbers == nil {
+		numbers = store
+	}
+	return &Service{store: store, numbers: numbers, clock: clk, observe: opts.Observe,
 		countries: map[int64]cachedCountry{}, templates: map[string]*roger.ContactURL{}}
 }
 
@@ -209,7 +223,7 @@ func (s *Service) lookup(ctx context.Context, orgID int64, input, country string
 	}
 	res := &Result{Number: Number{Input: input, E164: e164, Extension: ext}, Matches: []Match{}}
 	numbers := append([]string{e164}, phone.MainNumberCandidates(e164)...)
-	hits, err := s.store.FindByNumbers(ctx, orgID, numbers)
+	hits, err := s.numbers.FindByNumbers(ctx, orgID, numbers)
 	if err != nil {
 		return nil, &roger.Error{Code: roger.EUNAVAILABLE, Op: "lookup", Message: "The directory cannot be read just now; try again.", Err: err}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/clock"
+	"github.com/roger365io/roger/internal/dirindex"
 	"github.com/roger365io/roger/internal/lookup"
 	"github.com/roger365io/roger/internal/sqlstore"
 	"github.com/roger365io/roger/internal/sqlstore/sqltest"
@@ -31,6 +32,38 @@ func eachStore(t *testing.T, fn func(t *testing.T, s *sqlstore.Store)) {
 	if pg := sqltest.Postgres(t); pg != "" {
 		t.Run("postgres", func(t *testing.T) { fn(t, openStore(t, sqltest.FreshPostgres(t, pg))) })
 	}
+}
+
+// eachFinder runs fn on each database twice: with numbers found by the
+// database, and by the in-memory index following it. The index refreshes
+// on every write, so a test sees its writes at once either way.
+func eachFinder(t *testing.T, fn func(t *testing.T, s *sqlstore.Store, newService func(lookup.Options) *lookup.Service)) {
+	for _, finder := range []string{"database", "memory"} {
+		t.Run(finder, func(t *testing.T) {
+			eachStore(t, func(t *testing.T, s *sqlstore.Store) {
+				fn(t, s, func(opts lookup.Options) *lookup.Service {
+					if finder == "memory" {
+						opts.Numbers = followingIndex(t, s)
+					}
+					return lookup.New(s, opts)
+				})
+			})
+		})
+	}
+}
+
+// followingIndex is an in-memory index of s that refreshes after every
+// write.
+func followingIndex(t testing.TB, s *sqlstore.Store) *dirindex.Index {
+	idx := dirindex.New(s, dirindex.Options{})
+	refresh := func() {
+		if err := idx.Refresh(context.Background()); err != nil {
+			t.Error(err)
+		}
+	}
+	refresh()
+	s.OnDirectoryChange(refresh)
+	return idx
 }
 
 // directory is a fixture: organisations with replicators and entries.
@@ -148,9 +181,9 @@ type want struct {
 }
 
 func TestLookupRules(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *sqlstore.Store) {
+	eachFinder(t, func(t *testing.T, s *sqlstore.Store, newService func(lookup.Options) *lookup.Service) {
 		d := fixture(t, s)
-		svc := lookup.New(s, lookup.Options{})
+		svc := newService(lookup.Options{})
 		org := d.orgs["Voorbeeld"].ID
 		tests := []struct {
 			name, input, country string
@@ -226,9 +259,9 @@ func TestLookupRules(t *testing.T) {
 }
 
 func TestLookupInvalid(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *sqlstore.Store) {
+	eachFinder(t, func(t *testing.T, s *sqlstore.Store, newService func(lookup.Options) *lookup.Service) {
 		d := fixture(t, s)
-		svc := lookup.New(s, lookup.Options{})
+		svc := newService(lookup.Options{})
 		tests := []struct{ name, input, country, msg string }{
 			{"empty", "", "", "no number given; send the caller's number"},
 			{"anonymous", "anonymous", "", `"anonymous" is not a phone number; send`},
@@ -247,10 +280,10 @@ func TestLookupInvalid(t *testing.T) {
 }
 
 func TestLookupDetails(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *sqlstore.Store) {
+	eachFinder(t, func(t *testing.T, s *sqlstore.Store, newService func(lookup.Options) *lookup.Service) {
 		d := fixture(t, s)
 		var outcomes []lookup.Outcome
-		svc := lookup.New(s, lookup.Options{Observe: func(o lookup.Outcome, d time.Duration) {
+		svc := newService(lookup.Options{Observe: func(o lookup.Outcome, d time.Duration) {
 			if d <= 0 {
 				t.Errorf("duration %v", d)
 			}
@@ -310,7 +343,7 @@ func TestLookupDetails(t *testing.T) {
 }
 
 func TestLookupTruncates(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *sqlstore.Store) {
+	eachFinder(t, func(t *testing.T, s *sqlstore.Store, newService func(lookup.Options) *lookup.Service) {
 		d := newDirectory(t, s)
 		d.org("Big", "NL")
 		d.replicator("Big", "contacts", roger.Contacts, "")
@@ -319,7 +352,7 @@ func TestLookupTruncates(t *testing.T) {
 			many = append(many, contact(fmt.Sprintf("Person %03d", i), "Big", "2026-01-01", num("Phone", "+31205550000")))
 		}
 		d.add("contacts", many...)
-		res, err := lookup.New(s, lookup.Options{}).Lookup(context.Background(), d.orgs["Big"].ID, "+31205550000", "")
+		res, err := newService(lookup.Options{}).Lookup(context.Background(), d.orgs["Big"].ID, "+31205550000", "")
 		if err != nil || len(res.Matches) != lookup.MaxMatches || !res.Truncated || res.Matches[0].Name != "Person 000" || res.Matches[0].URL != "" {
 			t.Fatalf("got %d matches, truncated %v, %v", len(res.Matches), res != nil && res.Truncated, err)
 		}
