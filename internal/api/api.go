@@ -6,10 +6,12 @@
 package api
 
 import (
+	"context"
 	_ "embed"
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -18,9 +20,17 @@ import (
 	"github.com/roger365io/roger/internal/lookup"
 )
 
+// Lookups is what the API needs of the directory (*lookup.Service).
+type Lookups interface {
+	Lookup(ctx context.Context, orgID int64, input, country string) (*lookup.Result, error)
+	Search(ctx context.Context, orgID int64, q string, after int64, limit int) (*lookup.Page, error)
+}
+
+var _ Lookups = (*lookup.Service)(nil)
+
 // Server serves the API. Set its fields, then call Handler once.
 type Server struct {
-	Lookup *lookup.Service
+	Lookup Lookups
 	Keys   Keys
 	// Clock tells the time for the key cache; nil means the system clock.
 	Clock roger.Clock
@@ -80,7 +90,7 @@ func (s *Server) Handler() http.Handler {
 }
 
 type handler struct {
-	lookup  *lookup.Service
+	lookup  Lookups
 	auth    *authenticator
 	log     *slog.Logger
 	observe func(route string, status int)
@@ -127,8 +137,12 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (h *handler) route(name string, fn func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		w := &statusWriter{ResponseWriter: rw}
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
+		// Set without Header.Set: the keys are canonical already, and
+		// one backing array for both values is one allocation, not two.
+		vals := make([]string, 2)
+		vals[0], vals[1] = "no-store", "nosniff"
+		hdr := w.Header()
+		hdr["Cache-Control"], hdr["X-Content-Type-Options"] = vals[0:1:1], vals[1:2:2]
 		var err error
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
@@ -185,15 +199,21 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		status = http.StatusInternalServerError
 		b = []byte(`{"error":{"code":"internal","message":"An internal error occurred."}}`)
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
+	writeBody(w, status, append(b, '\n'))
+}
+
+// writeBody writes b, a JSON document with its newline, with status.
+func writeBody(w http.ResponseWriter, status int, b []byte) {
+	vals := make([]string, 2)
+	vals[0], vals[1] = "application/json", strconv.Itoa(len(b))
+	h := w.Header()
+	h["Content-Type"], h["Content-Length"] = vals[0:1:1], vals[1:2:2]
 	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	_, _ = w.Write(b)
 }
 
 // handleLookup answers GET /api/v1/lookup?number=…[&country=…].
-func (h *handler) handleLookup(w http.ResponseWriter, r *http.Request, key *roger.APIKey) error {
-	q := r.URL.Query()
+func (h *handler) handleLookup(w http.ResponseWriter, r *http.Request, q url.Values, key *roger.APIKey) error {
 	number := q.Get("number")
 	if !q.Has("number") {
 		return roger.Errorf(roger.EINVALID, "Send the caller's number as ?number=…, in any usual notation (+31201234567, 020 123 4567, tel:+31-20-123-4567;ext=12); country=NL or country=+31 sets the country for national numbers.")
@@ -202,13 +222,12 @@ func (h *handler) handleLookup(w http.ResponseWriter, r *http.Request, key *roge
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, res)
+	writeResult(w, res)
 	return nil
 }
 
 // handleEntries answers GET /api/v1/entries?q=…&after=…&limit=….
-func (h *handler) handleEntries(w http.ResponseWriter, r *http.Request, key *roger.APIKey) error {
-	q := r.URL.Query()
+func (h *handler) handleEntries(w http.ResponseWriter, r *http.Request, q url.Values, key *roger.APIKey) error {
 	after, err := intParam(q.Get("after"), "after", "the next value of the previous page")
 	if err != nil {
 		return err
@@ -243,13 +262,15 @@ func (h *handler) handleOpenAPI(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// authed runs fn with the request's API key, or refuses the request.
-func (h *handler) authed(fn func(http.ResponseWriter, *http.Request, *roger.APIKey) error) func(http.ResponseWriter, *http.Request) error {
+// authed runs fn with the request's query, parsed once for both, and its
+// API key, or refuses the request.
+func (h *handler) authed(fn func(http.ResponseWriter, *http.Request, url.Values, *roger.APIKey) error) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		key, err := h.auth.authenticate(r)
+		q := r.URL.Query()
+		key, err := h.auth.authenticate(r, q)
 		if err != nil {
 			return err
 		}
-		return fn(w, r, key)
+		return fn(w, r, q, key)
 	}
 }

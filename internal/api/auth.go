@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -55,8 +56,7 @@ type cachedKey struct {
 	until time.Time
 }
 
-func (a *authenticator) authenticate(r *http.Request) (*roger.APIKey, error) {
-	q := r.URL.Query()
+func (a *authenticator) authenticate(r *http.Request, q url.Values) (*roger.APIKey, error) {
 	for _, name := range queryKeyNames {
 		if q.Has(name) {
 			return nil, errKeyInURL
