@@ -17,7 +17,8 @@ import (
 // mountExtra adds the machine-facing surfaces (lookup API, metrics,
 // readiness) beside the portal, which serves "/", and gives the portal's
 // screen pop the same lookups, counted in the metrics with the API's.
-func (m *Main) mountExtra(mux *http.ServeMux, a *app, syncer *replicate.Syncer, portal *web.Server, log *slog.Logger) error {
+// numbers, when not nil, finds numbers for lookups instead of the store.
+func (m *Main) mountExtra(mux *http.ServeMux, a *app, syncer *replicate.Syncer, portal *web.Server, numbers lookup.NumberFinder, log *slog.Logger) error {
 	met := metrics.New(&metrics.Budgets{
 		Replicators: func(ctx context.Context) ([]*roger.Replicator, error) { return a.store.ListReplicators(ctx, 0) },
 		Registry:    syncer.Budgets,
@@ -29,7 +30,8 @@ func (m *Main) mountExtra(mux *http.ServeMux, a *app, syncer *replicate.Syncer, 
 			done(r, run)
 		}
 	}
-	lookups := lookup.New(a.store, lookup.Options{Observe: func(o lookup.Outcome, d time.Duration) { met.ObserveLookup(string(o), d) }})
+	lookups := lookup.New(a.store, lookup.Options{Numbers: numbers,
+		Observe: func(o lookup.Outcome, d time.Duration) { met.ObserveLookup(string(o), d) }})
 	portal.Pop = lookups
 	mux.Handle("/api/v1/", (&api.Server{Lookup: lookups, Keys: a.store, Log: log, Observe: met.ObserveRequest}).Handler())
 	mux.Handle("GET /metrics", met.Handler())

@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/dirindex"
 	"github.com/roger365io/roger/internal/exact"
+	"github.com/roger365io/roger/internal/lookup"
 	"github.com/roger365io/roger/internal/replicate"
 	"github.com/roger365io/roger/internal/web"
 )
@@ -48,9 +50,17 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 	syncer := &replicate.Syncer{Store: a.store, Budgets: exact.NewBudgetRegistry(nil), RedirectURL: a.cfg.RedirectURL}
 	sched := &replicate.Scheduler{Store: a.store, Syncer: syncer, Owner: a.cfg.Instance, Workers: a.cfg.Workers, Log: log}
 	portal.Wake = sched.Wake
+	// A nil *dirindex.Index must not become a non-nil NumberFinder.
+	var numbers lookup.NumberFinder
+	var index *dirindex.Index
+	if a.cfg.LookupIndex == "memory" {
+		index = dirindex.New(a.store, dirindex.Options{Log: log})
+		a.store.OnDirectoryChange(index.Wake)
+		numbers = index
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/", portal.Handler())
-	if err := m.mountExtra(mux, a, syncer, portal, log); err != nil {
+	if err := m.mountExtra(mux, a, syncer, portal, numbers, log); err != nil {
 		return err
 	}
 
@@ -82,6 +92,10 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 	defer stopSched()
 	go func() { schedDone <- sched.Run(schedCtx) }()
 	go portal.SweepSessions(schedCtx, time.Hour)
+	go pruneRemovals(schedCtx, a.store, log)
+	if index != nil {
+		go index.Run(schedCtx)
+	}
 
 	select {
 	case <-ctx.Done():
@@ -97,6 +111,29 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 	_ = srv.Shutdown(shutdown)
 	<-schedDone
 	return nil
+}
+
+// removalsKept is how long the record of a removed entry is kept for the
+// lookup indexes of other instances to read. An instance that has not
+// caught up for longer reads the replicator afresh.
+const removalsKept = 24 * time.Hour
+
+// pruneRemovals forgets old removals every hour until ctx ends.
+func pruneRemovals(ctx context.Context, store interface {
+	PruneRemovals(context.Context, time.Time) (int, error)
+}, log *slog.Logger) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		if _, err := store.PruneRemovals(ctx, time.Now().Add(-removalsKept)); err != nil && ctx.Err() == nil {
+			log.Warn("cannot prune the record of removed entries; it is tried again in an hour", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // loopbackURL reports whether a URL names this machine.

@@ -21,6 +21,9 @@ type Config struct {
 	PublicURL   string
 	Workers     int
 	Instance    string
+	// LookupIndex is where lookups find numbers: "memory" (an index in
+	// this process, following the database) or "database" (a query each).
+	LookupIndex string
 	// SecretKey is the inline key material (ROGER_SECRET_KEY); empty when
 	// the keys come from a file or are generated into DataDir.
 	SecretKey     string
@@ -41,6 +44,7 @@ var Vars = []Var{
 	{"ROGER_SECRET_KEY", "(generated into the data dir)", "AES-256 key(s) sealing client secrets and tokens (also ROGER_SECRET_KEY_FILE)"},
 	{"ROGER_WORKERS", "4", "replicators synced at once by this instance"},
 	{"ROGER_INSTANCE", "host name and process id", "this instance's name in sync leases"},
+	{"ROGER_LOOKUP_INDEX", "memory", "memory: lookups answer from an in-process copy of the numbers (about 250 MB per million numbers); database: a query per lookup, no copy"},
 }
 
 // Load reads the configuration from getenv (os.Getenv in production).
@@ -86,6 +90,13 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 		c.Workers = n
 	}
+	switch c.LookupIndex = getenv("ROGER_LOOKUP_INDEX"); c.LookupIndex {
+	case "":
+		c.LookupIndex = "memory"
+	case "memory", "database":
+	default:
+		return nil, fmt.Errorf("ROGER_LOOKUP_INDEX %q must be memory or database", c.LookupIndex)
+	}
 	if c.Instance == "" {
 		host, _ := os.Hostname()
 		c.Instance = fmt.Sprintf("%s/%d/%d", host, os.Getpid(), time.Now().UnixNano()%100000)
@@ -130,5 +141,6 @@ func (c *Config) Describe() string {
 		}
 		db = u.String()
 	}
-	return fmt.Sprintf("data dir %s, database %s, listening on %s, public URL %s, %d workers", c.DataDir, db, c.Addr, c.PublicURL, c.Workers)
+	return fmt.Sprintf("data dir %s, database %s, listening on %s, public URL %s, %d workers, lookups from %s", c.DataDir, db, c.Addr, c.PublicURL,
+		c.Workers, c.LookupIndex)
 }

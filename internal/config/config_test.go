@@ -15,7 +15,7 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.DataDir != "roger-data" || c.DatabaseURL != filepath.Join("roger-data", "roger.db") || c.Addr != "127.0.0.1:8080" ||
-		c.PublicURL != "http://127.0.0.1:8080" || c.Workers != 4 || c.IsPostgres() {
+		c.PublicURL != "http://127.0.0.1:8080" || c.Workers != 4 || c.LookupIndex != "memory" || c.IsPostgres() {
 		t.Fatalf("defaults: %+v", c)
 	}
 	if got := c.RedirectURL(7); got != "http://127.0.0.1:8080/oauth/exact/7/callback" {
@@ -37,6 +37,7 @@ func TestLoadRefusesBadValues(t *testing.T) {
 		{"addr", map[string]string{"ROGER_ADDR": "8080"}, "ROGER_ADDR \"8080\" is not HOST:PORT"},
 		{"public URL", map[string]string{"ROGER_PUBLIC_URL": "roger.example.com"}, "ROGER_PUBLIC_URL"},
 		{"workers", map[string]string{"ROGER_WORKERS": "many"}, "ROGER_WORKERS \"many\" must be a number from 1 to 64"},
+		{"lookup index", map[string]string{"ROGER_LOOKUP_INDEX": "disk"}, "ROGER_LOOKUP_INDEX \"disk\" must be memory or database"},
 		{"both value and file", map[string]string{"ROGER_DATABASE_URL": "x", "ROGER_DATABASE_URL_FILE": file}, "both ROGER_DATABASE_URL and ROGER_DATABASE_URL_FILE are set"},
 		{"missing file", map[string]string{"ROGER_SECRET_KEY_FILE": "", "ROGER_DATABASE_URL_FILE": filepath.Join(dir, "nope")}, "ROGER_DATABASE_URL_FILE: cannot read"},
 	}
