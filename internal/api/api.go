@@ -78,7 +78,7 @@ func (s *Server) Handler() http.Handler {
 		touch = DefaultTouchEvery
 	}
 	h := &handler{lookup: s.Lookup, log: log, observe: s.Observe,
-		auth: &authenticator{keys: s.Keys, clock: clk, log: log, ttl: ttl, touchEvery: touch, cache: map[string]*cachedKey{}, touched: map[int64]time.Time{}}}
+		auth: &authenticator{keys: s.Keys, clock: clk, log: log, ttl: ttl, touchEvery: touch, touched: map[int64]time.Time{}}}
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/lookup", h.route("lookup", h.authed(h.handleLookup)))
 	mux.Handle("/api/v1/entries", h.route("entries", h.authed(h.handleEntries)))

@@ -2,11 +2,13 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/roger365io/roger"
@@ -46,14 +48,22 @@ type authenticator struct {
 	ttl        time.Duration
 	touchEvery time.Duration
 
+	// cache holds *cachedKey by the key's SHA-256 (the cache keeps no key
+	// in the clear). A sync.Map reads without a lock: every request
+	// reads it, while a key is written once per ttl.
+	cache  sync.Map
+	cached atomic.Int64 // entries added to cache since it was last cleared
+
 	mu      sync.Mutex
-	cache   map[string]*cachedKey // by the key's hash: the cache keeps no key in the clear
-	touched map[int64]time.Time   // last use recorded, by key ID
+	touched map[int64]time.Time // last use recorded, by key ID
 }
 
 type cachedKey struct {
 	key   *roger.APIKey
 	until time.Time
+	// quietUntil (Unix nanoseconds) is before when a use of key need
+	// not be recorded, so that most requests skip the lock of due.
+	quietUntil atomic.Int64
 }
 
 func (a *authenticator) authenticate(r *http.Request, q url.Values) (*roger.APIKey, error) {
@@ -82,39 +92,42 @@ func (a *authenticator) authenticate(r *http.Request, q url.Values) (*roger.APIK
 		return nil, errNoKey
 	}
 	now := a.clock.Now()
-	hash := roger.HashAPIKey(token)
-	a.mu.Lock()
-	c, ok := a.cache[hash]
-	a.mu.Unlock()
-	var key *roger.APIKey
-	if ok && now.Before(c.until) {
-		key = c.key
+	// On the stack for a key of the usual length: []byte(token) would
+	// be an allocation a request.
+	var buf [64]byte
+	hash := sha256.Sum256(append(buf[:0], token...))
+	var c *cachedKey
+	if v, ok := a.cache.Load(hash); ok && now.Before(v.(*cachedKey).until) {
+		c = v.(*cachedKey)
 	} else {
-		var err error
-		if key, err = a.keys.AuthenticateAPIKey(r.Context(), token); err != nil {
+		key, err := a.keys.AuthenticateAPIKey(r.Context(), token)
+		if err != nil {
 			if roger.ErrorCodeOf(err) != roger.EUNAUTHORIZED {
 				return nil, &roger.Error{Code: roger.EUNAVAILABLE, Op: "authenticate", Message: "API keys cannot be checked just now; try again.", Err: err}
 			}
 			return nil, err
 		}
+		c = &cachedKey{key: key, until: now.Add(a.ttl)}
 		if a.ttl > 0 {
-			a.mu.Lock()
-			if len(a.cache) >= maxCachedKeys {
-				clear(a.cache)
+			if _, replaced := a.cache.Swap(hash, c); !replaced && a.cached.Add(1) > maxCachedKeys {
+				a.cache.Clear()
+				a.cached.Store(0)
 			}
-			a.cache[hash] = &cachedKey{key: key, until: now.Add(a.ttl)}
-			a.mu.Unlock()
 		}
 	}
-	if a.due(key, now) {
-		a.touch(key.ID, now)
+	if now.UnixNano() >= c.quietUntil.Load() {
+		due, next := a.due(c.key, now)
+		c.quietUntil.Store(next.UnixNano())
+		if due {
+			a.touch(c.key.ID, now)
+		}
 	}
-	return key, nil
+	return c.key, nil
 }
 
 // due reports whether a use of key at now should be recorded, and if so
-// notes that it is.
-func (a *authenticator) due(key *roger.APIKey, now time.Time) bool {
+// notes that it is; next is when the next use may have to be.
+func (a *authenticator) due(key *roger.APIKey, now time.Time) (due bool, next time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	last, ok := a.touched[key.ID]
@@ -122,13 +135,13 @@ func (a *authenticator) due(key *roger.APIKey, now time.Time) bool {
 		last = key.LastUsed
 	}
 	if !last.IsZero() && now.Sub(last) < a.touchEvery {
-		return false
+		return false, last.Add(a.touchEvery)
 	}
 	if len(a.touched) >= maxCachedKeys {
 		clear(a.touched)
 	}
 	a.touched[key.ID] = now
-	return true
+	return true, now.Add(a.touchEvery)
 }
 
 // touch records a use in the background: the lookup must not wait for a
