@@ -9,6 +9,8 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,6 +29,55 @@ type Metrics struct {
 	requests      *prometheus.CounterVec
 	syncRuns      *prometheus.CounterVec
 	apiCalls      *prometheus.CounterVec
+
+	// The counters of every lookup and API request, resolved from their
+	// labels once: WithLabelValues hashes the labels and takes a lock on
+	// each call, and strconv.Itoa allocates for a status.
+	lookupsBy  counters[string]
+	requestsBy counters[requestLabels]
+}
+
+type requestLabels struct {
+	route  string
+	status int
+}
+
+// maxCachedCounters bounds a counters cache; labels come from a few
+// outcomes, routes and statuses, so beyond it something is odd and the
+// counters are just looked up each time.
+const maxCachedCounters = 256
+
+// counters is a copy-on-write map of labelled counters: reading it takes
+// no lock, and it is written once per label set.
+type counters[K comparable] struct {
+	m  atomic.Pointer[map[K]prometheus.Counter]
+	mu sync.Mutex
+}
+
+func (c *counters[K]) get(k K) (prometheus.Counter, bool) {
+	if m := c.m.Load(); m != nil {
+		ctr, ok := (*m)[k]
+		return ctr, ok
+	}
+	return nil, false
+}
+
+func (c *counters[K]) put(k K, ctr prometheus.Counter) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var old map[K]prometheus.Counter
+	if m := c.m.Load(); m != nil {
+		old = *m
+	}
+	if len(old) >= maxCachedCounters {
+		return
+	}
+	next := make(map[K]prometheus.Counter, len(old)+1)
+	for k, v := range old {
+		next[k] = v
+	}
+	next[k] = ctr
+	c.m.Store(&next)
 }
 
 // Budgets is where the rate-limit gauges come from: the replicators (all
@@ -84,13 +135,24 @@ func (m *Metrics) Handler() http.Handler {
 // ObserveLookup counts one lookup and its duration; it fits
 // lookup.Options.Observe.
 func (m *Metrics) ObserveLookup(outcome string, d time.Duration) {
-	m.lookups.WithLabelValues(outcome).Inc()
+	ctr, ok := m.lookupsBy.get(outcome)
+	if !ok {
+		ctr = m.lookups.WithLabelValues(outcome)
+		m.lookupsBy.put(outcome, ctr)
+	}
+	ctr.Inc()
 	m.lookupSeconds.Observe(d.Seconds())
 }
 
 // ObserveRequest counts one API request.
 func (m *Metrics) ObserveRequest(route string, status int) {
-	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	k := requestLabels{route, status}
+	ctr, ok := m.requestsBy.get(k)
+	if !ok {
+		ctr = m.requests.WithLabelValues(route, strconv.Itoa(status))
+		m.requestsBy.put(k, ctr)
+	}
+	ctr.Inc()
 }
 
 // ObserveRun counts a finished sync run and the API calls it spent; it fits

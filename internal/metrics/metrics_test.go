@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -78,5 +79,42 @@ func TestMetricsAreIndependent(t *testing.T) {
 	a.ObserveLookup("match", time.Millisecond)
 	if text := scrape(t, b); strings.Contains(text, `roger_lookups_total{outcome="match"}`) {
 		t.Error("a lookup counted in one Metrics shows in another")
+	}
+}
+
+// The counters kept per label set are the ones exported, however many
+// times and from how many goroutines they are counted.
+func TestCountersConcurrent(t *testing.T) {
+	m := New(nil)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for i := range 1000 {
+				m.ObserveRequest("lookup", 200+i%2*201)
+				m.ObserveLookup([]string{"match", "no_match"}[i%2], time.Millisecond)
+			}
+		})
+	}
+	wg.Wait()
+	text := scrape(t, m)
+	for _, want := range []string{
+		`roger_api_requests_total{code="200",route="lookup"} 2000`,
+		`roger_api_requests_total{code="401",route="lookup"} 2000`,
+		`roger_lookups_total{outcome="match"} 2000`,
+		`roger_lookups_total{outcome="no_match"} 2000`,
+		`roger_lookup_duration_seconds_count 4000`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
+func BenchmarkObserveRequest(b *testing.B) {
+	m := New(nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		m.ObserveRequest("lookup", 200)
+		m.ObserveLookup("match", 30*time.Microsecond)
 	}
 }
