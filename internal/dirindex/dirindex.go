@@ -44,13 +44,12 @@ type Index struct {
 	ready   bool
 	reps    map[int64]*roger.ReplicatorVersion
 	entries map[int64]*entry
-	// numbers maps a number to the first entry holding it; shared holds
-	// the others when several do (a switchboard number), which is rare
-	// enough that the common case costs one pointer.
-	numbers map[numberKey]*entry
-	shared  map[numberKey][]*entry
-	fields  map[string]string // interned field names
-	stats   Stats
+	orgs    map[int64]*orgNumbers
+	// fields are the number fields' names (Phone, Mobile, …), which an
+	// entry's numbers refer to by position.
+	fields     []string
+	fieldIndex map[string]uint8
+	stats      Stats
 }
 
 // Stats describe the index.
@@ -64,30 +63,56 @@ type Stats struct {
 	LastRefresh time.Time
 }
 
-type numberKey struct {
-	org  int64
-	e164 uint64
+// orgNumbers are one organisation's numbers, keyed by the E.164 number
+// as an integer. first maps a number to the first entry holding it;
+// shared holds the others when several do (a switchboard number), which
+// is rare enough that the common case costs one pointer.
+type orgNumbers struct {
+	first  map[uint64]*entry
+	shared map[uint64][]*entry
 }
 
-// entry is a directory entry as lookups need it. Its six text fields share
-// one string, which keeps a million entries to one allocation each.
+// entry is a directory entry as lookups need it, kept small: a million
+// of them are held. Its six text fields share one string.
 type entry struct {
 	id, replicatorID, orgID int64
 	modified, synced        int64 // Unix milliseconds; 0 for the zero time
-	kind                    roger.Kind
 	text                    string
-	ends                    [6]uint32 // end of each text field in text
+	ends                    [6]uint16 // end of each text field in text
+	kind                    kindCode
 	numbers                 []number
 }
+
+type kindCode uint8
+
+const (
+	kindOther kindCode = iota
+	kindContact
+	kindAccount
+)
 
 type number struct {
 	e164  uint64
 	ext   string
-	field string
+	field uint8 // position in Index.fields
+}
+
+// maxField bounds each text field so that the six fit the uint16 ends.
+// Exact's own fields are far shorter; only a corrupt record is cut.
+const maxField = 10_000
+
+func (k kindCode) kind() roger.Kind {
+	switch k {
+	case kindContact:
+		return roger.KindContact
+	case kindAccount:
+		return roger.KindAccount
+	}
+	return ""
 }
 
 func (e *entry) field(i int) string {
-	start := uint32(0)
+	start := uint16(0)
 	if i > 0 {
 		start = e.ends[i-1]
 	}
@@ -111,8 +136,7 @@ func New(src Source, opts Options) *Index {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Index{src: src, log: opts.Log, interval: opts.Interval, wake: make(chan struct{}, 1),
-		reps: map[int64]*roger.ReplicatorVersion{}, entries: map[int64]*entry{}, numbers: map[numberKey]*entry{},
-		shared: map[numberKey][]*entry{}, fields: map[string]string{}}
+		reps: map[int64]*roger.ReplicatorVersion{}, entries: map[int64]*entry{}, orgs: map[int64]*orgNumbers{}, fieldIndex: map[string]uint8{}}
 }
 
 // Wake asks Run to look for changes now rather than at its next poll; it
@@ -299,17 +323,20 @@ func (x *Index) dropReplicator(id int64) {
 func (x *Index) put(src *roger.Entry, orgID int64) {
 	x.remove(src.ID)
 	e := &entry{id: src.ID, replicatorID: src.ReplicatorID, orgID: orgID, modified: unixMilli(src.SourceModified),
-		synced: unixMilli(src.SyncedAt), kind: src.Kind}
-	switch src.Kind { // share the constants' text
+		synced: unixMilli(src.SyncedAt)}
+	switch src.Kind {
 	case roger.KindContact:
-		e.kind = roger.KindContact
+		e.kind = kindContact
 	case roger.KindAccount:
-		e.kind = roger.KindAccount
+		e.kind = kindAccount
 	}
 	var b strings.Builder
 	for i, s := range []string{src.SourceID, src.CompanyID, src.DisplayName, src.CompanyName, src.Email, src.JobTitle} {
+		if len(s) > maxField {
+			s = strings.ToValidUTF8(s[:maxField], "")
+		}
 		b.WriteString(s)
-		e.ends[i] = uint32(b.Len())
+		e.ends[i] = uint16(b.Len())
 	}
 	e.text = b.String()
 	for _, n := range src.Numbers {
@@ -330,28 +357,43 @@ func (x *Index) put(src *roger.Entry, orgID int64) {
 		if dup {
 			continue
 		}
-		field, ok := x.fields[n.Field]
-		if !ok {
-			field = strings.Clone(n.Field)
-			x.fields[field] = field
-		}
-		e.numbers = append(e.numbers, number{e164: key, ext: n.Extension, field: field})
+		e.numbers = append(e.numbers, number{e164: key, ext: n.Extension, field: x.field(n.Field)})
 	}
 	e.numbers = e.numbers[:len(e.numbers):len(e.numbers)]
 	x.entries[e.id] = e
+	org := x.orgs[orgID]
+	if org == nil {
+		org = &orgNumbers{first: map[uint64]*entry{}, shared: map[uint64][]*entry{}}
+		x.orgs[orgID] = org
+	}
 	for i, n := range e.numbers {
 		if x.holdsEarlier(e, i) {
 			continue
 		}
-		k := numberKey{org: orgID, e164: n.e164}
-		if x.numbers[k] == nil {
-			x.numbers[k] = e
+		if org.first[n.e164] == nil {
+			org.first[n.e164] = e
 		} else {
-			x.shared[k] = append(x.shared[k], e)
+			org.shared[n.e164] = append(org.shared[n.e164], e)
 		}
 		x.stats.Numbers++
 	}
 	x.stats.Entries++
+}
+
+// field returns the position of a field name in x.fields, adding it when
+// new. Exact has a handful of number fields; should there ever be more
+// than fit a byte, the rest share the last position's name.
+func (x *Index) field(name string) uint8 {
+	if i, ok := x.fieldIndex[name]; ok {
+		return i
+	}
+	if len(x.fields) == 256 {
+		return 255
+	}
+	i := uint8(len(x.fields))
+	x.fields = append(x.fields, strings.Clone(name))
+	x.fieldIndex[x.fields[i]] = i
+	return i
 }
 
 // holdsEarlier says e's number i is the same E.164 as one before it (with
@@ -373,19 +415,20 @@ func (x *Index) remove(id int64) {
 		return
 	}
 	delete(x.entries, id)
+	org := x.orgs[e.orgID]
 	for i, n := range e.numbers {
 		if x.holdsEarlier(e, i) {
 			continue
 		}
-		k := numberKey{org: e.orgID, e164: n.e164}
+		k := n.e164
 		x.stats.Numbers--
-		others := x.shared[k]
-		if x.numbers[k] == e {
+		others := org.shared[k]
+		if org.first[k] == e {
 			if len(others) == 0 {
-				delete(x.numbers, k)
+				delete(org.first, k)
 				continue
 			}
-			x.numbers[k] = others[len(others)-1]
+			org.first[k] = others[len(others)-1]
 			others = others[:len(others)-1]
 		} else {
 			for j, o := range others {
@@ -396,10 +439,13 @@ func (x *Index) remove(id int64) {
 			}
 		}
 		if len(others) == 0 {
-			delete(x.shared, k)
+			delete(org.shared, k)
 		} else {
-			x.shared[k] = others
+			org.shared[k] = others
 		}
+	}
+	if org != nil && len(org.first) == 0 {
+		delete(x.orgs, e.orgID)
 	}
 	x.stats.Entries--
 }
@@ -415,13 +461,17 @@ func (x *Index) FindByNumbers(ctx context.Context, orgID int64, e164s []string) 
 		return x.src.FindByNumbers(ctx, orgID, e164s)
 	}
 	defer x.mu.RUnlock()
+	org := x.orgs[orgID]
+	if org == nil {
+		return nil, nil
+	}
 	var hits []roger.DirectoryHit
 	for i, s := range e164s {
 		key, ok := parseE164(s)
 		if !ok {
 			continue
 		}
-		hits = x.hits(hits, numberKey{org: orgID, e164: key}, s)
+		hits = x.hits(hits, org, key, s)
 		if i == 0 && len(hits) > 0 {
 			break
 		}
@@ -429,30 +479,32 @@ func (x *Index) FindByNumbers(ctx context.Context, orgID int64, e164s []string) 
 	return hits, nil
 }
 
-// hits appends a hit for every stored number under k. x.mu must be held.
-func (x *Index) hits(out []roger.DirectoryHit, k numberKey, e164 string) []roger.DirectoryHit {
-	first := x.numbers[k]
+// hits appends a hit for every stored number k of org. x.mu must be
+// held.
+func (x *Index) hits(out []roger.DirectoryHit, org *orgNumbers, k uint64, e164 string) []roger.DirectoryHit {
+	first := org.first[k]
 	if first == nil {
 		return out
 	}
-	for j := -1; j < len(x.shared[k]); j++ {
+	shared := org.shared[k]
+	for j := -1; j < len(shared); j++ {
 		e := first
 		if j >= 0 {
-			e = x.shared[k][j]
+			e = shared[j]
 		}
 		rep := x.reps[e.replicatorID]
 		if rep == nil {
 			continue
 		}
 		for _, n := range e.numbers {
-			if n.e164 != k.e164 {
+			if n.e164 != k {
 				continue
 			}
 			out = append(out, roger.DirectoryHit{
-				Entry: roger.Entry{ID: e.id, OrgID: e.orgID, ReplicatorID: e.replicatorID, Kind: e.kind, SourceID: e.field(0),
+				Entry: roger.Entry{ID: e.id, OrgID: e.orgID, ReplicatorID: e.replicatorID, Kind: e.kind.kind(), SourceID: e.field(0),
 					CompanyID: e.field(1), DisplayName: e.field(2), CompanyName: e.field(3), Email: e.field(4), JobTitle: e.field(5),
 					SourceModified: fromUnixMilli(e.modified), SyncedAt: fromUnixMilli(e.synced)},
-				Matched:        roger.Number{Field: n.field, E164: e164, Extension: n.ext, Status: roger.NumberOK},
+				Matched:        roger.Number{Field: x.fields[n.field], E164: e164, Extension: n.ext, Status: roger.NumberOK},
 				ReplicatorName: rep.Name, ContactURL: rep.ContactURL, Division: rep.Division,
 			})
 		}

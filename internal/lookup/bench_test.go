@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
 	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/dirindex"
 	"github.com/roger365io/roger/internal/lookup"
 	"github.com/roger365io/roger/internal/sqlstore"
 	"github.com/roger365io/roger/internal/sqlstore/sqltest"
@@ -53,7 +55,8 @@ func benchMobile(n int) string   { return fmt.Sprintf("+3161%07d", (n*104_729)%1
 // BenchmarkLookup measures Service.Lookup in process (normalising the
 // input, one indexed query, ranking and rendering the CRM link) on a
 // 1,000,000-number directory: a known number in national notation, and an
-// unknown one, which also tries the four company main-number candidates.
+// unknown one, which also tries the four company main-number candidates;
+// each from the database and from the in-memory index (memory-…).
 // The target is under 20 µs a lookup. It runs on SQLite and, with
 // ROGER_TEST_POSTGRES, on PostgreSQL; seeding takes a while.
 func BenchmarkLookup(b *testing.B) {
@@ -75,16 +78,53 @@ func BenchmarkLookup(b *testing.B) {
 			for i := range inputs {
 				inputs[i] = "0" + benchLandline((i * 131) % benchEntries)[3:]
 			}
-			b.Run("known", func(b *testing.B) {
-				i := 0
-				for b.Loop() {
-					res, err := svc.Lookup(ctx, org.ID, inputs[i%len(inputs)], "")
-					if err != nil || len(res.Matches) == 0 {
-						b.Fatalf("Lookup(%s) = %v, %v", inputs[i%len(inputs)], res, err)
+			known := func(svc *lookup.Service) func(b *testing.B) {
+				return func(b *testing.B) {
+					i := 0
+					for b.Loop() {
+						res, err := svc.Lookup(ctx, org.ID, inputs[i%len(inputs)], "")
+						if err != nil || len(res.Matches) == 0 {
+							b.Fatalf("Lookup(%s) = %v, %v", inputs[i%len(inputs)], res, err)
+						}
+						i++
 					}
-					i++
 				}
-			})
+			}
+			unknown := func(svc *lookup.Service) func(b *testing.B) {
+				return func(b *testing.B) {
+					i := 0
+					for b.Loop() {
+						res, err := svc.Lookup(ctx, org.ID, fmt.Sprintf("+31102%06d", i%1_000_000), "")
+						if err != nil || len(res.Matches) != 0 {
+							b.Fatalf("unknown lookup = %v, %v", res, err)
+						}
+						i++
+					}
+				}
+			}
+			b.Run("known", known(svc))
+			b.Run("unknown", unknown(svc))
+
+			// The same lookups from the in-memory index (ROGER_LOOKUP_INDEX
+			// =memory), with what loading it costs in time and heap.
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			idx := dirindex.New(s, dirindex.Options{})
+			start := time.Now()
+			if err := idx.Refresh(ctx); err != nil {
+				b.Fatal(err)
+			}
+			loaded := time.Since(start)
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			st := idx.Stats()
+			b.Logf("index of %d entries, %d numbers: loaded in %v, %.1f MB of heap (%.0f bytes a number)", st.Entries, st.Numbers,
+				loaded.Round(time.Millisecond), float64(after.HeapAlloc-before.HeapAlloc)/1e6, float64(after.HeapAlloc-before.HeapAlloc)/float64(st.Numbers))
+			mem := lookup.New(s, lookup.Options{Numbers: idx})
+			b.Run("memory-known", known(mem))
+			b.Run("memory-unknown", unknown(mem))
+			runtime.KeepAlive(idx)
 			// The directory page's search: a name that every entry has
 			// fills a page at once; a text nobody has reads every entry.
 			b.Run("search-page", func(b *testing.B) {
@@ -99,16 +139,6 @@ func BenchmarkLookup(b *testing.B) {
 					if p, err := svc.Search(ctx, org.ID, "nobody has this", 0, 50); err != nil || len(p.Entries) != 0 {
 						b.Fatalf("Search = %v, %v", p, err)
 					}
-				}
-			})
-			b.Run("unknown", func(b *testing.B) {
-				i := 0
-				for b.Loop() {
-					res, err := svc.Lookup(ctx, org.ID, fmt.Sprintf("+31102%06d", i%1_000_000), "")
-					if err != nil || len(res.Matches) != 0 {
-						b.Fatalf("unknown lookup = %v, %v", res, err)
-					}
-					i++
 				}
 			})
 		})
