@@ -44,7 +44,7 @@ var Vars = []Var{
 	{"ROGER_SECRET_KEY", "(generated into the data dir)", "AES-256 key(s) sealing client secrets and tokens (also ROGER_SECRET_KEY_FILE)"},
 	{"ROGER_WORKERS", "4", "replicators synced at once by this instance"},
 	{"ROGER_INSTANCE", "host name and process id", "this instance's name in sync leases"},
-	{"ROGER_LOOKUP_INDEX", "memory", "memory: lookups answer from an in-process copy of the numbers (about 250 MB per million numbers); database: a query per lookup, no copy"},
+	{"ROGER_LOOKUP_INDEX", "memory", "memory: lookups answer from an in-process copy of the numbers (about 200 MB per million numbers); database: a query per lookup, no copy"},
 }
 
 // Load reads the configuration from getenv (os.Getenv in production).
