@@ -143,7 +143,8 @@ func TestLookupJourney(t *testing.T) {
 		t.Errorf("healthz: %d", status)
 	}
 	if _, metrics := get("/metrics", ""); !strings.Contains(metrics, `roger_lookups_total{outcome="match"} 1`) ||
-		!strings.Contains(metrics, `roger_api_requests_total{code="401",route="lookup"} 1`) {
+		!strings.Contains(metrics, `roger_api_requests_total{code="401",route="lookup"} 1`) ||
+		!strings.Contains(metrics, "roger_lookup_index_ready 1") || strings.Contains(metrics, "roger_lookup_index_numbers 0") {
 		t.Errorf("metrics after the lookups:\n%s", metrics)
 	}
 
