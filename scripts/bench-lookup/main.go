@@ -15,6 +15,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -49,6 +50,7 @@ type options struct {
 	syncContacts int
 	addr         string
 	simAddr      string
+	perf         string
 }
 
 func main() {
@@ -62,6 +64,7 @@ func main() {
 	flag.IntVar(&o.syncContacts, "sync-contacts", 600_000, "contacts in the simulator for the sync that runs during the second series (0: no such series)")
 	flag.StringVar(&o.addr, "addr", "127.0.0.1:18380", "where roger listens")
 	flag.StringVar(&o.simAddr, "sim-addr", "127.0.0.1:18390", "where the simulator listens")
+	flag.StringVar(&o.perf, "perf", "", "record a CPU profile of the server with perf(1) into this file during the first rate (perf report -i FILE)")
 	flag.Parse()
 	for _, r := range strings.Split(rates, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(r))
@@ -156,7 +159,16 @@ func run(o options) error {
 	attack(targets, 500, 2*time.Second)
 
 	fmt.Printf("| database | sync running | rate (req/s) | sent | p50 | p99 | p99.9 | max | errors | server CPU a request | CPU of other processes |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
-	for _, rate := range o.rates {
+	for i, rate := range o.rates {
+		if i == 0 && o.perf != "" {
+			stop, err := profile(server, o.perf)
+			if err != nil {
+				return err
+			}
+			fmt.Println(row(dbName, "no", rate, measure(server, targets, rate, o.duration)))
+			stop()
+			continue
+		}
 		fmt.Println(row(dbName, "no", rate, measure(server, targets, rate, o.duration)))
 	}
 	if o.syncContacts == 0 {
@@ -279,10 +291,16 @@ func attack(targets []vegeta.Target, rate int, d time.Duration) result {
 		*t = targets[next.Add(1)%uint64(len(targets))]
 		return nil
 	})
-	a := vegeta.NewAttacker(vegeta.Timeout(5*time.Second), vegeta.KeepAlive(true), vegeta.Workers(64), vegeta.MaxWorkers(2000),
-		vegeta.Connections(2000), vegeta.MaxBody(1<<16))
+	// The generator shares the two cores with the server, so it spends as
+	// little as it can a request: no proxy lookup, no gzip negotiation,
+	// no attack name header, and bodies read only to drain them (nothing
+	// here looks at them).
+	client := &http.Client{Transport: &http.Transport{Proxy: nil, DisableCompression: true,
+		DialContext: (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext}}
+	a := vegeta.NewAttacker(vegeta.Client(client), vegeta.Timeout(5*time.Second), vegeta.KeepAlive(true), vegeta.Workers(64), vegeta.MaxWorkers(2000),
+		vegeta.Connections(2000), vegeta.MaxBody(0))
 	var res result
-	for r := range a.Attack(tr, vegeta.Rate{Freq: rate, Per: time.Second}, d, "lookup") {
+	for r := range a.Attack(tr, vegeta.Rate{Freq: rate, Per: time.Second}, d, "") {
 		res.sent++
 		res.latencies = append(res.latencies, r.Latency)
 		if r.Error != "" || r.Code != http.StatusOK {
@@ -296,12 +314,32 @@ func attack(targets []vegeta.Target, rate int, d time.Duration) result {
 	return res
 }
 
+// profile starts perf(1) sampling the server's stacks into file; the
+// server has no profiling endpoint of its own, and perf also sees the
+// time spent in the kernel for the server.
+func profile(server int, file string) (stop func(), err error) {
+	cmd := exec.Command("perf", "record", "-F", "999", "-g", "-p", strconv.Itoa(server), "-o", file)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("perf: %w", err)
+	}
+	return func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+		logf("server profile in %s: perf report -i %s --no-children", file, file)
+	}, nil
+}
+
 // measure attacks and adds the CPU time the server process spent meanwhile.
 func measure(server int, targets []vegeta.Target, rate int, d time.Duration) result {
 	before, self, busy, started := cpuTime(server), cpuTime(os.Getpid()), machineBusy(), time.Now()
 	res := attack(targets, rate, d)
 	res.cpu = cpuTime(server) - before
-	others := machineBusy() - busy - res.cpu - (cpuTime(os.Getpid()) - self)
+	generator := cpuTime(os.Getpid()) - self
+	others := machineBusy() - busy - res.cpu - generator
+	if res.sent > 0 {
+		logf("%d requests/s: the load generator used %.0f µs of CPU a request", rate, float64(generator)/float64(res.sent)/1e3)
+	}
 	res.others = max(0, float64(others)/float64(time.Since(started)))
 	return res
 }
