@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/roger365io/roger"
@@ -111,6 +112,9 @@ var statusOf = map[roger.ErrorCode]int{
 // errMethod is a request with a method the API does not take.
 var errMethod = roger.Errorf(roger.EINVALID, "Only GET is supported.")
 
+// statusWriters saves an allocation a request.
+var statusWriters = sync.Pool{New: func() any { return new(statusWriter) }}
+
 // statusWriter remembers the status for Observe.
 type statusWriter struct {
 	http.ResponseWriter
@@ -136,7 +140,14 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // reports the outcome.
 func (h *handler) route(name string, fn func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		w := &statusWriter{ResponseWriter: rw}
+		w := statusWriters.Get().(*statusWriter)
+		w.ResponseWriter, w.status = rw, 0
+		defer func() {
+			// Nothing keeps the writer past the handler: net/http is
+			// done with it when ServeHTTP returns.
+			w.ResponseWriter = nil
+			statusWriters.Put(w)
+		}()
 		// Set without Header.Set: the keys are canonical already, and
 		// one backing array for both values is one allocation, not two.
 		vals := make([]string, 2)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -67,12 +68,12 @@ type cachedKey struct {
 }
 
 func (a *authenticator) authenticate(r *http.Request, q url.Values) (*roger.APIKey, error) {
-	for _, name := range queryKeyNames {
-		if q.Has(name) {
+	// One pass over the few parameters a request has, rather than a
+	// look-up of every name a key could hide under.
+	for name, vals := range q {
+		if slices.Contains(queryKeyNames, name) {
 			return nil, errKeyInURL
 		}
-	}
-	for _, vals := range q {
 		for _, v := range vals {
 			if roger.LooksLikeAPIKey(strings.TrimSpace(v)) {
 				return nil, errKeyInURL
