@@ -112,7 +112,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		// mmap_size lets reads take pages straight from the mapped file
 		// instead of a read system call per page missing from the cache;
 		// lookups touch random pages of a large index.
-		pragmas := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=cache_size(-32000)&_pragma=wal_autocheckpoint(10000)&_pragma=mmap_size(1073741824)&_txlock=immediate"
+		pragmas := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=cache_size(-32000)&_pragma=wal_autocheckpoint(10000)&_pragma=mmap_size(1073741824)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 		w, err := sql.Open("sqlite", "file:"+(&url.URL{Path: dsn}).EscapedPath()+pragmas)
 		if err != nil {
 			return nil, fmt.Errorf("open SQLite %s: %w", dsn, err)
