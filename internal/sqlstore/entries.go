@@ -46,6 +46,52 @@ const upsertBatch = 200
 
 const numbersBatch = 400
 
+// chunks splits n rows into batches of max rows and, for the rest, batches
+// of a power of two: every multi-row statement then has one of a few
+// sizes, all prepared once (ingestQueries), instead of a statement of a
+// new size parsed again for each page's odd remainder.
+func chunks(n, max int) []int {
+	var out []int
+	for ; n >= max; n -= max {
+		out = append(out, max)
+	}
+	for p := 1 << 10; p > 0; p >>= 1 {
+		if n >= p {
+			out = append(out, p)
+			n -= p
+		}
+	}
+	return out
+}
+
+// eachChunk yields the start and size of each batch.
+func eachChunk(sizes []int) func(yield func(int, int) bool) {
+	return func(yield func(int, int) bool) {
+		start := 0
+		for _, size := range sizes {
+			if !yield(start, size) {
+				return
+			}
+			start += size
+		}
+	}
+}
+
+// ingestQueryList holds the multi-row statements of every size chunks
+// yields, built once.
+var ingestQueryList = ingestQueries()
+
+func ingestQueries() []string {
+	qs := []string{upsertQuery(upsertBatch), numbersQuery(numbersBatch)}
+	for p := 1; p < numbersBatch; p <<= 1 {
+		if p < upsertBatch {
+			qs = append(qs, upsertQuery(p))
+		}
+		qs = append(qs, numbersQuery(p))
+	}
+	return qs
+}
+
 func upsertQuery(n int) string {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO entries (` + entryColumns + `) VALUES `)
@@ -76,8 +122,8 @@ const entryColumns = `org_id, replicator_id, kind, source_id, company_id, displa
 // stamped with the replicator's current pass.
 func (s *Store) ApplyPage(ctx context.Context, p Page) (PageResult, error) {
 	var res PageResult
-	if len(p.Upserts) >= upsertBatch && s.dialect == SQLite {
-		if err := s.warm(ctx, upsertQuery(upsertBatch), numbersQuery(numbersBatch)); err != nil {
+	if len(p.Upserts) > 0 && s.dialect == SQLite {
+		if err := s.warm(ctx, ingestQueryList...); err != nil {
 			return res, fmt.Errorf("apply page: %w", err)
 		}
 	}
@@ -108,12 +154,12 @@ func (s *Store) ApplyPage(ctx context.Context, p Page) (PageResult, error) {
 			}
 		}
 		now := s.now()
-		size := upsertBatch
+		sizes := chunks(len(p.Upserts), upsertBatch)
 		if s.dialect == Postgres {
-			size = max(len(p.Upserts), 1)
+			sizes = []int{len(p.Upserts)}
 		}
-		for start := 0; start < len(p.Upserts); start += size {
-			batch := p.Upserts[start:min(start+size, len(p.Upserts))]
+		for start, size := range eachChunk(sizes) {
+			batch := p.Upserts[start : start+size]
 			upsert, index := s.upsertBatch, s.insertNumbers
 			if s.dialect == Postgres {
 				upsert, index = s.pgUpsert, s.pgInsertNumbers
@@ -271,17 +317,16 @@ func (s *Store) insertNumbers(ctx context.Context, tx *sql.Tx, orgID int64, batc
 	args := make([]any, 0, numbersBatch*5)
 	n := 0
 	flush := func() error {
-		if n == 0 {
-			return nil
-		}
-		st, err := s.stmt(ctx, tx, numbersQuery(n))
-		if err == nil {
-			_, err = st.ExecContext(ctx, args...)
+		for start, size := range eachChunk(chunks(n, numbersBatch)) {
+			st, err := s.stmt(ctx, tx, numbersQuery(size))
+			if err == nil {
+				_, err = st.ExecContext(ctx, args[start*5:(start+size)*5]...)
+			}
+			if err != nil {
+				return fmt.Errorf("apply page: index numbers: %w", err)
+			}
 		}
 		args, n = args[:0], 0
-		if err != nil {
-			return fmt.Errorf("apply page: index numbers: %w", err)
-		}
 		return nil
 	}
 	for i := range batch {

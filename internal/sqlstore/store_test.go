@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -520,4 +521,29 @@ func TestUsers(t *testing.T) {
 			t.Fatalf("missing: %v", err)
 		}
 	})
+}
+
+func TestChunks(t *testing.T) {
+	for _, tc := range []struct {
+		n, max int
+		want   []int
+	}{
+		{0, 200, nil},
+		{1, 200, []int{1}},
+		{3, 200, []int{2, 1}},
+		{200, 200, []int{200}},
+		{1000, 200, []int{200, 200, 200, 200, 200}},
+		{1057, 200, []int{200, 200, 200, 200, 200, 32, 16, 8, 1}},
+		{2499, 400, []int{400, 400, 400, 400, 400, 400, 64, 32, 2, 1}},
+	} {
+		got := chunks(tc.n, tc.max)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("chunks(%d, %d) = %v; want %v", tc.n, tc.max, got, tc.want)
+		}
+		for _, size := range got {
+			if !slices.Contains(ingestQueryList, numbersQuery(size)) && !slices.Contains(ingestQueryList, upsertQuery(size)) {
+				t.Errorf("no prepared statement for a batch of %d", size)
+			}
+		}
+	}
 }
