@@ -5,7 +5,8 @@
 # into the same database. Prints one markdown table row per run: p50, p99,
 # p99.9, max and errors. SQLite by default; with ROGER_BENCH_POSTGRES set to
 # an admin URL (postgres://postgres@127.0.0.1:5432/test?sslmode=disable), on
-# a fresh PostgreSQL database there.
+# a fresh PostgreSQL database there. ROGER_BENCH_INDEX=database makes the
+# server query the database for every lookup instead of its in-memory index.
 # Usage: scripts/bench-lookup.sh [NUMBERS] [RATES] [SECONDS]
 set -euo pipefail
 numbers=${1:-1000000}
@@ -17,6 +18,7 @@ trap 'rm -rf "$work"' EXIT
 go build -o "$work/roger" ./cmd/roger
 go build -o "$work/bench-lookup" ./scripts/bench-lookup
 args=(-roger "$work/roger" -numbers "$numbers" -rates "$rates" -duration "${seconds}s")
+args+=(-index "${ROGER_BENCH_INDEX:-memory}")
 if [ -n "${ROGER_BENCH_POSTGRES:-}" ]; then
   args+=(-postgres "$ROGER_BENCH_POSTGRES")
 fi

@@ -52,6 +52,7 @@ type options struct {
 	addr         string
 	simAddr      string
 	perf         string
+	index        string
 }
 
 func main() {
@@ -66,7 +67,11 @@ func main() {
 	flag.StringVar(&o.addr, "addr", "127.0.0.1:18380", "where roger listens")
 	flag.StringVar(&o.simAddr, "sim-addr", "127.0.0.1:18390", "where the simulator listens")
 	flag.StringVar(&o.perf, "perf", "", "record a CPU profile of the server with perf(1) into this file during the first rate (perf report -i FILE)")
+	flag.StringVar(&o.index, "index", "memory", "where the server finds numbers: memory (its in-memory index) or database (ROGER_LOOKUP_INDEX)")
 	flag.Parse()
+	if o.index != "memory" && o.index != "database" {
+		fatalf("-index: %q is neither memory nor database", o.index)
+	}
 	for _, r := range strings.Split(rates, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(r))
 		if err != nil || n <= 0 {
@@ -99,7 +104,7 @@ func run(o options) error {
 	}
 	defer os.RemoveAll(work)
 	dbName, dsn := "sqlite", filepath.Join(work, "data", "roger.db")
-	env := []string{"ROGER_DATA_DIR=" + filepath.Join(work, "data"), "ROGER_ADDR=" + o.addr}
+	env := []string{"ROGER_DATA_DIR=" + filepath.Join(work, "data"), "ROGER_ADDR=" + o.addr, "ROGER_LOOKUP_INDEX=" + o.index}
 	if o.pgAdmin != "" {
 		dbName = "postgres"
 		name := fmt.Sprintf("roger_bench_lookup_%d", os.Getpid())
@@ -151,6 +156,15 @@ func run(o options) error {
 	}
 	server := procs[len(procs)-1].Process.Pid
 	base := "http://" + o.addr
+	if o.index == "memory" {
+		// Until its index is loaded the server queries the database,
+		// which is not what is measured here.
+		begin := time.Now()
+		if err := waitForIndex(base, 10*time.Minute); err != nil {
+			return err
+		}
+		logf("the server's lookup index was loaded in %v", time.Since(begin).Round(100*time.Millisecond))
+	}
 	targets, err := targetsFor(o.numbers, base, key)
 	if err != nil {
 		return err
@@ -159,6 +173,7 @@ func run(o options) error {
 	// that has been up a while would be.
 	attack(targets, 500, 2*time.Second)
 
+	fmt.Printf("lookups from: %s\n\n", o.index)
 	fmt.Printf("| database | sync running | rate (req/s) | sent | p50 | p99 | p99.9 | max | errors | server CPU a request | CPU of other processes |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for i, rate := range o.rates {
 		if i == 0 && o.perf != "" {
@@ -447,6 +462,24 @@ func authorize(work string, o options, env []string) error {
 		return fmt.Errorf("authorization callback: %d %s", resp.StatusCode, body)
 	}
 	return nil
+}
+
+// waitForIndex waits until the server's metrics say its lookup index is
+// loaded.
+func waitForIndex(base string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(base + "/metrics")
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.Contains(string(body), "\nroger_lookup_index_ready 1\n") {
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("the server's lookup index did not load within %v", limit)
 }
 
 // waitForSync waits until the server's sync of replicator 2 has written
