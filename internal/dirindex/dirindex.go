@@ -14,7 +14,6 @@ package dirindex
 import (
 	"context"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -40,16 +39,11 @@ type Index struct {
 
 	refreshMu sync.Mutex // one refresh at a time
 
-	mu      sync.RWMutex
-	ready   bool
-	reps    map[int64]*roger.ReplicatorVersion
-	entries map[int64]*entry
-	orgs    map[int64]*orgNumbers
-	// fields are the number fields' names (Phone, Mobile, …), which an
-	// entry's numbers refer to by position.
-	fields     []string
-	fieldIndex map[string]uint8
-	stats      Stats
+	mu    sync.RWMutex
+	ready bool
+	reps  map[int64]*roger.ReplicatorVersion
+	t     *table
+	stats Stats
 }
 
 // Stats describe the index.
@@ -61,62 +55,6 @@ type Stats struct {
 	// LastRefresh is when the index last caught up with the database.
 	Refreshes   int64
 	LastRefresh time.Time
-}
-
-// orgNumbers are one organisation's numbers, keyed by the E.164 number
-// as an integer. first maps a number to the first entry holding it;
-// shared holds the others when several do (a switchboard number), which
-// is rare enough that the common case costs one pointer.
-type orgNumbers struct {
-	first  map[uint64]*entry
-	shared map[uint64][]*entry
-}
-
-// entry is a directory entry as lookups need it, kept small: a million
-// of them are held. Its six text fields share one string.
-type entry struct {
-	id, replicatorID, orgID int64
-	modified, synced        int64 // Unix milliseconds; 0 for the zero time
-	text                    string
-	ends                    [6]uint16 // end of each text field in text
-	kind                    kindCode
-	numbers                 []number
-}
-
-type kindCode uint8
-
-const (
-	kindOther kindCode = iota
-	kindContact
-	kindAccount
-)
-
-type number struct {
-	e164  uint64
-	ext   string
-	field uint8 // position in Index.fields
-}
-
-// maxField bounds each text field so that the six fit the uint16 ends.
-// Exact's own fields are far shorter; only a corrupt record is cut.
-const maxField = 10_000
-
-func (k kindCode) kind() roger.Kind {
-	switch k {
-	case kindContact:
-		return roger.KindContact
-	case kindAccount:
-		return roger.KindAccount
-	}
-	return ""
-}
-
-func (e *entry) field(i int) string {
-	start := uint16(0)
-	if i > 0 {
-		start = e.ends[i-1]
-	}
-	return e.text[start:e.ends[i]]
 }
 
 // Options configure New.
@@ -136,7 +74,7 @@ func New(src Source, opts Options) *Index {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Index{src: src, log: opts.Log, interval: opts.Interval, wake: make(chan struct{}, 1),
-		reps: map[int64]*roger.ReplicatorVersion{}, entries: map[int64]*entry{}, orgs: map[int64]*orgNumbers{}, fieldIndex: map[string]uint8{}}
+		reps: map[int64]*roger.ReplicatorVersion{}, t: newTable()}
 }
 
 // Wake asks Run to look for changes now rather than at its next poll; it
@@ -252,6 +190,19 @@ func (x *Index) Refresh(ctx context.Context) error {
 		x.dropReplicator(id)
 		changed = true
 	}
+	x.mu.RLock()
+	wasteful := x.t.wasteful()
+	x.mu.RUnlock()
+	if wasteful {
+		// Only refreshes change the table, and this one holds
+		// refreshMu: lookups go on while the copy is made.
+		x.mu.RLock()
+		recs, text, nums := x.t.compacted()
+		x.mu.RUnlock()
+		x.mu.Lock()
+		x.t.install(recs, text, nums)
+		x.mu.Unlock()
+	}
 	x.mu.Lock()
 	x.ready = true
 	if changed || !wasReady {
@@ -275,7 +226,7 @@ func (x *Index) readChanges(ctx context.Context, v *roger.ReplicatorVersion, aft
 	flush := func() {
 		x.mu.Lock()
 		for _, e := range batch {
-			x.put(e, v.OrgID)
+			x.t.put(e, v.OrgID)
 		}
 		x.mu.Unlock()
 		batch = batch[:0]
@@ -302,7 +253,7 @@ func (x *Index) readChanges(ctx context.Context, v *roger.ReplicatorVersion, aft
 	}
 	x.mu.Lock()
 	for _, id := range removed {
-		x.remove(id)
+		x.t.remove(id)
 	}
 	x.mu.Unlock()
 	return nil
@@ -311,143 +262,8 @@ func (x *Index) readChanges(ctx context.Context, v *roger.ReplicatorVersion, aft
 func (x *Index) dropReplicator(id int64) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	for eid, e := range x.entries {
-		if e.replicatorID == id {
-			x.remove(eid)
-		}
-	}
+	x.t.removeReplicator(id)
 	delete(x.reps, id)
-}
-
-// put replaces the entry's copy. x.mu must be held for writing.
-func (x *Index) put(src *roger.Entry, orgID int64) {
-	x.remove(src.ID)
-	e := &entry{id: src.ID, replicatorID: src.ReplicatorID, orgID: orgID, modified: unixMilli(src.SourceModified),
-		synced: unixMilli(src.SyncedAt)}
-	switch src.Kind {
-	case roger.KindContact:
-		e.kind = kindContact
-	case roger.KindAccount:
-		e.kind = kindAccount
-	}
-	var b strings.Builder
-	for i, s := range []string{src.SourceID, src.CompanyID, src.DisplayName, src.CompanyName, src.Email, src.JobTitle} {
-		if len(s) > maxField {
-			s = strings.ToValidUTF8(s[:maxField], "")
-		}
-		b.WriteString(s)
-		e.ends[i] = uint16(b.Len())
-	}
-	e.text = b.String()
-	for _, n := range src.Numbers {
-		if n.Status != roger.NumberOK {
-			continue
-		}
-		key, ok := parseE164(n.E164)
-		if !ok {
-			continue
-		}
-		dup := false
-		for _, m := range e.numbers {
-			if m.e164 == key && m.ext == n.Extension {
-				dup = true
-				break
-			}
-		}
-		if dup {
-			continue
-		}
-		e.numbers = append(e.numbers, number{e164: key, ext: n.Extension, field: x.field(n.Field)})
-	}
-	e.numbers = e.numbers[:len(e.numbers):len(e.numbers)]
-	x.entries[e.id] = e
-	org := x.orgs[orgID]
-	if org == nil {
-		org = &orgNumbers{first: map[uint64]*entry{}, shared: map[uint64][]*entry{}}
-		x.orgs[orgID] = org
-	}
-	for i, n := range e.numbers {
-		if x.holdsEarlier(e, i) {
-			continue
-		}
-		if org.first[n.e164] == nil {
-			org.first[n.e164] = e
-		} else {
-			org.shared[n.e164] = append(org.shared[n.e164], e)
-		}
-		x.stats.Numbers++
-	}
-	x.stats.Entries++
-}
-
-// field returns the position of a field name in x.fields, adding it when
-// new. Exact has a handful of number fields; should there ever be more
-// than fit a byte, the rest share the last position's name.
-func (x *Index) field(name string) uint8 {
-	if i, ok := x.fieldIndex[name]; ok {
-		return i
-	}
-	if len(x.fields) == 256 {
-		return 255
-	}
-	i := uint8(len(x.fields))
-	x.fields = append(x.fields, strings.Clone(name))
-	x.fieldIndex[x.fields[i]] = i
-	return i
-}
-
-// holdsEarlier says e's number i is the same E.164 as one before it (with
-// another extension), which is indexed once.
-func (x *Index) holdsEarlier(e *entry, i int) bool {
-	for _, m := range e.numbers[:i] {
-		if m.e164 == e.numbers[i].e164 {
-			return true
-		}
-	}
-	return false
-}
-
-// remove drops the entry with the given id, if held. x.mu must be held
-// for writing.
-func (x *Index) remove(id int64) {
-	e, ok := x.entries[id]
-	if !ok {
-		return
-	}
-	delete(x.entries, id)
-	org := x.orgs[e.orgID]
-	for i, n := range e.numbers {
-		if x.holdsEarlier(e, i) {
-			continue
-		}
-		k := n.e164
-		x.stats.Numbers--
-		others := org.shared[k]
-		if org.first[k] == e {
-			if len(others) == 0 {
-				delete(org.first, k)
-				continue
-			}
-			org.first[k] = others[len(others)-1]
-			others = others[:len(others)-1]
-		} else {
-			for j, o := range others {
-				if o == e {
-					others = append(others[:j], others[j+1:]...)
-					break
-				}
-			}
-		}
-		if len(others) == 0 {
-			delete(org.shared, k)
-		} else {
-			org.shared[k] = others
-		}
-	}
-	if org != nil && len(org.first) == 0 {
-		delete(x.orgs, e.orgID)
-	}
-	x.stats.Entries--
 }
 
 // FindByNumbers returns the organisation's entries holding the E.164
@@ -461,7 +277,7 @@ func (x *Index) FindByNumbers(ctx context.Context, orgID int64, e164s []string) 
 		return x.src.FindByNumbers(ctx, orgID, e164s)
 	}
 	defer x.mu.RUnlock()
-	org := x.orgs[orgID]
+	org := x.t.orgs[orgID]
 	if org == nil {
 		return nil, nil
 	}
@@ -482,29 +298,40 @@ func (x *Index) FindByNumbers(ctx context.Context, orgID int64, e164s []string) 
 // hits appends a hit for every stored number k of org. x.mu must be
 // held.
 func (x *Index) hits(out []roger.DirectoryHit, org *orgNumbers, k uint64, e164 string) []roger.DirectoryHit {
-	first := org.first[k]
-	if first == nil {
+	first, ok := org.first[k]
+	if !ok {
 		return out
 	}
 	shared := org.shared[k]
 	for j := -1; j < len(shared); j++ {
-		e := first
+		slot := first
 		if j >= 0 {
-			e = shared[j]
+			slot = shared[j]
 		}
-		rep := x.reps[e.replicatorID]
+		r := &x.t.recs[slot]
+		rep := x.reps[r.replicatorID]
 		if rep == nil {
 			continue
 		}
-		for _, n := range e.numbers {
+		// One string for the entry's text; its fields are slices of it.
+		text := string(x.t.text[r.textOff : r.textOff+r.textLen])
+		field := func(i int) string {
+			start := uint16(0)
+			if i > 0 {
+				start = r.ends[i-1]
+			}
+			return text[start:r.ends[i]]
+		}
+		for _, n := range x.t.numsOf(r) {
 			if n.e164 != k {
 				continue
 			}
 			out = append(out, roger.DirectoryHit{
-				Entry: roger.Entry{ID: e.id, OrgID: e.orgID, ReplicatorID: e.replicatorID, Kind: e.kind.kind(), SourceID: e.field(0),
-					CompanyID: e.field(1), DisplayName: e.field(2), CompanyName: e.field(3), Email: e.field(4), JobTitle: e.field(5),
-					SourceModified: fromUnixMilli(e.modified), SyncedAt: fromUnixMilli(e.synced)},
-				Matched:        roger.Number{Field: x.fields[n.field], E164: e164, Extension: n.ext, Status: roger.NumberOK},
+				Entry: roger.Entry{ID: r.id, OrgID: r.orgID, ReplicatorID: r.replicatorID, Kind: r.kind.kind(), SourceID: field(0),
+					CompanyID: field(1), DisplayName: field(2), CompanyName: field(3), Email: field(4), JobTitle: field(5),
+					SourceModified: fromUnixMilli(r.modified), SyncedAt: fromUnixMilli(r.synced)},
+				Matched: roger.Number{Field: x.t.fields[n.field], E164: e164, Extension: text[n.extOff : n.extOff+uint16(n.extLen)],
+					Status: roger.NumberOK},
 				ReplicatorName: rep.Name, ContactURL: rep.ContactURL, Division: rep.Division,
 			})
 		}
@@ -518,6 +345,8 @@ func (x *Index) Stats() Stats {
 	defer x.mu.RUnlock()
 	s := x.stats
 	s.Ready = x.ready
+	s.Entries = len(x.t.slots)
+	s.Numbers = x.t.numbers
 	return s
 }
 
