@@ -193,9 +193,10 @@ func (x *Index) Refresh(ctx context.Context) error {
 	x.mu.RLock()
 	wasteful := x.t.wasteful()
 	x.mu.RUnlock()
-	if wasteful {
-		// Only refreshes change the table, and this one holds
-		// refreshMu: lookups go on while the copy is made.
+	if wasteful || !wasReady {
+		// A copy leaves out dead space and, after the first load, the
+		// slack of the arenas' growth. Only refreshes change the table,
+		// and this one holds refreshMu: lookups go on meanwhile.
 		x.mu.RLock()
 		recs, text, nums := x.t.compacted()
 		x.mu.RUnlock()
