@@ -49,7 +49,9 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 
 	syncer := &replicate.Syncer{Store: a.store, Budgets: exact.NewBudgetRegistry(nil), RedirectURL: a.cfg.RedirectURL}
 	sched := &replicate.Scheduler{Store: a.store, Syncer: syncer, Owner: a.cfg.Instance, Workers: a.cfg.Workers, Log: log}
-	portal.Wake = sched.Wake
+	if a.cfg.Workers > 0 {
+		portal.Wake = sched.Wake
+	}
 	// A nil *dirindex.Index must not become a non-nil NumberFinder.
 	var numbers lookup.NumberFinder
 	var index *dirindex.Index
@@ -90,7 +92,14 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 	schedDone := make(chan error, 1)
 	schedCtx, stopSched := context.WithCancel(ctx)
 	defer stopSched()
-	go func() { schedDone <- sched.Run(schedCtx) }()
+	if a.cfg.Workers > 0 {
+		go func() { schedDone <- sched.Run(schedCtx) }()
+	} else {
+		// Replicators made due here ("Sync now") are claimed by the
+		// instances that sync.
+		log.Info("this instance does not sync (ROGER_WORKERS=0); it serves the portal and lookups")
+		schedDone <- nil
+	}
 	go portal.SweepSessions(schedCtx, time.Hour)
 	go pruneRemovals(schedCtx, a.store, log)
 	if index != nil {

@@ -42,7 +42,7 @@ var Vars = []Var{
 	{"ROGER_ADDR", "127.0.0.1:8080", "address the HTTP server listens on"},
 	{"ROGER_PUBLIC_URL", "http://ROGER_ADDR", "the URL people and Exact reach roger at; Redirect URLs are built from it"},
 	{"ROGER_SECRET_KEY", "(generated into the data dir)", "AES-256 key(s) sealing client secrets and tokens (also ROGER_SECRET_KEY_FILE)"},
-	{"ROGER_WORKERS", "4", "replicators synced at once by this instance"},
+	{"ROGER_WORKERS", "4", "replicators synced at once by this instance; 0: this instance never syncs (it serves the portal and lookups while other instances sync)"},
 	{"ROGER_INSTANCE", "host name and process id", "this instance's name in sync leases"},
 	{"ROGER_LOOKUP_INDEX", "memory", "memory: lookups answer from an in-process copy of the numbers (about 200 MB per million numbers); database: a query per lookup, no copy"},
 }
@@ -85,8 +85,8 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.Workers = 4
 	if w := getenv("ROGER_WORKERS"); w != "" {
 		n, err := strconv.Atoi(w)
-		if err != nil || n < 1 || n > 64 {
-			return nil, fmt.Errorf("ROGER_WORKERS %q must be a number from 1 to 64", w)
+		if err != nil || n < 0 || n > 64 {
+			return nil, fmt.Errorf("ROGER_WORKERS %q must be a number from 0 (never sync here) to 64", w)
 		}
 		c.Workers = n
 	}

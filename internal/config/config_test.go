@@ -36,7 +36,8 @@ func TestLoadRefusesBadValues(t *testing.T) {
 	}{
 		{"addr", map[string]string{"ROGER_ADDR": "8080"}, "ROGER_ADDR \"8080\" is not HOST:PORT"},
 		{"public URL", map[string]string{"ROGER_PUBLIC_URL": "roger.example.com"}, "ROGER_PUBLIC_URL"},
-		{"workers", map[string]string{"ROGER_WORKERS": "many"}, "ROGER_WORKERS \"many\" must be a number from 1 to 64"},
+		{"workers", map[string]string{"ROGER_WORKERS": "many"}, "ROGER_WORKERS \"many\" must be a number from 0 (never sync here) to 64"},
+		{"negative workers", map[string]string{"ROGER_WORKERS": "-1"}, "ROGER_WORKERS \"-1\" must be a number from 0"},
 		{"lookup index", map[string]string{"ROGER_LOOKUP_INDEX": "disk"}, "ROGER_LOOKUP_INDEX \"disk\" must be memory or database"},
 		{"both value and file", map[string]string{"ROGER_DATABASE_URL": "x", "ROGER_DATABASE_URL_FILE": file}, "both ROGER_DATABASE_URL and ROGER_DATABASE_URL_FILE are set"},
 		{"missing file", map[string]string{"ROGER_SECRET_KEY_FILE": "", "ROGER_DATABASE_URL_FILE": filepath.Join(dir, "nope")}, "ROGER_DATABASE_URL_FILE: cannot read"},

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/roger365io/roger/internal/exactsim"
+)
+
+// TestLookupOnlyInstance runs two instances on one database: one with
+// ROGER_WORKERS=0, which never syncs, and one that does. The first
+// receives the authorization but leaves the sync to the other, and its
+// lookups find what the other wrote, from its in-memory index.
+func TestLookupOnlyInstance(t *testing.T) {
+	const lookupAddr, syncAddr = "127.0.0.1:18184", "127.0.0.1:18185"
+	simAddr, _, stopSim := startSim(t, "--records", "100", "--user", "demo:demo:123456",
+		"--app", "7a1e0f3c-2b4d-4e5f-8a9b-0c1d2e3f4a5b:s3cret:http://"+lookupAddr+"/oauth/exact/1/callback")
+	defer stopSim()
+	lookupEnv := testEnv(t, lookupAddr)
+	dataDir := lookupEnv("ROGER_DATA_DIR")
+	withWorkers := func(getenv func(string) string, addr, workers string) func(string) string {
+		return func(k string) string {
+			switch k {
+			case "ROGER_WORKERS":
+				return workers
+			case "ROGER_ADDR":
+				return addr
+			case "ROGER_DATA_DIR":
+				return dataDir
+			}
+			return getenv(k)
+		}
+	}
+	lookupEnv = withWorkers(lookupEnv, lookupAddr, "0")
+	syncEnv := withWorkers(lookupEnv, syncAddr, "2")
+	if out, err := run(t, lookupEnv, "replicator", "add", "--name", "Exact – contacts", "--entity", "contacts", "--exact-url", "http://"+simAddr,
+		"--client-id", "7a1e0f3c-2b4d-4e5f-8a9b-0c1d2e3f4a5b", "--client-secret", "s3cret",
+		"--contact-url", "http://"+simAddr+"/docs/CRMContactCard.aspx?_ID=%7b{SourceId}%7d&_Division_=123456", "--country", "NL"); err != nil {
+		t.Fatalf("add: %v\n%s", err, out)
+	}
+
+	serve := func(getenv func(string) string) (string, *syncBuffer, func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		ready := make(chan string, 1)
+		out := &syncBuffer{}
+		done := make(chan error, 1)
+		go func() {
+			m := &Main{Stdout: out, Stderr: out, Getenv: getenv, Ready: func(a string) { ready <- a }}
+			done <- m.Run(ctx, []string{"serve"})
+		}()
+		select {
+		case addr := <-ready:
+			return "http://" + addr, out, func() { cancel(); <-done }
+		case err := <-done:
+			t.Fatalf("serve ended: %v\n%s", err, out.String())
+		case <-time.After(20 * time.Second):
+			t.Fatal("serve did not start")
+		}
+		return "", nil, nil
+	}
+	lookupBase, lookupOut, stopLookup := serve(lookupEnv)
+	defer stopLookup()
+
+	out, err := run(t, lookupEnv, "replicator", "authorize", "1")
+	if err != nil {
+		t.Fatalf("authorize: %v", err)
+	}
+	loc, err := exactsim.Consent(context.Background(), nil, strings.TrimSpace(strings.Split(out, "\n")[1]), "demo", "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(loc.String())
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("callback: %v", err)
+	}
+	resp.Body.Close()
+
+	// The replicator is active and due, but this instance does not sync.
+	time.Sleep(2 * time.Second)
+	if out, _ := run(t, lookupEnv, "directory", "export"); strings.TrimSpace(out) != "" {
+		t.Fatalf("the lookup-only instance synced:\n%s", out)
+	}
+	if !strings.Contains(lookupOut.String(), "this instance does not sync") {
+		t.Errorf("serve did not say it does not sync:\n%s", lookupOut.String())
+	}
+
+	_, _, stopSync := serve(syncEnv)
+	defer stopSync()
+	var number, name string
+	for deadline := time.Now().Add(60 * time.Second); number == ""; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the syncing instance wrote no parsed number within 60 s")
+		}
+		out, err := run(t, lookupEnv, "directory", "export")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(strings.NewReader(out))
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() && number == "" {
+			var e exportEntry
+			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range e.PhoneNumber {
+				if n.E164 != "" && n.Extension == "" {
+					number, name = n.E164, e.Name
+					break
+				}
+			}
+		}
+	}
+
+	out, err = run(t, lookupEnv, "apikey", "create", "--org", "default", "--name", "Teams")
+	if err != nil {
+		t.Fatalf("apikey create: %v\n%s", err, out)
+	}
+	key := strings.SplitN(out, "\n", 2)[0]
+	get := func(path string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", lookupBase+path, nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	// The lookup-only instance learns of the other's writes at its next
+	// poll, within about a second.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		status, body := get("/api/v1/lookup?number=" + url.QueryEscape(number))
+		if status == 200 && strings.Contains(body, `"name":`+strconvQuote(name)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("lookup of %s on the lookup-only instance: %d %s", number, status, body)
+		}
+	}
+	if _, metrics := get("/metrics"); !strings.Contains(metrics, "roger_lookup_index_ready 1") || strings.Contains(metrics, "roger_sync_runs_total{") {
+		t.Errorf("the lookup-only instance's metrics:\n%s", metrics)
+	}
+}
