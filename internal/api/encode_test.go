@@ -80,15 +80,3 @@ func TestAppendResultBadTime(t *testing.T) {
 		t.Error("appendResult takes year 10000")
 	}
 }
-
-func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", "Anna van Dijk", "a\"b\\c", "<script>&amp;</script>", "\x00\x07\b\f\n\r\t\x1f\x7f", "\u2028\u2029é€😀", "\xff\xfe\xc3", "https://x/?a=1&b=%7b2%7d"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		want, _ := json.Marshal(s)
-		if got := appendString(nil, s); string(got) != string(want) {
-			t.Errorf("appendString(%q) = %s, encoding/json %s", s, got, want)
-		}
-	})
-}

@@ -4,12 +4,11 @@ import (
 	"net/http"
 	"strconv"
 	"time"
-	"unicode/utf8"
-
 	_ "time/tzdata" // Exact's dates are Amsterdam wall-clock time; the zone must exist on every machine.
 
 	"github.com/roger365io/roger/internal/exactsim/crm"
 	"github.com/roger365io/roger/internal/exactsim/filter"
+	"github.com/roger365io/roger/internal/jsonenc"
 )
 
 var amsterdam = mustLoadLocation("Europe/Amsterdam")
@@ -35,48 +34,9 @@ func localISO(t time.Time) string {
 	return t.In(amsterdam).Format("2006-01-02T15:04:05.000")
 }
 
-// appendJSONString appends s as a JSON string.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
+// appendJSONString appends s as a JSON string; like Exact, it leaves <, >
+// and & alone.
+func appendJSONString(b []byte, s string) []byte { return jsonenc.AppendString(b, s, false) }
 
 // appendValue appends v as verbose OData JSON. Edm.Int64 values are
 // strings unless asNumber says otherwise.
