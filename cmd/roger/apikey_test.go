@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"io"
@@ -31,24 +30,7 @@ func TestLookupJourney(t *testing.T) {
 		t.Fatalf("add: %v\n%s", err, out)
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	var serveOut syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		m := &Main{Stdout: &serveOut, Stderr: &serveOut, Getenv: getenv, Ready: func(a string) { ready <- a }}
-		done <- m.Run(ctx, []string{"serve"})
-	}()
-	var base string
-	select {
-	case addr := <-ready:
-		base = "http://" + addr
-	case err := <-done:
-		t.Fatalf("serve ended: %v\n%s", err, serveOut.String())
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not start")
-	}
-	defer func() { cancel(); <-done }()
+	base, _, _ := serveInstance(t, getenv)
 
 	out, err := run(t, getenv, "replicator", "authorize", "1")
 	if err != nil {
@@ -97,25 +79,7 @@ func TestLookupJourney(t *testing.T) {
 	}
 
 	// A number from the directory, as telephony would send it.
-	out, err = run(t, getenv, "directory", "export")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var number, name string
-	sc := bufio.NewScanner(strings.NewReader(out))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() && number == "" {
-		var e exportEntry
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			t.Fatal(err)
-		}
-		for _, n := range e.PhoneNumber {
-			if n.E164 != "" && n.Extension == "" {
-				number, name = n.E164, e.Name
-				break
-			}
-		}
-	}
+	number, name := exportedNumber(t, getenv)
 	if number == "" {
 		t.Fatal("no parsed number in the directory")
 	}

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -46,27 +44,7 @@ func TestLookupOnlyInstance(t *testing.T) {
 		t.Fatalf("add: %v\n%s", err, out)
 	}
 
-	serve := func(getenv func(string) string) (string, *syncBuffer, func()) {
-		ctx, cancel := context.WithCancel(context.Background())
-		ready := make(chan string, 1)
-		out := &syncBuffer{}
-		done := make(chan error, 1)
-		go func() {
-			m := &Main{Stdout: out, Stderr: out, Getenv: getenv, Ready: func(a string) { ready <- a }}
-			done <- m.Run(ctx, []string{"serve"})
-		}()
-		select {
-		case addr := <-ready:
-			return "http://" + addr, out, func() { cancel(); <-done }
-		case err := <-done:
-			t.Fatalf("serve ended: %v\n%s", err, out.String())
-		case <-time.After(20 * time.Second):
-			t.Fatal("serve did not start")
-		}
-		return "", nil, nil
-	}
-	lookupBase, lookupOut, stopLookup := serve(lookupEnv)
-	defer stopLookup()
+	lookupBase, lookupOut, _ := serveInstance(t, lookupEnv)
 
 	out, err := run(t, lookupEnv, "replicator", "authorize", "1")
 	if err != nil {
@@ -91,31 +69,13 @@ func TestLookupOnlyInstance(t *testing.T) {
 		t.Errorf("serve did not say it does not sync:\n%s", lookupOut.String())
 	}
 
-	_, _, stopSync := serve(syncEnv)
-	defer stopSync()
+	serveInstance(t, syncEnv)
 	var number, name string
 	for deadline := time.Now().Add(60 * time.Second); number == ""; time.Sleep(200 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the syncing instance wrote no parsed number within 60 s")
 		}
-		out, err := run(t, lookupEnv, "directory", "export")
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(strings.NewReader(out))
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() && number == "" {
-			var e exportEntry
-			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-				t.Fatal(err)
-			}
-			for _, n := range e.PhoneNumber {
-				if n.E164 != "" && n.Extension == "" {
-					number, name = n.E164, e.Name
-					break
-				}
-			}
-		}
+		number, name = exportedNumber(t, lookupEnv)
 	}
 
 	out, err = run(t, lookupEnv, "apikey", "create", "--org", "default", "--name", "Teams")

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -139,4 +141,57 @@ func TestUnknownCommand(t *testing.T) {
 	if err := m.Run(context.Background(), []string{"version"}); err != nil || !strings.HasPrefix(out.String(), "roger ") {
 		t.Fatalf("version: %v %q", err, out.String())
 	}
+}
+
+// serveInstance runs "roger serve" with getenv until the test ends or
+// stop is called, and returns its base URL and output.
+func serveInstance(t *testing.T, getenv func(string) string) (base string, out *syncBuffer, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	out = &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		m := &Main{Stdout: out, Stderr: out, Getenv: getenv, Ready: func(a string) { ready <- a }}
+		done <- m.Run(ctx, []string{"serve"})
+	}()
+	select {
+	case addr := <-ready:
+		var once sync.Once
+		stop = func() { once.Do(func() { cancel(); <-done }) }
+		t.Cleanup(stop)
+		return "http://" + addr, out, stop
+	case err := <-done:
+		cancel()
+		t.Fatalf("serve ended: %v\n%s", err, out.String())
+	case <-time.After(20 * time.Second):
+		cancel()
+		t.Fatal("serve did not start")
+	}
+	return "", nil, nil
+}
+
+// exportedNumber returns a parsed number without extension from
+// "roger directory export", with its entry's name; "" when there is none
+// yet.
+func exportedNumber(t *testing.T, getenv func(string) string) (number, name string) {
+	t.Helper()
+	out, err := run(t, getenv, "directory", "export")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var e exportEntry
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range e.PhoneNumber {
+			if n.E164 != "" && n.Extension == "" {
+				return n.E164, e.Name
+			}
+		}
+	}
+	return "", ""
 }

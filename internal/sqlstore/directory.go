@@ -54,21 +54,8 @@ func (s *Store) ReplicatorVersions(ctx context.Context) ([]roger.ReplicatorVersi
 // directory version above after, in no particular order; after -1 streams
 // them all (entries written before versions existed have version 0).
 func (s *Store) ForEachEntrySince(ctx context.Context, replicatorID, after int64, fn func(*roger.Entry) error) error {
-	rows, err := s.read.QueryContext(ctx, s.q(`SELECT `+scanEntryColumns+` FROM entries e WHERE e.replicator_id = ? AND e.version > ?`), replicatorID, after)
-	if err != nil {
-		return fmt.Errorf("read changed entries: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		e, err := scanEntry(rows)
-		if err != nil {
-			return fmt.Errorf("read changed entries: %w", err)
-		}
-		if err := fn(e); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return s.eachEntry(ctx, "read changed entries", `SELECT `+scanEntryColumns+` FROM entries e WHERE e.replicator_id = ? AND e.version > ?`,
+		[]any{replicatorID, after}, fn)
 }
 
 // RemovedSince returns the ids of the replicator's entries removed at a

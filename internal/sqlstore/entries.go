@@ -451,21 +451,30 @@ func (s *Store) ForEachEntry(ctx context.Context, f EntryFilter, fn func(*roger.
 		query += ` LIMIT ?`
 		args = append(args, f.Limit)
 	}
+	return s.eachEntry(ctx, "read entries", query, args, fn)
+}
+
+// eachEntry streams the entries a query of scanEntryColumns returns to
+// fn. Database errors are wrapped in op; fn's come back as they are.
+func (s *Store) eachEntry(ctx context.Context, op, query string, args []any, fn func(*roger.Entry) error) error {
 	rows, err := s.read.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
-		return fmt.Errorf("read entries: %w", err)
+		return fmt.Errorf("%s: %w", op, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		e, err := scanEntry(rows)
 		if err != nil {
-			return fmt.Errorf("read entries: %w", err)
+			return fmt.Errorf("%s: %w", op, err)
 		}
 		if err := fn(e); err != nil {
 			return err
 		}
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return nil
 }
 
 // CountEntries returns how many entries a replicator has and how many of
