@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/roger365io/roger/internal/exactsim"
 )
 
 // TestLookupJourney: a served directory answers the lookup API with a key
@@ -21,30 +19,14 @@ import (
 // once it is revoked.
 func TestLookupJourney(t *testing.T) {
 	simAddr, _, stopSim := startSim(t, "--records", "100", "--user", "demo:demo:123456",
-		"--app", "7a1e0f3c-2b4d-4e5f-8a9b-0c1d2e3f4a5b:s3cret:http://127.0.0.1:18182/oauth/exact/1/callback")
+		"--app", simClientID+":s3cret:http://127.0.0.1:18182/oauth/exact/1/callback")
 	defer stopSim()
 	getenv := testEnv(t, "127.0.0.1:18182")
-	if out, err := run(t, getenv, "replicator", "add", "--name", "Exact – contacts", "--entity", "contacts", "--exact-url", "http://"+simAddr,
-		"--client-id", "7a1e0f3c-2b4d-4e5f-8a9b-0c1d2e3f4a5b", "--client-secret", "s3cret",
-		"--contact-url", "http://"+simAddr+"/docs/CRMContactCard.aspx?_ID=%7b{SourceId}%7d&_Division_=123456", "--country", "NL"); err != nil {
-		t.Fatalf("add: %v\n%s", err, out)
-	}
+	addContactsReplicator(t, getenv, simAddr)
 
 	base, _, _ := serveInstance(t, getenv)
 
-	out, err := run(t, getenv, "replicator", "authorize", "1")
-	if err != nil {
-		t.Fatalf("authorize: %v", err)
-	}
-	loc, err := exactsim.Consent(context.Background(), nil, strings.TrimSpace(strings.Split(out, "\n")[1]), "demo", "demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp, err := http.Get(loc.String()); err != nil || resp.StatusCode != 200 {
-		t.Fatalf("callback: %v", err)
-	} else {
-		resp.Body.Close()
-	}
+	authorizeReplicator(t, getenv)
 
 	get := func(path, key string) (int, string) {
 		t.Helper()
@@ -84,7 +66,7 @@ func TestLookupJourney(t *testing.T) {
 		t.Fatal("no parsed number in the directory")
 	}
 
-	out, err = run(t, getenv, "apikey", "create", "--org", "default", "--name", "Teams")
+	out, err := run(t, getenv, "apikey", "create", "--org", "default", "--name", "Teams")
 	if err != nil {
 		t.Fatalf("apikey create: %v\n%s", err, out)
 	}

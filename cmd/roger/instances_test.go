@@ -1,15 +1,12 @@
 package main
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/roger365io/roger/internal/exactsim"
 )
 
 // TestLookupOnlyInstance runs two instances on one database: one with
@@ -19,7 +16,7 @@ import (
 func TestLookupOnlyInstance(t *testing.T) {
 	const lookupAddr, syncAddr = "127.0.0.1:18184", "127.0.0.1:18185"
 	simAddr, _, stopSim := startSim(t, "--records", "100", "--user", "demo:demo:123456",
-		"--app", "7a1e0f3c-2b4d-4e5f-8a9b-0c1d2e3f4a5b:s3cret:http://"+lookupAddr+"/oauth/exact/1/callback")
+		"--app", simClientID+":s3cret:http://"+lookupAddr+"/oauth/exact/1/callback")
 	defer stopSim()
 	lookupEnv := testEnv(t, lookupAddr)
 	dataDir := lookupEnv("ROGER_DATA_DIR")
@@ -38,27 +35,11 @@ func TestLookupOnlyInstance(t *testing.T) {
 	}
 	lookupEnv = withWorkers(lookupEnv, lookupAddr, "0")
 	syncEnv := withWorkers(lookupEnv, syncAddr, "2")
-	if out, err := run(t, lookupEnv, "replicator", "add", "--name", "Exact – contacts", "--entity", "contacts", "--exact-url", "http://"+simAddr,
-		"--client-id", "7a1e0f3c-2b4d-4e5f-8a9b-0c1d2e3f4a5b", "--client-secret", "s3cret",
-		"--contact-url", "http://"+simAddr+"/docs/CRMContactCard.aspx?_ID=%7b{SourceId}%7d&_Division_=123456", "--country", "NL"); err != nil {
-		t.Fatalf("add: %v\n%s", err, out)
-	}
+	addContactsReplicator(t, lookupEnv, simAddr)
 
 	lookupBase, lookupOut, _ := serveInstance(t, lookupEnv)
 
-	out, err := run(t, lookupEnv, "replicator", "authorize", "1")
-	if err != nil {
-		t.Fatalf("authorize: %v", err)
-	}
-	loc, err := exactsim.Consent(context.Background(), nil, strings.TrimSpace(strings.Split(out, "\n")[1]), "demo", "demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.Get(loc.String())
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("callback: %v", err)
-	}
-	resp.Body.Close()
+	authorizeReplicator(t, lookupEnv)
 
 	// The replicator is active and due, but this instance does not sync.
 	time.Sleep(2 * time.Second)
@@ -78,7 +59,7 @@ func TestLookupOnlyInstance(t *testing.T) {
 		number, name = exportedNumber(t, lookupEnv)
 	}
 
-	out, err = run(t, lookupEnv, "apikey", "create", "--org", "default", "--name", "Teams")
+	out, err := run(t, lookupEnv, "apikey", "create", "--org", "default", "--name", "Teams")
 	if err != nil {
 		t.Fatalf("apikey create: %v\n%s", err, out)
 	}

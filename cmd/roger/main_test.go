@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/roger365io/roger/internal/exactsim"
 )
 
 // syncBuffer is a bytes.Buffer safe to read while the command writes.
@@ -194,4 +196,40 @@ func exportedNumber(t *testing.T, getenv func(string) string) (number, name stri
 		}
 	}
 	return "", ""
+}
+
+// simClientID is the app the end-to-end tests register in the simulator.
+const simClientID = "7a1e0f3c-2b4d-4e5f-8a9b-0c1d2e3f4a5b"
+
+// addContactsReplicator adds replicator 1 (contacts of the simulator at
+// simAddr, app simClientID with secret "s3cret").
+func addContactsReplicator(t *testing.T, getenv func(string) string, simAddr string) {
+	t.Helper()
+	if out, err := run(t, getenv, "replicator", "add", "--name", "Exact – contacts", "--entity", "contacts", "--exact-url", "http://"+simAddr,
+		"--client-id", simClientID, "--client-secret", "s3cret",
+		"--contact-url", "http://"+simAddr+"/docs/CRMContactCard.aspx?_ID=%7b{SourceId}%7d&_Division_=123456", "--country", "NL"); err != nil {
+		t.Fatalf("add: %v\n%s", err, out)
+	}
+}
+
+// authorizeReplicator authorizes replicator 1 as the simulator's user
+// demo/demo would, delivering the callback to the running server.
+func authorizeReplicator(t *testing.T, getenv func(string) string) {
+	t.Helper()
+	out, err := run(t, getenv, "replicator", "authorize", "1")
+	if err != nil {
+		t.Fatalf("authorize: %v", err)
+	}
+	loc, err := exactsim.Consent(context.Background(), nil, strings.TrimSpace(strings.Split(out, "\n")[1]), "demo", "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(loc.String())
+	if err != nil {
+		t.Fatalf("callback: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("callback: %s", resp.Status)
+	}
 }
