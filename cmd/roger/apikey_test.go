@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -28,20 +27,7 @@ func TestLookupJourney(t *testing.T) {
 
 	authorizeReplicator(t, getenv)
 
-	get := func(path, key string) (int, string) {
-		t.Helper()
-		req, _ := http.NewRequest("GET", base+path, nil)
-		if key != "" {
-			req.Header.Set("Authorization", "Bearer "+key)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	get := func(path, key string) (int, string) { return getWithKey(t, base, path, key) }
 	// The server's scheduler syncs the authorized replicator by itself.
 	deadline := time.Now().Add(60 * time.Second)
 	for {

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"io"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -64,18 +62,7 @@ func TestLookupOnlyInstance(t *testing.T) {
 		t.Fatalf("apikey create: %v\n%s", err, out)
 	}
 	key := strings.SplitN(out, "\n", 2)[0]
-	get := func(path string) (int, string) {
-		t.Helper()
-		req, _ := http.NewRequest("GET", lookupBase+path, nil)
-		req.Header.Set("Authorization", "Bearer "+key)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	get := func(path string) (int, string) { return getWithKey(t, lookupBase, path, key) }
 	// The lookup-only instance learns of the other's writes at its next
 	// poll, within about a second.
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {

@@ -233,3 +233,20 @@ func authorizeReplicator(t *testing.T, getenv func(string) string) {
 		t.Fatalf("callback: %s", resp.Status)
 	}
 }
+
+// getWithKey GETs base+path, with the API key when not "", and returns
+// the status and body.
+func getWithKey(t *testing.T, base, path, key string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+path, nil)
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
