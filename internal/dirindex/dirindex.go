@@ -51,9 +51,7 @@ type Stats struct {
 	Ready   bool
 	Entries int
 	Numbers int
-	// Refreshes counts the polls that found something to read;
 	// LastRefresh is when the index last caught up with the database.
-	Refreshes   int64
 	LastRefresh time.Time
 }
 
@@ -149,7 +147,6 @@ func (x *Index) Refresh(ctx context.Context) error {
 	x.mu.RLock()
 	wasReady := x.ready
 	x.mu.RUnlock()
-	changed := false
 	seen := make(map[int64]bool, len(versions))
 	for i := range versions {
 		v := versions[i]
@@ -172,7 +169,6 @@ func (x *Index) Refresh(ctx context.Context) error {
 			if err := x.readChanges(ctx, &v, after); err != nil {
 				return err
 			}
-			changed = true
 		}
 		x.mu.Lock()
 		x.reps[v.ID] = &v
@@ -188,7 +184,6 @@ func (x *Index) Refresh(ctx context.Context) error {
 	x.mu.RUnlock()
 	for _, id := range gone {
 		x.dropReplicator(id)
-		changed = true
 	}
 	x.mu.RLock()
 	wasteful := x.t.wasteful()
@@ -206,9 +201,6 @@ func (x *Index) Refresh(ctx context.Context) error {
 	}
 	x.mu.Lock()
 	x.ready = true
-	if changed || !wasReady {
-		x.stats.Refreshes++
-	}
 	x.stats.LastRefresh = time.Now()
 	x.mu.Unlock()
 	return nil
