@@ -446,3 +446,51 @@ func TestIndexEntriesWithoutNumbers(t *testing.T) {
 		}
 	})
 }
+
+// TestIndexLookupsDuringRefreshes looks numbers up from several goroutines
+// while pages are written and the index follows them (run with -race).
+// Every answer must be one the directory held at some point: the number's
+// holder, by the name of one of its versions.
+func TestIndexLookupsDuringRefreshes(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, here, _ *sqlstore.Store) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		f := newFixture(t, here, "Voorbeeld")
+		x := dirindex.New(here, dirindex.Options{Interval: time.Hour})
+		here.OnDirectoryChange(x.Wake)
+		go x.Run(ctx)
+		errs := make(chan error, 4)
+		for g := range 4 {
+			go func() {
+				for ctx.Err() == nil {
+					n := fmt.Sprintf("+312055500%02d", g*10)
+					hits, err := x.FindByNumbers(ctx, f.org.ID, []string{n})
+					if err != nil && ctx.Err() == nil {
+						errs <- err
+						return
+					}
+					for _, h := range hits {
+						if !strings.HasPrefix(h.Entry.DisplayName, fmt.Sprintf("Person %d v", g*10)) || h.Matched.E164 != n {
+							errs <- fmt.Errorf("%s answered %q with %s", n, h.Entry.DisplayName, h.Matched.E164)
+							return
+						}
+					}
+				}
+				errs <- nil
+			}()
+		}
+		for round := range 30 {
+			var page []roger.Entry
+			for i := range 40 {
+				page = append(page, entry(fmt.Sprintf("e%d", i), fmt.Sprintf("Person %d v%d", i, round), fmt.Sprintf("+312055500%02d", i)))
+			}
+			f.page(f.rep, page, fmt.Sprintf("e%d", 39-round%10))
+		}
+		cancel()
+		for range 4 {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+	})
+}
