@@ -48,7 +48,10 @@ type Index struct {
 
 // Stats describe the index.
 type Stats struct {
-	Ready   bool
+	// Ready says the index is loaded and answers lookups itself.
+	Ready bool
+	// Entries and Numbers count what it holds: the entries, and their
+	// distinct numbers (an entry's number counts once per entry).
 	Entries int
 	Numbers int
 	// LastRefresh is when the index last caught up with the database.
