@@ -18,6 +18,7 @@ import (
 
 	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/clock"
+	"github.com/roger365io/roger/internal/httpstatus"
 	"github.com/roger365io/roger/internal/lookup"
 )
 
@@ -113,35 +114,15 @@ var statusOf = map[roger.ErrorCode]int{
 var errMethod = roger.Errorf(roger.EINVALID, "Only GET is supported.")
 
 // statusWriters saves an allocation a request.
-var statusWriters = sync.Pool{New: func() any { return new(statusWriter) }}
-
-// statusWriter remembers the status for Observe.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
+var statusWriters = sync.Pool{New: func() any { return new(httpstatus.Writer) }}
 
 // route turns a handler that returns an error into an http.Handler that
 // writes the error envelope, refuses other methods than GET and HEAD, and
 // reports the outcome.
 func (h *handler) route(name string, fn func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		w := statusWriters.Get().(*statusWriter)
-		w.ResponseWriter, w.status = rw, 0
+		w := statusWriters.Get().(*httpstatus.Writer)
+		w.ResponseWriter, w.Status = rw, 0
 		defer func() {
 			// Nothing keeps the writer past the handler: net/http is
 			// done with it when ServeHTTP returns.
@@ -162,7 +143,7 @@ func (h *handler) route(name string, fn func(http.ResponseWriter, *http.Request)
 			h.writeError(w, r, 0, err)
 		}
 		if h.observe != nil {
-			h.observe(name, w.status)
+			h.observe(name, w.Status)
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/roger365io/roger/internal/exactsim/crm"
+	"github.com/roger365io/roger/internal/httpstatus"
 )
 
 // apiRequest is a division-scoped REST call that passed authentication,
@@ -17,27 +18,6 @@ type apiRequest struct {
 	base     string // absolute URL of the simulated host
 	path     string // the part after /api/v1/{division}/
 	fault    *fault
-}
-
-// statusWriter remembers the status a handler answered with, for the error
-// budget.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
 }
 
 // endpointName is the error budget's notion of an endpoint: the path
@@ -116,9 +96,9 @@ func (s *Simulator) handleDivisionAPI(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 
 	req := &apiRequest{client: at.chain.client, user: user, division: d, base: baseURL(r), path: r.PathValue("path"), fault: f}
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &httpstatus.Writer{ResponseWriter: w}
 	serveFaulted(sw, r, f, func(w http.ResponseWriter) { s.routeDivision(w, r, req) })
-	s.noteStatus(key, sw.status)
+	s.noteStatus(key, sw.Status)
 }
 
 // serveFaulted runs next under fault f: a fault that replaces the answer
