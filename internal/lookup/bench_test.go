@@ -3,8 +3,6 @@ package lookup_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
@@ -60,16 +58,9 @@ func benchMobile(n int) string   { return fmt.Sprintf("+3161%07d", (n*104_729)%1
 // The target is under 20 µs a lookup. It runs on SQLite and, with
 // ROGER_TEST_POSTGRES, on PostgreSQL; seeding takes a while.
 func BenchmarkLookup(b *testing.B) {
-	dsns := map[string]func() string{"sqlite": func() string { return filepath.Join(b.TempDir(), "bench.db") }}
-	if pg := os.Getenv("ROGER_TEST_POSTGRES"); pg != "" {
-		dsns["postgres"] = func() string { return sqltest.FreshPostgres(b, pg) }
-	}
-	for _, name := range []string{"sqlite", "postgres"} {
-		dsn, ok := dsns[name]
-		if !ok {
-			continue
-		}
-		b.Run(name, func(b *testing.B) {
+	for _, db := range sqltest.BenchDatabases(b) {
+		dsn := db.DSN
+		b.Run(db.Name, func(b *testing.B) {
 			s := openStore(b, dsn())
 			org := seedBench(b, s)
 			svc := lookup.New(s, lookup.Options{})

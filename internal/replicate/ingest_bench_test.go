@@ -2,8 +2,6 @@ package replicate
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,9 +9,9 @@ import (
 	"github.com/roger365io/roger/internal/clock"
 	"github.com/roger365io/roger/internal/exact"
 	"github.com/roger365io/roger/internal/exactsim/crm"
-	"github.com/roger365io/roger/internal/secret"
 	"github.com/roger365io/roger/internal/sqlstore"
 	"github.com/roger365io/roger/internal/sqlstore/sqltest"
+	"github.com/roger365io/roger/internal/sqlstore/storetest"
 )
 
 // BenchmarkIngest measures local ingest as a sync does it without the
@@ -23,20 +21,11 @@ import (
 // the figure the 50,000/s target is about; b.N is the number of pages of
 // 1000 (-benchtime 100x for 100,000 records).
 func BenchmarkIngest(b *testing.B) {
-	dsns := map[string]func() string{"sqlite": func() string { return filepath.Join(b.TempDir(), "bench.db") }}
-	if pg := os.Getenv("ROGER_TEST_POSTGRES"); pg != "" {
-		dsns["postgres"] = func() string { return sqltest.FreshPostgres(b, pg) }
-	}
-	for name, dsn := range dsns {
-		b.Run(name, func(b *testing.B) {
+	for _, db := range sqltest.BenchDatabases(b) {
+		dsn := db.DSN
+		b.Run(db.Name, func(b *testing.B) {
 			ctx := context.Background()
-			key, _ := secret.GenerateKey()
-			ring, _ := secret.NewKeyring(key)
-			store, err := sqlstore.Open(ctx, dsn(), sqlstore.Options{Sealer: ring, Clock: clock.System{}})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer store.Close()
+			store, _ := storetest.Open(b, dsn(), clock.System{})
 			org := &roger.Organization{Name: "bench"}
 			if err := store.CreateOrganization(ctx, org); err != nil {
 				b.Fatal(err)

@@ -3,8 +3,6 @@ package sqlstore
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -18,12 +16,9 @@ import (
 // ROGER_TEST_POSTGRES) PostgreSQL. records/s is the figure to compare with
 // the 50,000/s target.
 func BenchmarkApplyPage(b *testing.B) {
-	dsns := map[string]func() string{"sqlite": func() string { return filepath.Join(b.TempDir(), "bench.db") }}
-	if pg := os.Getenv("ROGER_TEST_POSTGRES"); pg != "" {
-		dsns["postgres"] = func() string { return sqltest.FreshPostgres(b, pg) }
-	}
-	for name, dsn := range dsns {
-		b.Run(name, func(b *testing.B) {
+	for _, db := range sqltest.BenchDatabases(b) {
+		dsn := db.DSN
+		b.Run(db.Name, func(b *testing.B) {
 			ctx := context.Background()
 			s, err := Open(ctx, dsn(), Options{Sealer: testKeyring(b), Clock: clock.System{}})
 			if err != nil {

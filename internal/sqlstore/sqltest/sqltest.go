@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -50,4 +51,22 @@ func FreshPostgres(t testing.TB, admin string) string {
 		rest = admin[i+q:]
 	}
 	return admin[:i+1] + name + rest
+}
+
+// Database is a database a benchmark runs on; DSN creates it.
+type Database struct {
+	Name string
+	DSN  func() string
+}
+
+// BenchDatabases lists the databases a benchmark runs on, in order: a
+// fresh SQLite file always, and a fresh PostgreSQL database when
+// ROGER_TEST_POSTGRES names a server. Each is made only when its DSN is
+// called, inside the sub-benchmark that uses it.
+func BenchDatabases(b *testing.B) []Database {
+	dbs := []Database{{Name: "sqlite", DSN: func() string { return filepath.Join(b.TempDir(), "bench.db") }}}
+	if pg := os.Getenv("ROGER_TEST_POSTGRES"); pg != "" {
+		dbs = append(dbs, Database{Name: "postgres", DSN: func() string { return FreshPostgres(b, pg) }})
+	}
+	return dbs
 }
