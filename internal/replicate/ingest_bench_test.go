@@ -57,29 +57,29 @@ func BenchmarkIngest(b *testing.B) {
 				}
 				pages[p] = rows
 			}
-			// As in Syncer.readRecords, one goroutine parses the next page
-			// while another applies the one before, with at most one page
-			// waiting in between.
-			type parsed struct {
-				entries []roger.Entry
-				maxTS   int64
-			}
-			queue := make(chan parsed, 1)
+			// The pipeline of Syncer.readRecords: pages are parsed here
+			// while the ones before are written, and pages that queue up
+			// are written together.
 			b.ResetTimer()
 			start := time.Now()
-			go func() {
-				defer close(queue)
-				for _, rows := range pages {
-					entries, maxTS := contactEntries(rows, "NL")
-					queue <- parsed{entries, maxTS}
-				}
-			}()
 			records := 0
-			for p := range queue {
-				if _, err := store.ApplyPage(ctx, sqlstore.Page{ReplicatorID: r.ID, OrgID: org.ID, Upserts: p.entries, Cursor: p.maxTS}); err != nil {
-					b.Fatal(err)
+			pipe := startPipeline(ctx, defaultPagesPerCommit, func(group []parsedPage) error {
+				pages := make([]sqlstore.Page, len(group))
+				for i, pg := range group {
+					pages[i] = sqlstore.Page{ReplicatorID: r.ID, OrgID: org.ID, Upserts: pg.entries, Cursor: pg.maxTS}
+					records += len(pg.entries)
 				}
-				records += len(p.entries)
+				_, err := store.ApplyPages(ctx, pages)
+				return err
+			})
+			for _, rows := range pages {
+				entries, maxTS := contactEntries(rows, "NL")
+				if err := pipe.add(parsedPage{entries: entries, maxTS: maxTS}); err != nil {
+					break
+				}
+			}
+			if err := pipe.finish(); err != nil {
+				b.Fatal(err)
 			}
 			elapsed := time.Since(start)
 			b.ReportMetric(float64(records)/elapsed.Seconds(), "records/s")

@@ -132,12 +132,12 @@ func (s *instanceStore) TokenStore(id int64) roger.TokenStore {
 	return &instanceTokens{inner: s.st.TokenStore(id), s: s}
 }
 
-func (s *instanceStore) ApplyPage(ctx context.Context, p sqlstore.Page) (sqlstore.PageResult, error) {
+func (s *instanceStore) ApplyPages(ctx context.Context, pages []sqlstore.Page) (sqlstore.PageResult, error) {
 	if err := s.check(); err != nil {
 		return sqlstore.PageResult{}, err
 	}
-	s.log.write(p.ReplicatorID, s.owner, "a page")
-	return s.st.ApplyPage(ctx, p)
+	s.log.write(pages[0].ReplicatorID, s.owner, "a page")
+	return s.st.ApplyPages(ctx, pages)
 }
 
 func (s *instanceStore) StartFullSync(ctx context.Context, id int64, moveDate int64) (int64, error) {

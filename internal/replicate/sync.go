@@ -5,6 +5,7 @@
 package replicate
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -23,7 +24,7 @@ type Store interface {
 	FindReplicatorByID(ctx context.Context, id int64) (*roger.Replicator, error)
 	ClientSecret(ctx context.Context, id int64) (string, error)
 	TokenStore(id int64) roger.TokenStore
-	ApplyPage(ctx context.Context, p sqlstore.Page) (sqlstore.PageResult, error)
+	ApplyPages(ctx context.Context, pages []sqlstore.Page) (sqlstore.PageResult, error)
 	StartFullSync(ctx context.Context, id int64, moveDate int64) (int64, error)
 	FinishFullSync(ctx context.Context, id, pass int64) (int, error)
 	SetDivisionChecked(ctx context.Context, id int64, at time.Time) error
@@ -54,7 +55,12 @@ type Syncer struct {
 	// RedirectURL is the replicator's OAuth Redirect URL; the token
 	// endpoint wants it with every code exchange.
 	RedirectURL func(id int64) string
-	// OnProgress, when set, sees the run after every page.
+	// PagesPerCommit is how many pages of records that queued up while
+	// the database was busy are written in one transaction; 0 means 4.
+	// 1 commits page by page, which makes the run's progress, and where
+	// a stopped run stops, exact to the page.
+	PagesPerCommit int
+	// OnProgress, when set, sees the run after every commit.
 	OnProgress func(*roger.SyncRun)
 	// OnRunDone, when set, sees every run once it has ended and been
 	// recorded, with the replicator it ran for (metrics).
@@ -254,72 +260,47 @@ func ms(t time.Time) int64 {
 }
 
 func (s *Syncer) readRecords(ctx context.Context, client *exact.Client, r *roger.Replicator, run *roger.SyncRun, progress func(sqlstore.PageResult, int) error) error {
-	apply := func(entries []roger.Entry, maxTS int64, next string) error {
-		for i := range entries {
-			for _, n := range entries[i].Numbers {
-				if n.Status != roger.NumberOK {
-					run.Unparseable++
+	apply := func(group []parsedPage) error {
+		pages := make([]sqlstore.Page, len(group))
+		read := 0
+		for i, pg := range group {
+			for _, e := range pg.entries {
+				for _, n := range e.Numbers {
+					if n.Status != roger.NumberOK {
+						run.Unparseable++
+					}
 				}
 			}
+			r.Cursor = max(r.Cursor, pg.maxTS)
+			pages[i] = sqlstore.Page{ReplicatorID: r.ID, OrgID: r.OrgID, Upserts: pg.entries,
+				Cursor: r.Cursor, DeletedCursor: r.DeletedCursor, ResumeURL: pg.next, FullSync: r.FullSync}
+			read += len(pg.entries)
 		}
-		r.Cursor = max(r.Cursor, maxTS)
-		res, err := s.Store.ApplyPage(ctx, sqlstore.Page{ReplicatorID: r.ID, OrgID: r.OrgID, Upserts: entries,
-			Cursor: r.Cursor, DeletedCursor: r.DeletedCursor, ResumeURL: next, FullSync: r.FullSync})
+		res, err := s.Store.ApplyPages(ctx, pages)
 		if err != nil {
 			return err
 		}
-		r.ResumeURL = next
-		return progress(res, len(entries))
+		r.ResumeURL = group[len(group)-1].next
+		return progress(res, read)
 	}
-	// Pages are applied in order by one goroutine while the next one is
-	// fetched and parsed: the database and Exact work at the same time,
-	// and at most one page waits in between.
-	type page struct {
-		entries []roger.Entry
-		maxTS   int64
-		next    string
-	}
-	queue := make(chan page, 1)
-	applied := make(chan error, 1)
-	fetchCtx, stopFetch := context.WithCancel(ctx)
-	defer stopFetch()
-	go func() {
-		var err error
-		for p := range queue {
-			if err == nil {
-				if err = apply(p.entries, p.maxTS, p.next); err != nil {
-					stopFetch()
-				}
-			}
-		}
-		applied <- err
-	}()
-	enqueue := func(entries []roger.Entry, maxTS int64, next string) error {
-		select {
-		case queue <- page{entries, maxTS, next}:
-			return nil
-		case <-fetchCtx.Done():
-			return fetchCtx.Err()
-		}
-	}
+	pipe := startPipeline(ctx, cmp.Or(s.PagesPerCommit, defaultPagesPerCommit), apply)
 	var err error
 	switch r.Entity {
 	case roger.Accounts:
-		err = client.SyncAccounts(fetchCtx, r.Division, r.Cursor, r.ResumeURL, func(rows []exact.Account, next string) error {
+		err = client.SyncAccounts(pipe.ctx, r.Division, r.Cursor, r.ResumeURL, func(rows []exact.Account, next string) error {
 			entries, maxTS := accountEntries(rows, r.DefaultCountry)
-			return enqueue(entries, maxTS, next)
+			return pipe.add(parsedPage{entries, maxTS, next})
 		})
 	case roger.Contacts:
-		err = client.SyncContacts(fetchCtx, r.Division, r.Cursor, r.ResumeURL, func(rows []exact.Contact, next string) error {
+		err = client.SyncContacts(pipe.ctx, r.Division, r.Cursor, r.ResumeURL, func(rows []exact.Contact, next string) error {
 			entries, maxTS := contactEntries(rows, r.DefaultCountry)
-			return enqueue(entries, maxTS, next)
+			return pipe.add(parsedPage{entries, maxTS, next})
 		})
 	default:
 		err = roger.Errorf(roger.EINVALID, "Replicator %q copies %q, which is neither accounts nor contacts.", r.Name, r.Entity)
 	}
-	close(queue)
 	// A failed apply stopped the fetch; its error is the one that counts.
-	if aerr := <-applied; aerr != nil {
+	if aerr := pipe.finish(); aerr != nil {
 		return aerr
 	}
 	return err
@@ -340,8 +321,8 @@ func (s *Syncer) readDeletions(ctx context.Context, client *exact.Client, r *rog
 			deletes = append(deletes, sqlstore.Deletion{SourceID: normalizeID(d.EntityKey), Timestamp: d.Timestamp})
 			r.DeletedCursor = max(r.DeletedCursor, d.Timestamp)
 		}
-		res, err := s.Store.ApplyPage(ctx, sqlstore.Page{ReplicatorID: r.ID, OrgID: r.OrgID, Deletes: deletes,
-			Cursor: r.Cursor, DeletedCursor: r.DeletedCursor, ResumeURL: next, FullSync: r.FullSync})
+		res, err := s.Store.ApplyPages(ctx, []sqlstore.Page{{ReplicatorID: r.ID, OrgID: r.OrgID, Deletes: deletes,
+			Cursor: r.Cursor, DeletedCursor: r.DeletedCursor, ResumeURL: next, FullSync: r.FullSync}})
 		if err != nil {
 			return err
 		}

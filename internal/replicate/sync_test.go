@@ -550,8 +550,11 @@ func TestDivisionMoveKeepsLaterChanges(t *testing.T) {
 }
 
 // stopAfterPages returns a context that is cancelled once the Syncer has
-// committed n pages, as a shutdown in the middle of a pass does.
+// committed n pages, as a shutdown in the middle of a pass does. The
+// Syncer commits page by page from then on, so that it stops exactly
+// there.
 func stopAfterPages(e *env, n int) context.Context {
+	e.syncer.PagesPerCommit = 1
 	ctx, cancel := context.WithCancel(context.Background())
 	e.t.Cleanup(cancel)
 	pages := 0

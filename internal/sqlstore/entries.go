@@ -92,9 +92,15 @@ func ingestQueries() []string {
 	return qs
 }
 
+// The multi-row statements below are SQLite's. OR FAIL: a statement that
+// breaks a constraint stops where it is instead of undoing its own rows,
+// which spares SQLite a journal of every page the statement touches. A
+// failed statement fails the page's transaction, which is rolled back as
+// a whole.
+
 func upsertQuery(n int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO entries (` + entryColumns + `) VALUES `)
+	b.WriteString(`INSERT OR FAIL INTO entries (` + entryColumns + `) VALUES `)
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
@@ -110,7 +116,7 @@ func upsertQuery(n int) string {
 }
 
 func numbersQuery(n int) string {
-	return `INSERT INTO entry_numbers (entry_id, org_id, e164, extension, field) VALUES ` + strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?),`, n), ",")
+	return `INSERT OR FAIL INTO entry_numbers (entry_id, org_id, e164, extension, field) VALUES ` + strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?),`, n), ",")
 }
 
 const entryColumns = `org_id, replicator_id, kind, source_id, company_id, display_name, company_name, email, job_title,
@@ -121,8 +127,29 @@ const entryColumns = `org_id, replicator_id, kind, source_id, company_id, displa
 // newer version (higher Timestamp) with an older one; every entry seen is
 // stamped with the replicator's current pass.
 func (s *Store) ApplyPage(ctx context.Context, p Page) (PageResult, error) {
+	return s.ApplyPages(ctx, []Page{p})
+}
+
+// ApplyPages applies consecutive pages of one replicator in order, as
+// ApplyPage would one by one, in a single transaction that leaves the
+// replicator at the last page's position. Pages that queued up while the
+// database was busy cost one commit instead of several: with random keys
+// in the directory's indexes, each commit writes back roughly one index
+// page per record, whether it holds one page or four.
+func (s *Store) ApplyPages(ctx context.Context, pages []Page) (PageResult, error) {
 	var res PageResult
-	if len(p.Upserts) > 0 && s.dialect == SQLite {
+	if len(pages) == 0 {
+		return res, nil
+	}
+	last := pages[len(pages)-1]
+	upserts := false
+	for _, p := range pages {
+		if p.ReplicatorID != last.ReplicatorID || p.OrgID != last.OrgID {
+			return res, fmt.Errorf("apply pages: pages of replicators %d and %d cannot share a transaction", p.ReplicatorID, last.ReplicatorID)
+		}
+		upserts = upserts || len(p.Upserts) > 0
+	}
+	if upserts && s.dialect == SQLite {
 		if err := s.warm(ctx, ingestQueryList...); err != nil {
 			return res, fmt.Errorf("apply page: %w", err)
 		}
@@ -139,77 +166,16 @@ func (s *Store) ApplyPage(ctx context.Context, p Page) (PageResult, error) {
 		}
 		// Taking the directory version first locks the replicator's row,
 		// so its versions commit in order (see migration 004).
-		var pass, version int64
+		var st stamp
 		if err := tx.QueryRowContext(ctx, s.q(`UPDATE replicators SET directory_version = directory_version + 1 WHERE id = ? RETURNING pass, directory_version`),
-			p.ReplicatorID).Scan(&pass, &version); err != nil {
-			return fmt.Errorf("apply page: replicator %d: %w", p.ReplicatorID, err)
+			last.ReplicatorID).Scan(&st.pass, &st.version); err != nil {
+			return fmt.Errorf("apply page: replicator %d: %w", last.ReplicatorID, err)
 		}
-		// New rows get ids above the highest id handed out so far
-		// (AUTOINCREMENT never reuses one), which tells an insert from an
-		// update without asking first. PostgreSQL reports it itself.
-		var lastID int64
-		if s.dialect == SQLite {
-			if err := tx.QueryRowContext(ctx, `SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'entries'), 0)`).Scan(&lastID); err != nil {
-				return fmt.Errorf("apply page: %w", err)
-			}
-		}
-		now := s.now()
-		sizes := chunks(len(p.Upserts), upsertBatch)
-		if s.dialect == Postgres {
-			sizes = []int{len(p.Upserts)}
-		}
-		for start, size := range eachChunk(sizes) {
-			batch := p.Upserts[start : start+size]
-			upsert, index := s.upsertBatch, s.insertNumbers
-			if s.dialect == Postgres {
-				upsert, index = s.pgUpsert, s.pgInsertNumbers
-			}
-			written, err := upsert(ctx, tx, p, batch, stamp{pass: pass, version: version, now: now})
-			if err != nil {
+		st.now = s.now()
+		for _, p := range pages {
+			if err := s.applyChanges(ctx, tx, p, st, &res); err != nil {
 				return err
 			}
-			var replaced []int64
-			for _, w := range written {
-				existed := w.id <= lastID
-				if w.known {
-					existed = !w.inserted
-				}
-				if existed {
-					res.Updated++
-					replaced = append(replaced, w.id)
-				} else {
-					res.Created++
-				}
-			}
-			res.Stale += len(batch) - len(written)
-			if err := s.deleteNumbers(ctx, tx, replaced); err != nil {
-				return err
-			}
-			if err := index(ctx, tx, p.OrgID, batch, written); err != nil {
-				return err
-			}
-		}
-		if res.Stale > 0 {
-			// Entries skipped as stale were still seen in this pass.
-			if err := s.stampPass(ctx, tx, p.ReplicatorID, pass, p.Upserts); err != nil {
-				return err
-			}
-		}
-		for _, d := range p.Deletes {
-			var id int64
-			err := tx.QueryRowContext(ctx, s.q(`DELETE FROM entries WHERE replicator_id = ? AND source_id = ? AND source_timestamp <= ? RETURNING id`),
-				p.ReplicatorID, d.SourceID, d.Timestamp).Scan(&id)
-			if errors.Is(err, sql.ErrNoRows) {
-				continue
-			}
-			if err == nil {
-				_, err = tx.ExecContext(ctx, s.q(`INSERT INTO entry_removals (replicator_id, version, entry_id, removed) VALUES (?, ?, ?, ?)`),
-					p.ReplicatorID, version, id, now)
-			}
-			if err != nil {
-				return fmt.Errorf("apply page: delete: %w", err)
-			}
-			res.Deleted++
 		}
 		if s.beforeCursor != nil {
 			if err := s.beforeCursor(); err != nil {
@@ -217,11 +183,11 @@ func (s *Store) ApplyPage(ctx context.Context, p Page) (PageResult, error) {
 			}
 		}
 		full := 0
-		if p.FullSync {
+		if last.FullSync {
 			full = 1
 		}
 		_, err := tx.ExecContext(ctx, s.q(`UPDATE replicators SET cursor = ?, deleted_cursor = ?, resume_url = ?, full_sync = ? WHERE id = ?`),
-			p.Cursor, p.DeletedCursor, p.ResumeURL, full, p.ReplicatorID)
+			last.Cursor, last.DeletedCursor, last.ResumeURL, full, last.ReplicatorID)
 		if err != nil {
 			return fmt.Errorf("apply page: move cursor: %w", err)
 		}
@@ -231,6 +197,84 @@ func (s *Store) ApplyPage(ctx context.Context, p Page) (PageResult, error) {
 		s.directoryChanged()
 	}
 	return res, err
+}
+
+// applyChanges writes one page's upserts and deletions, adding what they
+// changed to res.
+func (s *Store) applyChanges(ctx context.Context, tx *sql.Tx, p Page, st stamp, res *PageResult) error {
+	// New rows get ids above the highest id handed out so far
+	// (AUTOINCREMENT never reuses one), which tells an insert from an
+	// update without asking first. PostgreSQL reports it itself.
+	var lastID int64
+	if s.dialect == SQLite && len(p.Upserts) > 0 {
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'entries'), 0)`).Scan(&lastID); err != nil {
+			return fmt.Errorf("apply page: %w", err)
+		}
+	}
+	sizes := chunks(len(p.Upserts), upsertBatch)
+	if s.dialect == Postgres {
+		sizes = []int{len(p.Upserts)}
+	}
+	stale := 0
+	for start, size := range eachChunk(sizes) {
+		batch := p.Upserts[start : start+size]
+		upsert, index := s.upsertBatch, s.insertNumbers
+		if s.dialect == Postgres {
+			upsert, index = s.pgUpsert, s.pgInsertNumbers
+		}
+		written, err := upsert(ctx, tx, p, batch, st)
+		if err != nil {
+			return err
+		}
+		var replaced []int64
+		for _, w := range written {
+			existed := w.id <= lastID
+			if w.known {
+				existed = !w.inserted
+			}
+			if existed {
+				res.Updated++
+				replaced = append(replaced, w.id)
+			} else {
+				res.Created++
+			}
+		}
+		stale += len(batch) - len(written)
+		if err := s.deleteNumbers(ctx, tx, replaced); err != nil {
+			return err
+		}
+		if err := index(ctx, tx, p.OrgID, batch, written); err != nil {
+			return err
+		}
+	}
+	res.Stale += stale
+	if stale > 0 {
+		// Entries skipped as stale were still seen in this pass.
+		if err := s.stampPass(ctx, tx, p.ReplicatorID, st.pass, p.Upserts); err != nil {
+			return err
+		}
+	}
+	var removed []int64
+	for _, d := range p.Deletes {
+		var id int64
+		err := tx.QueryRowContext(ctx, s.q(`DELETE FROM entries WHERE replicator_id = ? AND source_id = ? AND source_timestamp <= ? RETURNING id`),
+			p.ReplicatorID, d.SourceID, d.Timestamp).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err == nil {
+			_, err = tx.ExecContext(ctx, s.q(`INSERT INTO entry_removals (replicator_id, version, entry_id, removed) VALUES (?, ?, ?, ?)`),
+				p.ReplicatorID, st.version, id, st.now)
+		}
+		if err != nil {
+			return fmt.Errorf("apply page: delete: %w", err)
+		}
+		removed = append(removed, id)
+		res.Deleted++
+	}
+	// Numbers are not tied to their entry by a foreign key (migration
+	// 005): whoever removes an entry removes its numbers.
+	return s.deleteNumbers(ctx, tx, removed)
 }
 
 // stamp is what every entry a page writes is stamped with: the

@@ -182,9 +182,12 @@ func (s *Store) DeleteReplicator(ctx context.Context, orgID, id int64) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return notFound("replicator", id)
 		}
-		// Numbers first: cascading through entries row by row is slow on
-		// big directories.
+		// Entries and their numbers are not tied to the replicator by
+		// foreign keys (migration 005): they go explicitly, numbers first.
 		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM entry_numbers WHERE entry_id IN (SELECT id FROM entries WHERE replicator_id = ? AND org_id = ?)`), id, orgID); err != nil {
+			return fmt.Errorf("delete replicator: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM entries WHERE replicator_id = ?`), id); err != nil {
 			return fmt.Errorf("delete replicator: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM replicators WHERE id = ? AND org_id = ?`), id, orgID); err != nil {

@@ -76,12 +76,17 @@ type Store struct {
 	// beforeCursor, when set by a test, runs inside ApplyPage's
 	// transaction just before the cursor moves, to fail a page midway.
 	beforeCursor func() error
+	// migrateThrough is Options.migrateThrough.
+	migrateThrough int
 }
 
 // Options configure Open.
 type Options struct {
 	Sealer Sealer
 	Clock  clock.Clock
+	// migrateThrough, when set by a test, stops the migrations after
+	// that version, to build a database as an older release left it.
+	migrateThrough int
 }
 
 // Open connects to the database named by dsn and applies pending
@@ -94,7 +99,8 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if opts.Clock == nil {
 		opts.Clock = clock.System{}
 	}
-	s := &Store{sealer: opts.Sealer, clock: opts.Clock, tokenLocks: map[int64]*sync.Mutex{}, stmts: map[string]*sql.Stmt{}}
+	s := &Store{sealer: opts.Sealer, clock: opts.Clock, tokenLocks: map[int64]*sync.Mutex{}, stmts: map[string]*sql.Stmt{},
+		migrateThrough: opts.migrateThrough}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		db, err := sql.Open("pgx", dsn)
 		if err != nil {
@@ -194,6 +200,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		if n > 0 {
 			continue
+		}
+		if s.migrateThrough > 0 && version > s.migrateThrough {
+			break
 		}
 		body, err := fs.ReadFile(migrationFS, dir+"/"+f.Name())
 		if err != nil {

@@ -1,0 +1,219 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"testing"
+
+	"github.com/roger365io/roger"
+)
+
+// directoryOf reads a replicator's entries as source id → Timestamp and
+// indexed numbers, which is what two ways of writing the same pages must
+// agree on.
+func directoryOf(t *testing.T, s *Store, orgID, replicatorID int64) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := s.ForEachEntry(context.Background(), EntryFilter{OrgID: orgID, ReplicatorID: replicatorID}, func(e *roger.Entry) error {
+		rows, err := s.read.Query(s.q(`SELECT e164 FROM entry_numbers WHERE entry_id = ? ORDER BY e164`), e.ID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		indexed := ""
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				return err
+			}
+			indexed += " " + n
+		}
+		out[e.SourceID] = fmt.Sprintf("ts %d, numbers%s", e.SourceTimestamp, indexed)
+		return rows.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// orphans counts numbers without their entry and entries without their
+// replicator: nothing ties them by foreign key any more (migration 005),
+// so the store must remove them itself.
+func orphans(t *testing.T, s *Store) (numbers, entries int) {
+	t.Helper()
+	if err := s.read.QueryRow(`SELECT COUNT(*) FROM entry_numbers n WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.id = n.entry_id)`).Scan(&numbers); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.read.QueryRow(`SELECT COUNT(*) FROM entries e WHERE NOT EXISTS (SELECT 1 FROM replicators r WHERE r.id = e.replicator_id)`).Scan(&entries); err != nil {
+		t.Fatal(err)
+	}
+	return numbers, entries
+}
+
+func TestApplyPagesEqualsApplyPageOneByOne(t *testing.T) {
+	eachBackend(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		single, grouped := f.replicator("single"), f.replicator("grouped")
+		// A record created and then changed in a later page, one deleted
+		// after it was written, a stale update and an unknown deletion:
+		// all within the one transaction when grouped.
+		pages := func(r *roger.Replicator) []Page {
+			return []Page{
+				{ReplicatorID: r.ID, OrgID: f.org.ID, Cursor: 30, ResumeURL: "next-1", FullSync: true,
+					Upserts: []roger.Entry{entry("1", 10, ok("Phone", "+31201234567")), entry("2", 20, ok("Phone", "+31201234568")), entry("3", 30)}},
+				{ReplicatorID: r.ID, OrgID: f.org.ID, Cursor: 60, ResumeURL: "next-2", FullSync: true,
+					Upserts: []roger.Entry{entry("1", 50, ok("Mobile", "+31612345678")), entry("4", 60, ok("Phone", "+31201234569"))}},
+				{ReplicatorID: r.ID, OrgID: f.org.ID, Cursor: 70, ResumeURL: "next-3", FullSync: true,
+					Upserts: []roger.Entry{entry("2", 15, ok("Phone", "+3230000000")), entry("5", 70, ok("Phone", "+31201234567"))},
+					Deletes: []Deletion{{SourceID: "4", Timestamp: 65}, {SourceID: "zz", Timestamp: 70}}},
+			}
+		}
+		var sum PageResult
+		for _, p := range pages(single) {
+			res, err := f.store.ApplyPage(ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum.Created += res.Created
+			sum.Updated += res.Updated
+			sum.Deleted += res.Deleted
+			sum.Stale += res.Stale
+		}
+		res, err := f.store.ApplyPages(ctx, pages(grouped))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res != sum || sum != (PageResult{Created: 5, Updated: 1, Deleted: 1, Stale: 1}) {
+			t.Fatalf("grouped %+v, one by one %+v; want 5 created, 1 updated, 1 deleted, 1 stale", res, sum)
+		}
+		want, got := directoryOf(t, f.store, f.org.ID, single.ID), directoryOf(t, f.store, f.org.ID, grouped.ID)
+		if !maps.Equal(want, got) || len(got) != 4 || got["1"] != "ts 50, numbers +31612345678" || got["2"] != "ts 20, numbers +31201234568" {
+			t.Fatalf("grouped directory %v, one by one %v", got, want)
+		}
+		back, _ := f.store.FindReplicatorByID(ctx, grouped.ID)
+		if back.Cursor != 70 || back.ResumeURL != "next-3" || !back.FullSync {
+			t.Fatalf("grouped position: cursor %d, resume %q, full %v; want the last page's", back.Cursor, back.ResumeURL, back.FullSync)
+		}
+
+		// Pages of two replicators are refused and change nothing.
+		mixed := []Page{{ReplicatorID: single.ID, OrgID: f.org.ID, Cursor: 99, Upserts: []roger.Entry{entry("9", 99)}},
+			{ReplicatorID: grouped.ID, OrgID: f.org.ID, Cursor: 99, Upserts: []roger.Entry{entry("9", 99)}}}
+		if _, err := f.store.ApplyPages(ctx, mixed); err == nil {
+			t.Fatal("pages of two replicators were applied together")
+		}
+		if after := directoryOf(t, f.store, f.org.ID, single.ID); !maps.Equal(after, want) {
+			t.Fatalf("a refused group changed the directory: %v", after)
+		}
+	})
+}
+
+func TestRemovingEntriesRemovesTheirNumbers(t *testing.T) {
+	eachBackend(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		r, other := f.replicator("a"), f.replicator("b")
+		page := func(r *roger.Replicator, ids ...string) Page {
+			p := Page{ReplicatorID: r.ID, OrgID: f.org.ID}
+			for i, id := range ids {
+				p.Upserts = append(p.Upserts, entry(id, int64(10+i), ok("Phone", fmt.Sprintf("+3120123%04d", i)), ok("Mobile", fmt.Sprintf("+316123%05d", i))))
+			}
+			return p
+		}
+		if _, err := f.store.ApplyPage(ctx, page(r, "1", "2", "3", "4")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.store.ApplyPage(ctx, page(other, "1", "2")); err != nil {
+			t.Fatal(err)
+		}
+		check := func(step string, wantNumbers int) {
+			t.Helper()
+			n, e := orphans(t, f.store)
+			var total int
+			_ = f.store.read.QueryRow(`SELECT COUNT(*) FROM entry_numbers`).Scan(&total)
+			if n != 0 || e != 0 || total != wantNumbers {
+				t.Fatalf("after %s: %d orphaned numbers, %d orphaned entries, %d numbers (want %d)", step, n, e, total, wantNumbers)
+			}
+		}
+		check("loading", 12)
+		if _, err := f.store.ApplyPage(ctx, Page{ReplicatorID: r.ID, OrgID: f.org.ID, Deletes: []Deletion{{SourceID: "1", Timestamp: 99}}}); err != nil {
+			t.Fatal(err)
+		}
+		check("a deletion from Exact", 10)
+		pass, err := f.store.StartFullSync(ctx, r.ID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := page(r, "2")
+		p.FullSync = true
+		if _, err := f.store.ApplyPage(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := f.store.FinishFullSync(ctx, r.ID, pass); err != nil || n != 2 {
+			t.Fatalf("full pass removed %d, %v; want 2", n, err)
+		}
+		check("a full pass", 6)
+		if err := f.store.DeleteReplicator(ctx, f.org.ID, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		check("deleting the replicator", 4)
+		if got := directoryOf(t, f.store, f.org.ID, other.ID); len(got) != 2 {
+			t.Fatalf("the other replicator's directory: %v", got)
+		}
+	})
+}
+
+// A database written before migration 005 keeps its entries, numbers and
+// id sequence through the rebuild, and an id is never handed out twice,
+// not even the id of an entry deleted before the upgrade.
+func TestMigration005KeepsTheDirectory(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			dsn, keys := b.dsn(t), testKeyring(t)
+			old, err := Open(ctx, dsn, Options{Sealer: keys, migrateThrough: 4})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := &fixture{t: t, store: old, org: &roger.Organization{Name: "Voorbeeld B.V."}}
+			if err := old.CreateOrganization(ctx, f.org); err != nil {
+				t.Fatal(err)
+			}
+			r := f.replicator("a")
+			if _, err := old.ApplyPage(ctx, Page{ReplicatorID: r.ID, OrgID: f.org.ID, Upserts: []roger.Entry{
+				entry("1", 10, ok("Phone", "+31201234567")), entry("2", 20, ok("Phone", "+31201234568")), entry("3", 30, ok("Mobile", "+31612345678"))}}); err != nil {
+				t.Fatal(err)
+			}
+			var highest int64
+			_ = old.read.QueryRow(`SELECT MAX(id) FROM entries`).Scan(&highest)
+			if _, err := old.ApplyPage(ctx, Page{ReplicatorID: r.ID, OrgID: f.org.ID, Deletes: []Deletion{{SourceID: "3", Timestamp: 40}}}); err != nil {
+				t.Fatal(err)
+			}
+			before := directoryOf(t, old, f.org.ID, r.ID)
+			old.Close()
+
+			s, err := Open(ctx, dsn, Options{Sealer: keys})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if after := directoryOf(t, s, f.org.ID, r.ID); !maps.Equal(after, before) || len(after) != 2 {
+				t.Fatalf("after the upgrade %v; before %v", after, before)
+			}
+			if _, err := s.ApplyPage(ctx, Page{ReplicatorID: r.ID, OrgID: f.org.ID, Upserts: []roger.Entry{entry("4", 50)}}); err != nil {
+				t.Fatal(err)
+			}
+			var id int64
+			_ = s.read.QueryRow(s.q(`SELECT id FROM entries WHERE source_id = ?`), "4").Scan(&id)
+			if id <= highest {
+				t.Fatalf("a new entry got id %d; ids up to %d were handed out before the upgrade", id, highest)
+			}
+			if err := s.DeleteReplicator(ctx, f.org.ID, r.ID); err != nil {
+				t.Fatal(err)
+			}
+			if n, e := orphans(t, s); n != 0 || e != 0 {
+				t.Fatalf("deleting the upgraded replicator left %d numbers and %d entries", n, e)
+			}
+		})
+	}
+}
