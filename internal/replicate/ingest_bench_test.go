@@ -21,6 +21,17 @@ import (
 // the figure the 50,000/s target is about; b.N is the number of pages of
 // 1000 (-benchtime 100x for 100,000 records).
 func BenchmarkIngest(b *testing.B) {
+	benchmarkIngest(b, false)
+}
+
+// BenchmarkIngestUpdates measures a full resync: the same b.N pages
+// again, every record a newer version of one the directory holds (loaded
+// before the clock starts), so every row is an update.
+func BenchmarkIngestUpdates(b *testing.B) {
+	benchmarkIngest(b, true)
+}
+
+func benchmarkIngest(b *testing.B, updates bool) {
 	for _, db := range sqltest.BenchDatabases(b) {
 		dsn := db.DSN
 		b.Run(db.Name, func(b *testing.B) {
@@ -57,32 +68,47 @@ func BenchmarkIngest(b *testing.B) {
 				}
 				pages[p] = rows
 			}
-			// The pipeline of Syncer.readRecords: pages are parsed here
-			// while the ones before are written, and pages that queue up
-			// are written together.
+			ingest := func() (int, error) {
+				// The pipeline of Syncer.readRecords: pages are parsed
+				// here while the ones before are written, and pages that
+				// queue up are written together.
+				records := 0
+				pipe := startPipeline(ctx, defaultPagesPerCommit, func(group []parsedPage) error {
+					pages := make([]sqlstore.Page, len(group))
+					for i, pg := range group {
+						pages[i] = sqlstore.Page{ReplicatorID: r.ID, OrgID: org.ID, Upserts: pg.entries, Cursor: pg.maxTS}
+						records += len(pg.entries)
+					}
+					_, err := store.ApplyPages(ctx, pages)
+					return err
+				})
+				for _, rows := range pages {
+					entries, maxTS := contactEntries(rows, "NL")
+					if err := pipe.add(parsedPage{entries: entries, maxTS: maxTS}); err != nil {
+						break
+					}
+				}
+				return records, pipe.finish()
+			}
+			if updates {
+				if _, err := ingest(); err != nil {
+					b.Fatal(err)
+				}
+				for _, rows := range pages {
+					for i := range rows {
+						ts++
+						rows[i].Timestamp = ts
+						rows[i].Mobile, rows[i].Phone = rows[i].Phone, rows[i].Mobile
+					}
+				}
+			}
 			b.ResetTimer()
 			start := time.Now()
-			records := 0
-			pipe := startPipeline(ctx, defaultPagesPerCommit, func(group []parsedPage) error {
-				pages := make([]sqlstore.Page, len(group))
-				for i, pg := range group {
-					pages[i] = sqlstore.Page{ReplicatorID: r.ID, OrgID: org.ID, Upserts: pg.entries, Cursor: pg.maxTS}
-					records += len(pg.entries)
-				}
-				_, err := store.ApplyPages(ctx, pages)
-				return err
-			})
-			for _, rows := range pages {
-				entries, maxTS := contactEntries(rows, "NL")
-				if err := pipe.add(parsedPage{entries: entries, maxTS: maxTS}); err != nil {
-					break
-				}
-			}
-			if err := pipe.finish(); err != nil {
+			records, err := ingest()
+			if err != nil {
 				b.Fatal(err)
 			}
-			elapsed := time.Since(start)
-			b.ReportMetric(float64(records)/elapsed.Seconds(), "records/s")
+			b.ReportMetric(float64(records)/time.Since(start).Seconds(), "records/s")
 		})
 	}
 }

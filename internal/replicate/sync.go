@@ -56,7 +56,7 @@ type Syncer struct {
 	// endpoint wants it with every code exchange.
 	RedirectURL func(id int64) string
 	// PagesPerCommit is how many pages of records that queued up while
-	// the database was busy are written in one transaction; 0 means 4.
+	// the database was busy are written in one transaction; 0 means 8.
 	// 1 commits page by page, which makes the run's progress, and where
 	// a stopped run stops, exact to the page.
 	PagesPerCommit int

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/roger365io/roger"
@@ -82,23 +83,35 @@ func eachChunk(sizes []int) func(yield func(int, int) bool) {
 var ingestQueryList = ingestQueries()
 
 func ingestQueries() []string {
-	qs := []string{upsertQuery(upsertBatch), numbersQuery(numbersBatch)}
+	qs := []string{insertQuery(upsertBatch), updateQuery(upsertBatch), numbersQuery(numbersBatch)}
 	for p := 1; p < numbersBatch; p <<= 1 {
 		if p < upsertBatch {
-			qs = append(qs, upsertQuery(p))
+			qs = append(qs, insertQuery(p), updateQuery(p))
 		}
 		qs = append(qs, numbersQuery(p))
 	}
 	return qs
 }
 
-// The multi-row statements below are SQLite's. OR FAIL: a statement that
-// breaks a constraint stops where it is instead of undoing its own rows,
-// which spares SQLite a journal of every page the statement touches. A
-// failed statement fails the page's transaction, which is rolled back as
-// a whole.
+// The multi-row statements below are SQLite's. A statement that may
+// abort keeps a journal of every page it touches, to undo itself; SQLite
+// compiles an upsert's update branch to abort on a broken constraint. So
+// a batch is first inserted with OR IGNORE, which needs no journal and
+// inserts the new entries, the most of a full load; only the entries it
+// skipped, the known ones, go through the upsert. OR FAIL elsewhere: a
+// failed statement fails the page's transaction, rolled back as a whole.
 
-func upsertQuery(n int) string {
+// insertQuery inserts n entries, skipping those the replicator already
+// has, and returns the ids of those it inserted.
+func insertQuery(n int) string {
+	return `INSERT OR IGNORE INTO entries (` + entryColumns + `) VALUES ` +
+		strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?),`, n), ",") + ` RETURNING id, source_id`
+}
+
+// updateQuery upserts n entries the replicator already has: each is
+// updated unless the directory holds a newer version. It returns the ids
+// of those it updated.
+func updateQuery(n int) string {
 	var b strings.Builder
 	b.WriteString(`INSERT OR FAIL INTO entries (` + entryColumns + `) VALUES `)
 	for i := range n {
@@ -202,22 +215,14 @@ func (s *Store) ApplyPages(ctx context.Context, pages []Page) (PageResult, error
 // applyChanges writes one page's upserts and deletions, adding what they
 // changed to res.
 func (s *Store) applyChanges(ctx context.Context, tx *sql.Tx, p Page, st stamp, res *PageResult) error {
-	// New rows get ids above the highest id handed out so far
-	// (AUTOINCREMENT never reuses one), which tells an insert from an
-	// update without asking first. PostgreSQL reports it itself.
-	var lastID int64
-	if s.dialect == SQLite && len(p.Upserts) > 0 {
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'entries'), 0)`).Scan(&lastID); err != nil {
-			return fmt.Errorf("apply page: %w", err)
-		}
-	}
-	sizes := chunks(len(p.Upserts), upsertBatch)
+	upserts := latestPerSource(p.Upserts)
+	sizes := chunks(len(upserts), upsertBatch)
 	if s.dialect == Postgres {
-		sizes = []int{len(p.Upserts)}
+		sizes = []int{len(upserts)}
 	}
 	stale := 0
 	for start, size := range eachChunk(sizes) {
-		batch := p.Upserts[start : start+size]
+		batch := upserts[start : start+size]
 		upsert, index := s.upsertBatch, s.insertNumbers
 		if s.dialect == Postgres {
 			upsert, index = s.pgUpsert, s.pgInsertNumbers
@@ -228,15 +233,11 @@ func (s *Store) applyChanges(ctx context.Context, tx *sql.Tx, p Page, st stamp, 
 		}
 		var replaced []int64
 		for _, w := range written {
-			existed := w.id <= lastID
-			if w.known {
-				existed = !w.inserted
-			}
-			if existed {
+			if w.inserted {
+				res.Created++
+			} else {
 				res.Updated++
 				replaced = append(replaced, w.id)
-			} else {
-				res.Created++
 			}
 		}
 		stale += len(batch) - len(written)
@@ -286,30 +287,89 @@ type stamp struct {
 type written struct {
 	id       int64
 	sourceID string
-	// known says inserted was reported by the database (PostgreSQL's
-	// xmax = 0); otherwise the id tells.
-	known    bool
 	inserted bool
 }
 
+// latestPerSource keeps, of entries with the same source id, the one
+// with the highest Timestamp (the later one of equals), in the order of
+// the first. Exact sends a record once a page; a page that had one twice
+// would otherwise index the numbers of both versions.
+func latestPerSource(entries []roger.Entry) []roger.Entry {
+	at := make(map[string]int, len(entries))
+	var out []roger.Entry
+	for i := range entries {
+		j, seen := at[entries[i].SourceID]
+		if !seen {
+			at[entries[i].SourceID] = len(at)
+			if out != nil {
+				out = append(out, entries[i])
+			}
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(entries[:i])
+		}
+		if entries[i].SourceTimestamp >= out[j].SourceTimestamp {
+			out[j] = entries[i]
+		}
+	}
+	if out == nil {
+		return entries
+	}
+	return out
+}
+
+// upsertBatch writes a batch of SQLite: new entries inserted, known ones
+// updated unless the directory holds a newer version.
 func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, p Page, batch []roger.Entry, st stamp) ([]written, error) {
+	numbers, bad := make([]string, len(batch)), make([]int, len(batch))
 	args := make([]any, 0, len(batch)*16)
 	for i := range batch {
 		e := &batch[i]
-		numbers, err := json.Marshal(e.Numbers)
+		b, err := json.Marshal(e.Numbers)
 		if err != nil {
 			return nil, err
 		}
-		bad := 0
+		numbers[i] = string(b)
 		for _, n := range e.Numbers {
 			if n.Status != roger.NumberOK {
-				bad++
+				bad[i]++
 			}
 		}
 		args = append(args, p.OrgID, p.ReplicatorID, string(e.Kind), e.SourceID, e.CompanyID, e.DisplayName, e.CompanyName, e.Email, e.JobTitle,
-			ms(e.SourceModified), e.SourceTimestamp, st.now, st.pass, string(numbers), bad, st.version)
+			ms(e.SourceModified), e.SourceTimestamp, st.now, st.pass, numbers[i], bad[i], st.version)
 	}
-	stmt, err := s.stmt(ctx, tx, upsertQuery(len(batch)))
+	out := make([]written, 0, len(batch))
+	out, err := s.collectWritten(ctx, tx, insertQuery(len(batch)), args, out, true)
+	if err != nil || len(out) == len(batch) {
+		return out, err
+	}
+	inserted := make(map[string]bool, len(out))
+	for _, w := range out {
+		inserted[w.sourceID] = true
+	}
+	var known []int
+	for i := range batch {
+		if !inserted[batch[i].SourceID] {
+			known = append(known, i)
+		}
+	}
+	for start, size := range eachChunk(chunks(len(known), upsertBatch)) {
+		update := make([]any, 0, size*16)
+		for _, i := range known[start : start+size] {
+			update = append(update, args[i*16:(i+1)*16]...)
+		}
+		if out, err = s.collectWritten(ctx, tx, updateQuery(size), update, out, false); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// collectWritten runs a prepared statement returning (id, source_id) and
+// appends what it wrote to out.
+func (s *Store) collectWritten(ctx context.Context, tx *sql.Tx, query string, args []any, out []written, inserted bool) ([]written, error) {
+	stmt, err := s.stmt(ctx, tx, query)
 	if err != nil {
 		return nil, fmt.Errorf("apply page: upsert: %w", err)
 	}
@@ -318,15 +378,17 @@ func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, p Page, batch []rog
 		return nil, fmt.Errorf("apply page: upsert: %w", err)
 	}
 	defer rows.Close()
-	out := make([]written, 0, len(batch))
 	for rows.Next() {
-		var w written
+		w := written{inserted: inserted}
 		if err := rows.Scan(&w.id, &w.sourceID); err != nil {
 			return nil, fmt.Errorf("apply page: upsert: %w", err)
 		}
 		out = append(out, w)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("apply page: upsert: %w", err)
+	}
+	return out, nil
 }
 
 func (s *Store) deleteNumbers(ctx context.Context, tx *sql.Tx, ids []int64) error {

@@ -50,7 +50,7 @@ func (s *Store) pgUpsert(ctx context.Context, tx *sql.Tx, p Page, batch []roger.
 	defer rows.Close()
 	out := make([]written, 0, n)
 	for rows.Next() {
-		w := written{known: true}
+		var w written
 		if err := rows.Scan(&w.id, &w.sourceID, &w.inserted); err != nil {
 			return nil, fmt.Errorf("apply page: upsert: %w", err)
 		}

@@ -217,3 +217,41 @@ func TestMigration005KeepsTheDirectory(t *testing.T) {
 		})
 	}
 }
+
+func TestARecordTwiceInAPageKeepsTheNewestVersion(t *testing.T) {
+	eachBackend(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		r := f.replicator("a")
+		if _, err := f.store.ApplyPage(ctx, Page{ReplicatorID: r.ID, OrgID: f.org.ID, Upserts: []roger.Entry{entry("1", 10, ok("Phone", "+31201234567"))}}); err != nil {
+			t.Fatal(err)
+		}
+		// A known and a new record, each twice, the newer version first
+		// for one of them.
+		res, err := f.store.ApplyPage(ctx, Page{ReplicatorID: r.ID, OrgID: f.org.ID, Upserts: []roger.Entry{
+			entry("1", 30, ok("Phone", "+31201234568")), entry("2", 20, ok("Phone", "+31201234570")),
+			entry("1", 20, ok("Phone", "+31201234569")), entry("2", 25, ok("Phone", "+31201234571"))}})
+		if err != nil || res.Created != 1 || res.Updated != 1 {
+			t.Fatalf("page: %+v %v; want 1 created and 1 updated", res, err)
+		}
+		got := directoryOf(t, f.store, f.org.ID, r.ID)
+		if got["1"] != "ts 30, numbers +31201234568" || got["2"] != "ts 25, numbers +31201234571" || len(got) != 2 {
+			t.Fatalf("directory %v", got)
+		}
+	})
+}
+
+func TestLatestPerSource(t *testing.T) {
+	page := []roger.Entry{entry("a", 1), entry("b", 5), entry("a", 3), entry("c", 1), entry("b", 4), entry("a", 3)}
+	got := latestPerSource(page)
+	var ids []string
+	for _, e := range got {
+		ids = append(ids, fmt.Sprint(e.SourceID, e.SourceTimestamp))
+	}
+	if fmt.Sprint(ids) != "[a3 b5 c1]" || page[0].SourceTimestamp != 1 {
+		t.Fatalf("latestPerSource = %v (the page itself must stay as it was: %v)", ids, page[0])
+	}
+	unique := []roger.Entry{entry("a", 1), entry("b", 2)}
+	if got := latestPerSource(unique); &got[0] != &unique[0] {
+		t.Fatal("a page without repeats was copied")
+	}
+}

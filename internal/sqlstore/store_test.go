@@ -541,7 +541,7 @@ func TestChunks(t *testing.T) {
 			t.Errorf("chunks(%d, %d) = %v; want %v", tc.n, tc.max, got, tc.want)
 		}
 		for _, size := range got {
-			if !slices.Contains(ingestQueryList, numbersQuery(size)) && !slices.Contains(ingestQueryList, upsertQuery(size)) {
+			if !slices.Contains(ingestQueryList, numbersQuery(size)) && !slices.Contains(ingestQueryList, insertQuery(size)) {
 				t.Errorf("no prepared statement for a batch of %d", size)
 			}
 		}

@@ -42,7 +42,7 @@ INSERT INTO entries_rebuilt (id, org_id, replicator_id, kind, source_id, company
         source_modified, source_timestamp, synced_at, pass, numbers, unparseable, version)
     SELECT id, org_id, replicator_id, kind, source_id, company_id, display_name, company_name, email, job_title,
         source_modified, source_timestamp, synced_at, pass, numbers, unparseable, version FROM entries;
--- Ids are never reused (the directory index and ApplyPage rely on it):
+-- Ids are never reused (the directory index follows removals by id):
 -- the rebuilt table carries on from the old one's highest id, even one
 -- whose entry is gone.
 DELETE FROM sqlite_sequence WHERE name = 'entries_rebuilt';
