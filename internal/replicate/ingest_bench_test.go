@@ -16,8 +16,9 @@ import (
 
 // BenchmarkIngest measures local ingest as a sync does it without the
 // network: generated contacts with their phone numbers written the way
-// people type them are parsed, normalised and upserted page by page with
-// the cursor, parsing and writing overlapping as in a sync. records/s is
+// people type them are parsed, normalised and upserted with the cursor
+// through the sync's pipeline: parsing overlaps writing, and pages that
+// queue up share a commit. records/s is
 // the figure the 50,000/s target is about; b.N is the number of pages of
 // 1000 (-benchtime 100x for 100,000 records).
 func BenchmarkIngest(b *testing.B) {
