@@ -7,6 +7,8 @@
 # an admin URL (postgres://postgres@127.0.0.1:5432/test?sslmode=disable), on
 # a fresh PostgreSQL database there. ROGER_BENCH_INDEX=database makes the
 # server query the database for every lookup instead of its in-memory index.
+# ROGER_BENCH_SIM_LIMIT=60 holds the sync to Exact's pace (60 calls a
+# minute); by default it runs as fast as the machine allows.
 # Usage: scripts/bench-lookup.sh [NUMBERS] [RATES] [SECONDS]
 set -euo pipefail
 numbers=${1:-1000000}
@@ -18,7 +20,7 @@ trap 'rm -rf "$work"' EXIT
 go build -o "$work/roger" ./cmd/roger
 go build -o "$work/bench-lookup" ./scripts/bench-lookup
 args=(-roger "$work/roger" -numbers "$numbers" -rates "$rates" -duration "${seconds}s")
-args+=(-index "${ROGER_BENCH_INDEX:-memory}")
+args+=(-index "${ROGER_BENCH_INDEX:-memory}" -sim-minutely-limit "${ROGER_BENCH_SIM_LIMIT:--1}")
 if [ -n "${ROGER_BENCH_POSTGRES:-}" ]; then
   args+=(-postgres "$ROGER_BENCH_POSTGRES")
 fi

@@ -319,25 +319,24 @@ func latestPerSource(entries []roger.Entry) []roger.Entry {
 	return out
 }
 
-// upsertBatch writes a batch of SQLite: new entries inserted, known ones
+// upsertBatch writes a batch on SQLite: new entries inserted, known ones
 // updated unless the directory holds a newer version.
 func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, p Page, batch []roger.Entry, st stamp) ([]written, error) {
-	numbers, bad := make([]string, len(batch)), make([]int, len(batch))
 	args := make([]any, 0, len(batch)*16)
 	for i := range batch {
 		e := &batch[i]
-		b, err := json.Marshal(e.Numbers)
+		numbers, err := json.Marshal(e.Numbers)
 		if err != nil {
 			return nil, err
 		}
-		numbers[i] = string(b)
+		bad := 0
 		for _, n := range e.Numbers {
 			if n.Status != roger.NumberOK {
-				bad[i]++
+				bad++
 			}
 		}
 		args = append(args, p.OrgID, p.ReplicatorID, string(e.Kind), e.SourceID, e.CompanyID, e.DisplayName, e.CompanyName, e.Email, e.JobTitle,
-			ms(e.SourceModified), e.SourceTimestamp, st.now, st.pass, numbers[i], bad[i], st.version)
+			ms(e.SourceModified), e.SourceTimestamp, st.now, st.pass, string(numbers), bad, st.version)
 	}
 	out := make([]written, 0, len(batch))
 	out, err := s.collectWritten(ctx, tx, insertQuery(len(batch)), args, out, true)

@@ -53,6 +53,7 @@ type options struct {
 	simAddr      string
 	perf         string
 	index        string
+	simLimit     int
 }
 
 func main() {
@@ -67,6 +68,7 @@ func main() {
 	flag.StringVar(&o.addr, "addr", "127.0.0.1:18380", "where roger listens")
 	flag.StringVar(&o.simAddr, "sim-addr", "127.0.0.1:18390", "where the simulator listens")
 	flag.StringVar(&o.perf, "perf", "", "record a CPU profile of the server with perf(1) into this file during the first rate (perf report -i FILE)")
+	flag.IntVar(&o.simLimit, "sim-minutely-limit", -1, "calls a minute the simulator allows each division, as Exact's 60 does (-1: no limit, the sync runs flat out)")
 	flag.StringVar(&o.index, "index", "memory", "where the server finds numbers: memory (its in-memory index) or database (ROGER_LOOKUP_INDEX)")
 	flag.Parse()
 	if o.index != "memory" && o.index != "database" {
@@ -146,7 +148,7 @@ func run(o options) error {
 	if o.syncContacts > 0 {
 		logf("simulator: generating %d contacts for the sync", o.syncContacts)
 		err := start("sim", "exactsim", "--addr", o.simAddr, "--records", strconv.Itoa(o.syncContacts*5/4), "--user", "bench:bench:123456",
-			"--app", simApp+":"+simSecret+":http://"+o.addr+"/oauth/exact/2/callback", "--minutely-limit", "-1", "--daily-limit", "-1")
+			"--app", simApp+":"+simSecret+":http://"+o.addr+"/oauth/exact/2/callback", "--minutely-limit", strconv.Itoa(o.simLimit), "--daily-limit", "-1")
 		if err != nil {
 			return fmt.Errorf("simulator: %w", err)
 		}
