@@ -39,7 +39,9 @@ func (m *Main) openApp(ctx context.Context) (*app, error) {
 	for _, w := range warnings {
 		fmt.Fprintln(m.Stderr, "roger: warning:", w)
 	}
-	store, err := sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.Options{Sealer: keys})
+	store, err := sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.Options{Sealer: keys, OnUpgrade: func(migration string) {
+		fmt.Fprintf(m.Stderr, "roger: upgrading the database: applying %s (a large directory can take a minute)\n", migration)
+	}})
 	if err != nil {
 		return nil, err
 	}

@@ -171,7 +171,7 @@ func TestMigration005KeepsTheDirectory(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := context.Background()
 			dsn, keys := b.dsn(t), testKeyring(t)
-			old, err := Open(ctx, dsn, Options{Sealer: keys, migrateThrough: 4})
+			old, err := Open(ctx, dsn, Options{Sealer: keys, migrateThrough: 4, OnUpgrade: func(m string) { t.Errorf("a new database reported %s as an upgrade", m) }})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -192,11 +192,15 @@ func TestMigration005KeepsTheDirectory(t *testing.T) {
 			before := directoryOf(t, old, f.org.ID, r.ID)
 			old.Close()
 
-			s, err := Open(ctx, dsn, Options{Sealer: keys})
+			var upgrades []string
+			s, err := Open(ctx, dsn, Options{Sealer: keys, OnUpgrade: func(m string) { upgrades = append(upgrades, m) }})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer s.Close()
+			if fmt.Sprint(upgrades) != "[005_ingest.sql]" {
+				t.Errorf("upgrades reported: %v; want the one migration applied", upgrades)
+			}
 			if after := directoryOf(t, s, f.org.ID, r.ID); !maps.Equal(after, before) || len(after) != 2 {
 				t.Fatalf("after the upgrade %v; before %v", after, before)
 			}

@@ -76,14 +76,20 @@ type Store struct {
 	// beforeCursor, when set by a test, runs inside ApplyPage's
 	// transaction just before the cursor moves, to fail a page midway.
 	beforeCursor func() error
-	// migrateThrough is Options.migrateThrough.
+	// migrateThrough and onUpgrade are those of Options.
 	migrateThrough int
+	onUpgrade      func(migration string)
 }
 
 // Options configure Open.
 type Options struct {
 	Sealer Sealer
 	Clock  clock.Clock
+	// OnUpgrade, when set, is told of each migration before it is applied
+	// to a database that already had some: an upgrade, where a migration
+	// that rebuilds a large table can hold up the start for a while. A
+	// new database's migrations are not reported.
+	OnUpgrade func(migration string)
 	// migrateThrough, when set by a test, stops the migrations after
 	// that version, to build a database as an older release left it.
 	migrateThrough int
@@ -100,7 +106,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		opts.Clock = clock.System{}
 	}
 	s := &Store{sealer: opts.Sealer, clock: opts.Clock, tokenLocks: map[int64]*sync.Mutex{}, stmts: map[string]*sql.Stmt{},
-		migrateThrough: opts.migrateThrough}
+		migrateThrough: opts.migrateThrough, onUpgrade: opts.OnUpgrade}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		db, err := sql.Open("pgx", dsn)
 		if err != nil {
@@ -189,6 +195,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Name() < files[j].Name() })
+	var applied int
+	if err := s.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&applied); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
 	for _, f := range files {
 		version, err := strconv.Atoi(strings.SplitN(f.Name(), "_", 2)[0])
 		if err != nil {
@@ -203,6 +213,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		if s.migrateThrough > 0 && version > s.migrateThrough {
 			break
+		}
+		if applied > 0 && s.onUpgrade != nil {
+			s.onUpgrade(f.Name())
 		}
 		body, err := fs.ReadFile(migrationFS, dir+"/"+f.Name())
 		if err != nil {
