@@ -272,7 +272,7 @@ func (m *Main) replicatorSync(ctx context.Context, args []string) error {
 	if !claimed {
 		return fmt.Errorf("replicator %d is being synced by another instance right now; try again when it is done", id)
 	}
-	syncer := &replicate.Syncer{Store: a.store, Budgets: exact.NewBudgetRegistry(nil), RedirectURL: a.cfg.RedirectURL,
+	syncer := &replicate.Syncer{Store: a.store, Budgets: exact.NewBudgetRegistry(nil), RedirectURL: a.cfg.RedirectURL, PagesPerCommit: a.cfg.PagesPerCommit,
 		OnProgress: func(run *roger.SyncRun) {
 			fmt.Fprintf(m.Stderr, "\r%d records read, %d API calls", run.Read, run.APICalls)
 		}}

@@ -47,7 +47,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.Server, started func(addr string)) error {
 	log.Info("roger starting", "version", version, "config", a.cfg.Describe(), "secret keys", a.keySource)
 
-	syncer := &replicate.Syncer{Store: a.store, Budgets: exact.NewBudgetRegistry(nil), RedirectURL: a.cfg.RedirectURL}
+	syncer := &replicate.Syncer{Store: a.store, Budgets: exact.NewBudgetRegistry(nil), RedirectURL: a.cfg.RedirectURL, PagesPerCommit: a.cfg.PagesPerCommit}
 	sched := &replicate.Scheduler{Store: a.store, Syncer: syncer, Owner: a.cfg.Instance, Workers: a.cfg.Workers, Log: log}
 	if a.cfg.Workers > 0 {
 		portal.Wake = sched.Wake

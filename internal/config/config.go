@@ -20,7 +20,10 @@ type Config struct {
 	Addr        string
 	PublicURL   string
 	Workers     int
-	Instance    string
+	// PagesPerCommit is how many pages of records that queued up while the
+	// database was busy a sync writes in one transaction (ROGER_SYNC_PAGES_PER_COMMIT).
+	PagesPerCommit int
+	Instance       string
 	// LookupIndex is where lookups find numbers: "memory" (an index in
 	// this process, following the database) or "database" (a query each).
 	LookupIndex string
@@ -43,6 +46,7 @@ var Vars = []Var{
 	{"ROGER_PUBLIC_URL", "http://ROGER_ADDR", "the URL people and Exact reach roger at; Redirect URLs are built from it"},
 	{"ROGER_SECRET_KEY", "(generated into the data dir)", "AES-256 key(s) sealing client secrets and tokens (also ROGER_SECRET_KEY_FILE)"},
 	{"ROGER_WORKERS", "4", "replicators synced at once by this instance; 0: this instance never syncs (it serves the portal and lookups while other instances sync)"},
+	{"ROGER_SYNC_PAGES_PER_COMMIT", "8", "pages of 1000 records a sync may write in one transaction when the database falls behind Exact; 1: every page commits alone, so a crash re-reads at most one page"},
 	{"ROGER_INSTANCE", "host name and process id", "this instance's name in sync leases"},
 	{"ROGER_LOOKUP_INDEX", "memory", "memory: lookups answer from an in-process copy of the numbers (about 200 MB per million numbers); database: a query per lookup, no copy"},
 }
@@ -89,6 +93,14 @@ func Load(getenv func(string) string) (*Config, error) {
 			return nil, fmt.Errorf("ROGER_WORKERS %q must be a number from 0 (never sync here) to 64", w)
 		}
 		c.Workers = n
+	}
+	c.PagesPerCommit = 8
+	if p := getenv("ROGER_SYNC_PAGES_PER_COMMIT"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 64 {
+			return nil, fmt.Errorf("ROGER_SYNC_PAGES_PER_COMMIT %q must be a number from 1 (every page commits alone) to 64", p)
+		}
+		c.PagesPerCommit = n
 	}
 	switch c.LookupIndex = getenv("ROGER_LOOKUP_INDEX"); c.LookupIndex {
 	case "":

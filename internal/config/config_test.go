@@ -15,7 +15,7 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.DataDir != "roger-data" || c.DatabaseURL != filepath.Join("roger-data", "roger.db") || c.Addr != "127.0.0.1:8080" ||
-		c.PublicURL != "http://127.0.0.1:8080" || c.Workers != 4 || c.LookupIndex != "memory" || c.IsPostgres() {
+		c.PublicURL != "http://127.0.0.1:8080" || c.Workers != 4 || c.PagesPerCommit != 8 || c.LookupIndex != "memory" || c.IsPostgres() {
 		t.Fatalf("defaults: %+v", c)
 	}
 	if got := c.RedirectURL(7); got != "http://127.0.0.1:8080/oauth/exact/7/callback" {
@@ -39,6 +39,7 @@ func TestLoadRefusesBadValues(t *testing.T) {
 		{"workers", map[string]string{"ROGER_WORKERS": "many"}, "ROGER_WORKERS \"many\" must be a number from 0 (never sync here) to 64"},
 		{"negative workers", map[string]string{"ROGER_WORKERS": "-1"}, "ROGER_WORKERS \"-1\" must be a number from 0"},
 		{"lookup index", map[string]string{"ROGER_LOOKUP_INDEX": "disk"}, "ROGER_LOOKUP_INDEX \"disk\" must be memory or database"},
+		{"pages per commit", map[string]string{"ROGER_SYNC_PAGES_PER_COMMIT": "0"}, "ROGER_SYNC_PAGES_PER_COMMIT \"0\" must be a number from 1 (every page commits alone) to 64"},
 		{"both value and file", map[string]string{"ROGER_DATABASE_URL": "x", "ROGER_DATABASE_URL_FILE": file}, "both ROGER_DATABASE_URL and ROGER_DATABASE_URL_FILE are set"},
 		{"missing file", map[string]string{"ROGER_SECRET_KEY_FILE": "", "ROGER_DATABASE_URL_FILE": filepath.Join(dir, "nope")}, "ROGER_DATABASE_URL_FILE: cannot read"},
 	}

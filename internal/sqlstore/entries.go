@@ -20,7 +20,8 @@ type Deletion struct {
 }
 
 // Page is one page of changes and the sync position that follows it; they
-// are committed together, so a crash repeats at most one page.
+// are committed together, so a crash repeats at most the pages of the
+// transaction it interrupted (ApplyPages).
 type Page struct {
 	ReplicatorID int64
 	OrgID        int64
