@@ -86,21 +86,11 @@ func Load(getenv func(string) string) (*Config, error) {
 	if c.SecretKey, err = valueOrFile(getenv, "ROGER_SECRET_KEY"); err != nil {
 		return nil, err
 	}
-	c.Workers = 4
-	if w := getenv("ROGER_WORKERS"); w != "" {
-		n, err := strconv.Atoi(w)
-		if err != nil || n < 0 || n > 64 {
-			return nil, fmt.Errorf("ROGER_WORKERS %q must be a number from 0 (never sync here) to 64", w)
-		}
-		c.Workers = n
+	if c.Workers, err = intVar(getenv, "ROGER_WORKERS", 4, 0, "0 (never sync here)", 64); err != nil {
+		return nil, err
 	}
-	c.PagesPerCommit = 8
-	if p := getenv("ROGER_SYNC_PAGES_PER_COMMIT"); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > 64 {
-			return nil, fmt.Errorf("ROGER_SYNC_PAGES_PER_COMMIT %q must be a number from 1 (every page commits alone) to 64", p)
-		}
-		c.PagesPerCommit = n
+	if c.PagesPerCommit, err = intVar(getenv, "ROGER_SYNC_PAGES_PER_COMMIT", 8, 1, "1 (every page commits alone)", 64); err != nil {
+		return nil, err
 	}
 	switch c.LookupIndex = getenv("ROGER_LOOKUP_INDEX"); c.LookupIndex {
 	case "":
@@ -114,6 +104,20 @@ func Load(getenv func(string) string) (*Config, error) {
 		c.Instance = fmt.Sprintf("%s/%d/%d", host, os.Getpid(), time.Now().UnixNano()%100000)
 	}
 	return c, nil
+}
+
+// intVar reads a whole number from name, def when unset; the error says
+// the range, its low end explained by lowMeans.
+func intVar(getenv func(string) string, name string, def, low int, lowMeans string, high int) (int, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < low || n > high {
+		return 0, fmt.Errorf("%s %q must be a number from %s to %d", name, v, lowMeans, high)
+	}
+	return n, nil
 }
 
 // valueOrFile reads NAME, or the file named by NAME_FILE; both set is an
