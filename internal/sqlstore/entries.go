@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 
@@ -416,10 +417,6 @@ func (s *Store) insertNumbers(ctx context.Context, tx *sql.Tx, orgID int64, batc
 	if len(done) == 0 {
 		return nil
 	}
-	ids := make(map[string]int64, len(done))
-	for _, w := range done {
-		ids[w.sourceID] = w.id
-	}
 	args := make([]any, 0, numbersBatch*5)
 	n := 0
 	flush := func() error {
@@ -435,27 +432,45 @@ func (s *Store) insertNumbers(ctx context.Context, tx *sql.Tx, orgID int64, batc
 		args, n = args[:0], 0
 		return nil
 	}
-	for i := range batch {
-		id, ok := ids[batch[i].SourceID]
-		if !ok {
-			continue
-		}
-		seen := map[string]bool{}
-		for _, num := range batch[i].Numbers {
-			if num.Status != roger.NumberOK || seen[num.E164+"/"+num.Extension] {
-				continue
-			}
-			seen[num.E164+"/"+num.Extension] = true
-			args = append(args, id, orgID, num.E164, num.Extension, num.Field)
-			n++
-			if n == numbersBatch {
-				if err := flush(); err != nil {
-					return err
-				}
+	for id, num := range indexedNumbers(batch, done) {
+		args = append(args, id, orgID, num.E164, num.Extension, num.Field)
+		n++
+		if n == numbersBatch {
+			if err := flush(); err != nil {
+				return err
 			}
 		}
 	}
 	return flush()
+}
+
+// indexedNumbers yields the numbers to index for the entries of batch
+// that were written (done), with the entry's id: each parsed number once,
+// under the first field that holds it.
+func indexedNumbers(batch []roger.Entry, done []written) iter.Seq2[int64, roger.Number] {
+	return func(yield func(int64, roger.Number) bool) {
+		ids := make(map[string]int64, len(done))
+		for _, w := range done {
+			ids[w.sourceID] = w.id
+		}
+		for i := range batch {
+			id, ok := ids[batch[i].SourceID]
+			if !ok {
+				continue
+			}
+			nums := batch[i].Numbers
+			for j, num := range nums {
+				if num.Status != roger.NumberOK || slices.ContainsFunc(nums[:j], func(o roger.Number) bool {
+					return o.Status == roger.NumberOK && o.E164 == num.E164 && o.Extension == num.Extension
+				}) {
+					continue
+				}
+				if !yield(id, num) {
+					return
+				}
+			}
+		}
+	}
 }
 
 func (s *Store) stampPass(ctx context.Context, tx *sql.Tx, replicatorID, pass int64, upserts []roger.Entry) error {

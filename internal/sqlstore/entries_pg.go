@@ -60,25 +60,10 @@ func (s *Store) pgUpsert(ctx context.Context, tx *sql.Tx, p Page, batch []roger.
 }
 
 func (s *Store) pgInsertNumbers(ctx context.Context, tx *sql.Tx, orgID int64, batch []roger.Entry, done []written) error {
-	ids := make(map[string]int64, len(done))
-	for _, w := range done {
-		ids[w.sourceID] = w.id
-	}
 	var entry []int64
 	var e164, ext, field []string
-	for i := range batch {
-		id, ok := ids[batch[i].SourceID]
-		if !ok {
-			continue
-		}
-		seen := map[string]bool{}
-		for _, num := range batch[i].Numbers {
-			if num.Status != roger.NumberOK || seen[num.E164+"/"+num.Extension] {
-				continue
-			}
-			seen[num.E164+"/"+num.Extension] = true
-			entry, e164, ext, field = append(entry, id), append(e164, num.E164), append(ext, num.Extension), append(field, num.Field)
-		}
+	for id, num := range indexedNumbers(batch, done) {
+		entry, e164, ext, field = append(entry, id), append(e164, num.E164), append(ext, num.Extension), append(field, num.Field)
 	}
 	if len(entry) == 0 {
 		return nil

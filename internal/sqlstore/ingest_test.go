@@ -259,3 +259,20 @@ func TestLatestPerSource(t *testing.T) {
 		t.Fatal("a page without repeats was copied")
 	}
 }
+
+func TestIndexedNumbersOncePerEntry(t *testing.T) {
+	bad := roger.Number{Field: "Fax", Raw: "n.v.t.", Status: roger.NumberInvalid}
+	batch := []roger.Entry{
+		entry("a", 1, ok("Phone", "+31201234567"), bad, ok("BusinessPhone", "+31201234567"), ok("Mobile", "+31612345678")),
+		entry("skipped", 1, ok("Phone", "+31201234599")),
+		entry("b", 1, ok("Phone", "+31201234567")),
+	}
+	var got []string
+	for id, n := range indexedNumbers(batch, []written{{id: 7, sourceID: "a"}, {id: 9, sourceID: "b"}}) {
+		got = append(got, fmt.Sprint(id, " ", n.Field, " ", n.E164))
+	}
+	want := "[7 Phone +31201234567 7 Mobile +31612345678 9 Phone +31201234567]"
+	if fmt.Sprint(got) != want {
+		t.Fatalf("indexed %v; want %s", got, want)
+	}
+}
