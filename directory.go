@@ -32,3 +32,44 @@ type ReplicatorVersion struct {
 	// to read the replicator's entries afresh.
 	RemovalsFloor int64
 }
+
+// Deletion is a record Exact reports deleted, with the Timestamp of the
+// deletion: a local entry newer than that survives.
+type Deletion struct {
+	SourceID  string
+	Timestamp int64
+}
+
+// Page is one page of changes and the sync position that follows it; they
+// are committed together, so a crash repeats at most the pages of the
+// transaction it interrupted.
+type Page struct {
+	ReplicatorID int64
+	OrgID        int64
+	Upserts      []Entry
+	Deletes      []Deletion
+	// The replicator's position after this page.
+	Cursor        int64
+	DeletedCursor int64
+	ResumeURL     string
+	FullSync      bool
+}
+
+// PageResult counts what a page changed.
+type PageResult struct {
+	Created int
+	Updated int
+	Deleted int
+	// Stale counts upserts ignored because the directory already held a
+	// newer version.
+	Stale int
+}
+
+// EntryFilter selects entries.
+type EntryFilter struct {
+	OrgID        int64
+	ReplicatorID int64 // 0: all of the organisation
+	E164         string
+	Unparseable  bool // only entries with a number that did not parse
+	Limit        int  // 0: no limit
+}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/lookup"
-	"github.com/roger365io/roger/internal/sqlstore"
 )
 
 // exportEntry is one line of "roger directory export".
@@ -72,7 +71,7 @@ func (m *Main) runDirectory(ctx context.Context, args []string) error {
 	}
 	w := bufio.NewWriter(m.Stdout)
 	enc := json.NewEncoder(w)
-	err = a.store.ForEachEntry(ctx, sqlstore.EntryFilter{OrgID: orgID, ReplicatorID: *replicator}, func(e *roger.Entry) error {
+	err = a.store.ForEachEntry(ctx, roger.EntryFilter{OrgID: orgID, ReplicatorID: *replicator}, func(e *roger.Entry) error {
 		out := exportEntry{Replicator: e.ReplicatorID, Kind: e.Kind, SourceID: e.SourceID, CompanyID: e.CompanyID, Name: e.DisplayName,
 			Company: e.CompanyName, Email: e.Email, JobTitle: e.JobTitle, Modified: e.SourceModified, Timestamp: e.SourceTimestamp,
 			SyncedAt: e.SyncedAt, PhoneNumber: []lookup.EntryNumber{}}

@@ -82,7 +82,7 @@ func (e *env) org(name, country, contact, number string) (*roger.Organization, s
 		{Kind: roger.KindContact, SourceID: "22222222-0000-4000-8000-" + fmt.Sprintf("%012d", o.ID), CompanyID: "c1", DisplayName: "Second " + name, CompanyName: name + " BV",
 			SourceTimestamp: 2, Numbers: []roger.Number{{Field: "Mobile", Raw: "06", E164: "+31612345678", Status: roger.NumberOK}}},
 	}
-	if _, err := e.store.ApplyPage(ctx, sqlstore.Page{ReplicatorID: r.ID, OrgID: o.ID, Upserts: entries, Cursor: 2}); err != nil {
+	if _, err := e.store.ApplyPage(ctx, roger.Page{ReplicatorID: r.ID, OrgID: o.ID, Upserts: entries, Cursor: 2}); err != nil {
 		e.t.Fatal(err)
 	}
 	k, key, err := e.store.CreateAPIKey(ctx, o.ID, "test")

@@ -1,18 +1,21 @@
-// Package clock lets code ask for the time through an interface, so tests can
-// move time forward (token expiry, rate-limit windows, 30-day limits) without
-// waiting for it.
+// Package clock holds the implementations of roger.Clock: the wall clock,
+// and clocks tests and the demo move forward (token expiry, rate-limit
+// windows, 30-day limits) without waiting for them.
 package clock
 
 import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/roger365io/roger"
 )
 
-// Clock tells the current time.
-type Clock interface {
-	Now() time.Time
-}
+var (
+	_ roger.Clock = System{}
+	_ roger.Clock = (*Fake)(nil)
+	_ roger.Clock = (*Offset)(nil)
+)
 
 // System is the real wall clock.
 type System struct{}

@@ -88,7 +88,7 @@ func entry(id, name string, numbers ...string) roger.Entry {
 // as a sync does.
 func (f *fixture) page(r *roger.Replicator, upserts []roger.Entry, deletes ...string) {
 	f.t.Helper()
-	p := sqlstore.Page{ReplicatorID: r.ID, OrgID: r.OrgID}
+	p := roger.Page{ReplicatorID: r.ID, OrgID: r.OrgID}
 	for i := range upserts {
 		f.stamp++
 		upserts[i].SourceTimestamp = f.stamp
@@ -96,7 +96,7 @@ func (f *fixture) page(r *roger.Replicator, upserts []roger.Entry, deletes ...st
 	p.Upserts = upserts
 	for _, id := range deletes {
 		f.stamp++
-		p.Deletes = append(p.Deletes, sqlstore.Deletion{SourceID: id, Timestamp: f.stamp})
+		p.Deletes = append(p.Deletes, roger.Deletion{SourceID: id, Timestamp: f.stamp})
 	}
 	p.Cursor = f.stamp
 	if _, err := f.s.ApplyPage(context.Background(), p); err != nil {

@@ -24,7 +24,7 @@ const (
 // what Exact counts its limits per. Every client of one process that
 // reads the same division with the same app must share it.
 type BudgetRegistry struct {
-	clk     clock.Clock
+	clk     roger.Clock
 	mu      sync.Mutex
 	budgets map[budgetKey]*Budget
 }
@@ -36,7 +36,7 @@ type budgetKey struct {
 
 // NewBudgetRegistry returns an empty registry; clk nil means the system
 // clock.
-func NewBudgetRegistry(clk clock.Clock) *BudgetRegistry {
+func NewBudgetRegistry(clk roger.Clock) *BudgetRegistry {
 	if clk == nil {
 		clk = clock.System{}
 	}
@@ -73,7 +73,7 @@ func (r *BudgetRegistry) Peek(clientID string, division int) (*Budget, bool) {
 // EUNAVAILABLE error naming the reset, since waiting hours is the
 // caller's decision.
 type Budget struct {
-	clk clock.Clock
+	clk roger.Clock
 
 	mu       sync.Mutex
 	daily    limit
@@ -88,7 +88,7 @@ type limit struct {
 	reset     time.Time
 }
 
-func newBudget(clk clock.Clock) *Budget {
+func newBudget(clk roger.Clock) *Budget {
 	if clk == nil {
 		clk = clock.System{}
 	}

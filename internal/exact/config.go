@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/clock"
 )
 
@@ -39,7 +40,7 @@ type Config struct {
 	// page, which must count as a 401 and not as a page of data.
 	HTTPClient *http.Client
 	// Clock tells the time; nil means the system clock.
-	Clock clock.Clock
+	Clock roger.Clock
 	// Sleep waits for d or until ctx ends, returning ctx's error then. nil
 	// means a real timer; tests pass one that advances a fake clock, so
 	// that waiting for a rate-limit reset takes no real time.

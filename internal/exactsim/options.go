@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/clock"
 )
 
@@ -12,7 +13,7 @@ import (
 // switches exist for the points nobody could confirm against a live tenant.
 type Options struct {
 	// Clock tells the simulator the time; tests pass a clock.Fake.
-	Clock clock.Clock
+	Clock roger.Clock
 
 	// Seed makes generated data deterministic.
 	Seed uint64

@@ -39,7 +39,7 @@ func seedBench(b *testing.B, s *sqlstore.Store) *roger.Organization {
 					{Field: "Mobile", Raw: "06", E164: benchMobile(n), Status: roger.NumberOK},
 				}}
 		}
-		if _, err := s.ApplyPage(ctx, sqlstore.Page{ReplicatorID: r.ID, OrgID: org.ID, Upserts: page, Cursor: int64(start + len(page))}); err != nil {
+		if _, err := s.ApplyPage(ctx, roger.Page{ReplicatorID: r.ID, OrgID: org.ID, Upserts: page, Cursor: int64(start + len(page))}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -121,7 +121,7 @@ func (d *directory) add(rep string, entries ...roger.Entry) {
 			entries[i].CompanyID = "c-" + entries[i].CompanyName
 		}
 	}
-	if _, err := d.s.ApplyPage(context.Background(), sqlstore.Page{ReplicatorID: r.ID, OrgID: r.OrgID, Upserts: entries, Cursor: d.stamp}); err != nil {
+	if _, err := d.s.ApplyPage(context.Background(), roger.Page{ReplicatorID: r.ID, OrgID: r.OrgID, Upserts: entries, Cursor: d.stamp}); err != nil {
 		d.t.Fatal(err)
 	}
 }

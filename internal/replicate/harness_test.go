@@ -74,7 +74,7 @@ type env struct {
 	sim    *exactsim.Simulator
 	srv    *httptest.Server
 	clk    *clock.Fake // nil with realClock
-	clock  clock.Clock
+	clock  roger.Clock
 	dsn    string
 	keys   *secret.Keyring
 	key    secret.Key
@@ -508,7 +508,7 @@ func distinctNonBlank(list []string) []string {
 func entries(t *testing.T, st *sqlstore.Store, orgID, id int64) []*roger.Entry {
 	t.Helper()
 	var out []*roger.Entry
-	err := st.ForEachEntry(context.Background(), sqlstore.EntryFilter{OrgID: orgID, ReplicatorID: id}, func(e *roger.Entry) error {
+	err := st.ForEachEntry(context.Background(), roger.EntryFilter{OrgID: orgID, ReplicatorID: id}, func(e *roger.Entry) error {
 		out = append(out, e)
 		return nil
 	})

@@ -9,7 +9,6 @@ import (
 	"github.com/roger365io/roger/internal/clock"
 	"github.com/roger365io/roger/internal/exact"
 	"github.com/roger365io/roger/internal/exactsim/crm"
-	"github.com/roger365io/roger/internal/sqlstore"
 	"github.com/roger365io/roger/internal/sqlstore/sqltest"
 	"github.com/roger365io/roger/internal/sqlstore/storetest"
 )
@@ -75,9 +74,9 @@ func benchmarkIngest(b *testing.B, updates bool) {
 				// queue up are written together.
 				records := 0
 				pipe := startPipeline(ctx, defaultPagesPerCommit, func(group []parsedPage) error {
-					pages := make([]sqlstore.Page, len(group))
+					pages := make([]roger.Page, len(group))
 					for i, pg := range group {
-						pages[i] = sqlstore.Page{ReplicatorID: r.ID, OrgID: org.ID, Upserts: pg.entries, Cursor: pg.maxTS}
+						pages[i] = roger.Page{ReplicatorID: r.ID, OrgID: org.ID, Upserts: pg.entries, Cursor: pg.maxTS}
 						records += len(pg.entries)
 					}
 					_, err := store.ApplyPages(ctx, pages)

@@ -132,9 +132,9 @@ func (s *instanceStore) TokenStore(id int64) roger.TokenStore {
 	return &instanceTokens{inner: s.st.TokenStore(id), s: s}
 }
 
-func (s *instanceStore) ApplyPages(ctx context.Context, pages []sqlstore.Page) (sqlstore.PageResult, error) {
+func (s *instanceStore) ApplyPages(ctx context.Context, pages []roger.Page) (roger.PageResult, error) {
 	if err := s.check(); err != nil {
-		return sqlstore.PageResult{}, err
+		return roger.PageResult{}, err
 	}
 	s.log.write(pages[0].ReplicatorID, s.owner, "a page")
 	return s.st.ApplyPages(ctx, pages)

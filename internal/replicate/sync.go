@@ -13,10 +13,8 @@ import (
 	"time"
 
 	"github.com/roger365io/roger"
-	"github.com/roger365io/roger/internal/clock"
 	"github.com/roger365io/roger/internal/exact"
 	"github.com/roger365io/roger/internal/phone"
-	"github.com/roger365io/roger/internal/sqlstore"
 )
 
 // Store is what a sync needs of the database (*sqlstore.Store).
@@ -24,7 +22,7 @@ type Store interface {
 	FindReplicatorByID(ctx context.Context, id int64) (*roger.Replicator, error)
 	ClientSecret(ctx context.Context, id int64) (string, error)
 	TokenStore(id int64) roger.TokenStore
-	ApplyPages(ctx context.Context, pages []sqlstore.Page) (sqlstore.PageResult, error)
+	ApplyPages(ctx context.Context, pages []roger.Page) (roger.PageResult, error)
 	StartFullSync(ctx context.Context, id int64, moveDate int64) (int64, error)
 	FinishFullSync(ctx context.Context, id, pass int64) (int, error)
 	SetDivisionChecked(ctx context.Context, id int64, at time.Time) error
@@ -49,7 +47,7 @@ type Syncer struct {
 	Budgets *exact.BudgetRegistry
 	// HTTPClient talks to Exact; nil means exact's default.
 	HTTPClient *http.Client
-	Clock      clock.Clock
+	Clock      roger.Clock
 	// Sleep is passed to the Exact client (tests use a fake-clock sleep).
 	Sleep func(ctx context.Context, d time.Duration) error
 	// RedirectURL is the replicator's OAuth Redirect URL; the token
@@ -154,7 +152,7 @@ func (s *Syncer) sync(ctx context.Context, r *roger.Replicator, run *roger.SyncR
 	}
 	run.Full = r.FullSync
 
-	progress := func(res sqlstore.PageResult, read int) error {
+	progress := func(res roger.PageResult, read int) error {
 		run.Read += read
 		run.Created += res.Created
 		run.Updated += res.Updated
@@ -259,9 +257,9 @@ func ms(t time.Time) int64 {
 	return t.UnixMilli()
 }
 
-func (s *Syncer) readRecords(ctx context.Context, client *exact.Client, r *roger.Replicator, run *roger.SyncRun, progress func(sqlstore.PageResult, int) error) error {
+func (s *Syncer) readRecords(ctx context.Context, client *exact.Client, r *roger.Replicator, run *roger.SyncRun, progress func(roger.PageResult, int) error) error {
 	apply := func(group []parsedPage) error {
-		pages := make([]sqlstore.Page, len(group))
+		pages := make([]roger.Page, len(group))
 		read := 0
 		for i, pg := range group {
 			for _, e := range pg.entries {
@@ -272,7 +270,7 @@ func (s *Syncer) readRecords(ctx context.Context, client *exact.Client, r *roger
 				}
 			}
 			r.Cursor = max(r.Cursor, pg.maxTS)
-			pages[i] = sqlstore.Page{ReplicatorID: r.ID, OrgID: r.OrgID, Upserts: pg.entries,
+			pages[i] = roger.Page{ReplicatorID: r.ID, OrgID: r.OrgID, Upserts: pg.entries,
 				Cursor: r.Cursor, DeletedCursor: r.DeletedCursor, ResumeURL: pg.next, FullSync: r.FullSync}
 			read += len(pg.entries)
 		}
@@ -306,7 +304,7 @@ func (s *Syncer) readRecords(ctx context.Context, client *exact.Client, r *roger
 	return err
 }
 
-func (s *Syncer) readDeletions(ctx context.Context, client *exact.Client, r *roger.Replicator, progress func(sqlstore.PageResult, int) error) error {
+func (s *Syncer) readDeletions(ctx context.Context, client *exact.Client, r *roger.Replicator, progress func(roger.PageResult, int) error) error {
 	entityType := 2
 	if r.Entity == roger.Contacts {
 		entityType = 5
@@ -316,12 +314,12 @@ func (s *Syncer) readDeletions(ctx context.Context, client *exact.Client, r *rog
 		resume = r.ResumeURL
 	}
 	return client.SyncDeleted(ctx, r.Division, entityType, r.DeletedCursor, resume, func(rows []exact.Deleted, next string) error {
-		deletes := make([]sqlstore.Deletion, 0, len(rows))
+		deletes := make([]roger.Deletion, 0, len(rows))
 		for _, d := range rows {
-			deletes = append(deletes, sqlstore.Deletion{SourceID: normalizeID(d.EntityKey), Timestamp: d.Timestamp})
+			deletes = append(deletes, roger.Deletion{SourceID: normalizeID(d.EntityKey), Timestamp: d.Timestamp})
 			r.DeletedCursor = max(r.DeletedCursor, d.Timestamp)
 		}
-		res, err := s.Store.ApplyPages(ctx, []sqlstore.Page{{ReplicatorID: r.ID, OrgID: r.OrgID, Deletes: deletes,
+		res, err := s.Store.ApplyPages(ctx, []roger.Page{{ReplicatorID: r.ID, OrgID: r.OrgID, Deletes: deletes,
 			Cursor: r.Cursor, DeletedCursor: r.DeletedCursor, ResumeURL: next, FullSync: r.FullSync}})
 		if err != nil {
 			return err

@@ -49,7 +49,7 @@ func BenchmarkApplyPage(b *testing.B) {
 							{Field: "Mobile", Raw: "06-12345678", E164: fmt.Sprintf("+316%08d", ts%100000000), Status: roger.NumberOK},
 						}}
 				}
-				if _, err := s.ApplyPage(ctx, Page{ReplicatorID: r.ID, OrgID: org.ID, Upserts: page, Cursor: ts}); err != nil {
+				if _, err := s.ApplyPage(ctx, roger.Page{ReplicatorID: r.ID, OrgID: org.ID, Upserts: page, Cursor: ts}); err != nil {
 					b.Fatal(err)
 				}
 				records += len(page)

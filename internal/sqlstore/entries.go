@@ -13,38 +13,6 @@ import (
 	"github.com/roger365io/roger"
 )
 
-// Deletion is a record Exact reports deleted, with the Timestamp of the
-// deletion: a local entry newer than that survives.
-type Deletion struct {
-	SourceID  string
-	Timestamp int64
-}
-
-// Page is one page of changes and the sync position that follows it; they
-// are committed together, so a crash repeats at most the pages of the
-// transaction it interrupted (ApplyPages).
-type Page struct {
-	ReplicatorID int64
-	OrgID        int64
-	Upserts      []roger.Entry
-	Deletes      []Deletion
-	// The replicator's position after this page.
-	Cursor        int64
-	DeletedCursor int64
-	ResumeURL     string
-	FullSync      bool
-}
-
-// PageResult counts what a page changed.
-type PageResult struct {
-	Created int
-	Updated int
-	Deleted int
-	// Stale counts upserts ignored because the directory already held a
-	// newer version.
-	Stale int
-}
-
 const upsertBatch = 200
 
 const numbersBatch = 400
@@ -141,8 +109,8 @@ const entryColumns = `org_id, replicator_id, kind, source_id, company_id, displa
 // replicator's position, in one transaction. An upsert never replaces a
 // newer version (higher Timestamp) with an older one; every entry seen is
 // stamped with the replicator's current pass.
-func (s *Store) ApplyPage(ctx context.Context, p Page) (PageResult, error) {
-	return s.ApplyPages(ctx, []Page{p})
+func (s *Store) ApplyPage(ctx context.Context, p roger.Page) (roger.PageResult, error) {
+	return s.ApplyPages(ctx, []roger.Page{p})
 }
 
 // ApplyPages applies consecutive pages of one replicator in order, as
@@ -151,8 +119,8 @@ func (s *Store) ApplyPage(ctx context.Context, p Page) (PageResult, error) {
 // database was busy cost one commit instead of several: with random keys
 // in the directory's indexes, each commit writes back roughly one index
 // page per record, whether it holds one page or four.
-func (s *Store) ApplyPages(ctx context.Context, pages []Page) (PageResult, error) {
-	var res PageResult
+func (s *Store) ApplyPages(ctx context.Context, pages []roger.Page) (roger.PageResult, error) {
+	var res roger.PageResult
 	if len(pages) == 0 {
 		return res, nil
 	}
@@ -170,7 +138,7 @@ func (s *Store) ApplyPages(ctx context.Context, pages []Page) (PageResult, error
 		}
 	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		res = PageResult{}
+		res = roger.PageResult{}
 		if s.dialect == Postgres {
 			// A page and its cursor commit together, so a page lost when
 			// the database server itself crashes is simply read again;
@@ -216,7 +184,7 @@ func (s *Store) ApplyPages(ctx context.Context, pages []Page) (PageResult, error
 
 // applyChanges writes one page's upserts and deletions, adding what they
 // changed to res.
-func (s *Store) applyChanges(ctx context.Context, tx *sql.Tx, p Page, st stamp, res *PageResult) error {
+func (s *Store) applyChanges(ctx context.Context, tx *sql.Tx, p roger.Page, st stamp, res *roger.PageResult) error {
 	upserts := latestPerSource(p.Upserts)
 	sizes := chunks(len(upserts), upsertBatch)
 	if s.dialect == Postgres {
@@ -323,7 +291,7 @@ func latestPerSource(entries []roger.Entry) []roger.Entry {
 
 // upsertBatch writes a batch on SQLite: new entries inserted, known ones
 // updated unless the directory holds a newer version.
-func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, p Page, batch []roger.Entry, st stamp) ([]written, error) {
+func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, p roger.Page, batch []roger.Entry, st stamp) ([]written, error) {
 	args := make([]any, 0, len(batch)*16)
 	for i := range batch {
 		e := &batch[i]
@@ -543,17 +511,8 @@ func (s *Store) FinishFullSync(ctx context.Context, id, pass int64) (int, error)
 	return int(n), err
 }
 
-// EntryFilter selects entries.
-type EntryFilter struct {
-	OrgID        int64
-	ReplicatorID int64 // 0: all of the organisation
-	E164         string
-	Unparseable  bool // only entries with a number that did not parse
-	Limit        int  // 0: no limit
-}
-
 // ForEachEntry streams the entries matching f, in ID order, to fn.
-func (s *Store) ForEachEntry(ctx context.Context, f EntryFilter, fn func(*roger.Entry) error) error {
+func (s *Store) ForEachEntry(ctx context.Context, f roger.EntryFilter, fn func(*roger.Entry) error) error {
 	query := `SELECT ` + scanEntryColumns + ` FROM entries e WHERE e.org_id = ?`
 	args := []any{f.OrgID}
 	if f.ReplicatorID != 0 {

@@ -23,7 +23,7 @@ const pgUpsert = `INSERT INTO entries (` + entryColumns + `)
 		pass = excluded.pass, numbers = excluded.numbers, unparseable = excluded.unparseable, version = excluded.version
 		WHERE entries.source_timestamp <= excluded.source_timestamp RETURNING id, source_id, (xmax = 0)`
 
-func (s *Store) pgUpsert(ctx context.Context, tx *sql.Tx, p Page, batch []roger.Entry, st stamp) ([]written, error) {
+func (s *Store) pgUpsert(ctx context.Context, tx *sql.Tx, p roger.Page, batch []roger.Entry, st stamp) ([]written, error) {
 	n := len(batch)
 	kind, sid, cid, name, company, email, job, nums := make([]string, n), make([]string, n), make([]string, n), make([]string, n),
 		make([]string, n), make([]string, n), make([]string, n), make([]string, n)

@@ -15,7 +15,7 @@ import (
 func directoryOf(t *testing.T, s *Store, orgID, replicatorID int64) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	err := s.ForEachEntry(context.Background(), EntryFilter{OrgID: orgID, ReplicatorID: replicatorID}, func(e *roger.Entry) error {
+	err := s.ForEachEntry(context.Background(), roger.EntryFilter{OrgID: orgID, ReplicatorID: replicatorID}, func(e *roger.Entry) error {
 		rows, err := s.read.Query(s.q(`SELECT e164 FROM entry_numbers WHERE entry_id = ? ORDER BY e164`), e.ID)
 		if err != nil {
 			return err
@@ -59,18 +59,18 @@ func TestApplyPagesEqualsApplyPageOneByOne(t *testing.T) {
 		// A record created and then changed in a later page, one deleted
 		// after it was written, a stale update and an unknown deletion:
 		// all within the one transaction when grouped.
-		pages := func(r *roger.Replicator) []Page {
-			return []Page{
+		pages := func(r *roger.Replicator) []roger.Page {
+			return []roger.Page{
 				{ReplicatorID: r.ID, OrgID: f.org.ID, Cursor: 30, ResumeURL: "next-1", FullSync: true,
 					Upserts: []roger.Entry{entry("1", 10, ok("Phone", "+31201234567")), entry("2", 20, ok("Phone", "+31201234568")), entry("3", 30)}},
 				{ReplicatorID: r.ID, OrgID: f.org.ID, Cursor: 60, ResumeURL: "next-2", FullSync: true,
 					Upserts: []roger.Entry{entry("1", 50, ok("Mobile", "+31612345678")), entry("4", 60, ok("Phone", "+31201234569"))}},
 				{ReplicatorID: r.ID, OrgID: f.org.ID, Cursor: 70, ResumeURL: "next-3", FullSync: true,
 					Upserts: []roger.Entry{entry("2", 15, ok("Phone", "+3230000000")), entry("5", 70, ok("Phone", "+31201234567"))},
-					Deletes: []Deletion{{SourceID: "4", Timestamp: 65}, {SourceID: "zz", Timestamp: 70}}},
+					Deletes: []roger.Deletion{{SourceID: "4", Timestamp: 65}, {SourceID: "zz", Timestamp: 70}}},
 			}
 		}
-		var sum PageResult
+		var sum roger.PageResult
 		for _, p := range pages(single) {
 			res, err := f.store.ApplyPage(ctx, p)
 			if err != nil {
@@ -85,7 +85,7 @@ func TestApplyPagesEqualsApplyPageOneByOne(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res != sum || sum != (PageResult{Created: 5, Updated: 1, Deleted: 1, Stale: 1}) {
+		if res != sum || sum != (roger.PageResult{Created: 5, Updated: 1, Deleted: 1, Stale: 1}) {
 			t.Fatalf("grouped %+v, one by one %+v; want 5 created, 1 updated, 1 deleted, 1 stale", res, sum)
 		}
 		want, got := directoryOf(t, f.store, f.org.ID, single.ID), directoryOf(t, f.store, f.org.ID, grouped.ID)
@@ -98,7 +98,7 @@ func TestApplyPagesEqualsApplyPageOneByOne(t *testing.T) {
 		}
 
 		// Pages of two replicators are refused and change nothing.
-		mixed := []Page{{ReplicatorID: single.ID, OrgID: f.org.ID, Cursor: 99, Upserts: []roger.Entry{entry("9", 99)}},
+		mixed := []roger.Page{{ReplicatorID: single.ID, OrgID: f.org.ID, Cursor: 99, Upserts: []roger.Entry{entry("9", 99)}},
 			{ReplicatorID: grouped.ID, OrgID: f.org.ID, Cursor: 99, Upserts: []roger.Entry{entry("9", 99)}}}
 		if _, err := f.store.ApplyPages(ctx, mixed); err == nil {
 			t.Fatal("pages of two replicators were applied together")
@@ -113,8 +113,8 @@ func TestRemovingEntriesRemovesTheirNumbers(t *testing.T) {
 	eachBackend(t, func(t *testing.T, f *fixture) {
 		ctx := context.Background()
 		r, other := f.replicator("a"), f.replicator("b")
-		page := func(r *roger.Replicator, ids ...string) Page {
-			p := Page{ReplicatorID: r.ID, OrgID: f.org.ID}
+		page := func(r *roger.Replicator, ids ...string) roger.Page {
+			p := roger.Page{ReplicatorID: r.ID, OrgID: f.org.ID}
 			for i, id := range ids {
 				p.Upserts = append(p.Upserts, entry(id, int64(10+i), ok("Phone", fmt.Sprintf("+3120123%04d", i)), ok("Mobile", fmt.Sprintf("+316123%05d", i))))
 			}
@@ -136,7 +136,7 @@ func TestRemovingEntriesRemovesTheirNumbers(t *testing.T) {
 			}
 		}
 		check("loading", 12)
-		if _, err := f.store.ApplyPage(ctx, Page{ReplicatorID: r.ID, OrgID: f.org.ID, Deletes: []Deletion{{SourceID: "1", Timestamp: 99}}}); err != nil {
+		if _, err := f.store.ApplyPage(ctx, roger.Page{ReplicatorID: r.ID, OrgID: f.org.ID, Deletes: []roger.Deletion{{SourceID: "1", Timestamp: 99}}}); err != nil {
 			t.Fatal(err)
 		}
 		check("a deletion from Exact", 10)
@@ -180,13 +180,13 @@ func TestMigration005KeepsTheDirectory(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := f.replicator("a")
-			if _, err := old.ApplyPage(ctx, Page{ReplicatorID: r.ID, OrgID: f.org.ID, Upserts: []roger.Entry{
+			if _, err := old.ApplyPage(ctx, roger.Page{ReplicatorID: r.ID, OrgID: f.org.ID, Upserts: []roger.Entry{
 				entry("1", 10, ok("Phone", "+31201234567")), entry("2", 20, ok("Phone", "+31201234568")), entry("3", 30, ok("Mobile", "+31612345678"))}}); err != nil {
 				t.Fatal(err)
 			}
 			var highest int64
 			_ = old.read.QueryRow(`SELECT MAX(id) FROM entries`).Scan(&highest)
-			if _, err := old.ApplyPage(ctx, Page{ReplicatorID: r.ID, OrgID: f.org.ID, Deletes: []Deletion{{SourceID: "3", Timestamp: 40}}}); err != nil {
+			if _, err := old.ApplyPage(ctx, roger.Page{ReplicatorID: r.ID, OrgID: f.org.ID, Deletes: []roger.Deletion{{SourceID: "3", Timestamp: 40}}}); err != nil {
 				t.Fatal(err)
 			}
 			before := directoryOf(t, old, f.org.ID, r.ID)
@@ -204,7 +204,7 @@ func TestMigration005KeepsTheDirectory(t *testing.T) {
 			if after := directoryOf(t, s, f.org.ID, r.ID); !maps.Equal(after, before) || len(after) != 2 {
 				t.Fatalf("after the upgrade %v; before %v", after, before)
 			}
-			if _, err := s.ApplyPage(ctx, Page{ReplicatorID: r.ID, OrgID: f.org.ID, Upserts: []roger.Entry{entry("4", 50)}}); err != nil {
+			if _, err := s.ApplyPage(ctx, roger.Page{ReplicatorID: r.ID, OrgID: f.org.ID, Upserts: []roger.Entry{entry("4", 50)}}); err != nil {
 				t.Fatal(err)
 			}
 			var id int64
@@ -226,12 +226,12 @@ func TestARecordTwiceInAPageKeepsTheNewestVersion(t *testing.T) {
 	eachBackend(t, func(t *testing.T, f *fixture) {
 		ctx := context.Background()
 		r := f.replicator("a")
-		if _, err := f.store.ApplyPage(ctx, Page{ReplicatorID: r.ID, OrgID: f.org.ID, Upserts: []roger.Entry{entry("1", 10, ok("Phone", "+31201234567"))}}); err != nil {
+		if _, err := f.store.ApplyPage(ctx, roger.Page{ReplicatorID: r.ID, OrgID: f.org.ID, Upserts: []roger.Entry{entry("1", 10, ok("Phone", "+31201234567"))}}); err != nil {
 			t.Fatal(err)
 		}
 		// A known and a new record, each twice, the newer version first
 		// for one of them.
-		res, err := f.store.ApplyPage(ctx, Page{ReplicatorID: r.ID, OrgID: f.org.ID, Upserts: []roger.Entry{
+		res, err := f.store.ApplyPage(ctx, roger.Page{ReplicatorID: r.ID, OrgID: f.org.ID, Upserts: []roger.Entry{
 			entry("1", 30, ok("Phone", "+31201234568")), entry("2", 20, ok("Phone", "+31201234570")),
 			entry("1", 20, ok("Phone", "+31201234569")), entry("2", 25, ok("Phone", "+31201234571"))}})
 		if err != nil || res.Created != 1 || res.Updated != 1 {

@@ -77,17 +77,6 @@ func (s *Store) ListOrganizations(ctx context.Context) ([]*roger.Organization, e
 	return out, rows.Err()
 }
 
-// AuditEvent is one line of an organisation's audit log.
-type AuditEvent struct {
-	ID     int64
-	OrgID  int64
-	At     int64 // unix ms
-	Actor  string
-	Action string
-	Target string
-	Detail string
-}
-
 // AppendAudit records an admin action or authorization. Callers pass no
 // secrets; the log is shown to admins as it is.
 func (s *Store) AppendAudit(ctx context.Context, orgID int64, actor, action, target, detail string) error {
@@ -100,15 +89,15 @@ func (s *Store) AppendAudit(ctx context.Context, orgID int64, actor, action, tar
 }
 
 // ListAudit returns an organisation's newest audit events first.
-func (s *Store) ListAudit(ctx context.Context, orgID int64, limit int) ([]AuditEvent, error) {
+func (s *Store) ListAudit(ctx context.Context, orgID int64, limit int) ([]roger.AuditEvent, error) {
 	rows, err := s.read.QueryContext(ctx, s.q(`SELECT id, org_id, at, actor, action, target, detail FROM audit_log WHERE org_id = ? ORDER BY id DESC LIMIT ?`), orgID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list audit log: %w", err)
 	}
 	defer rows.Close()
-	var out []AuditEvent
+	var out []roger.AuditEvent
 	for rows.Next() {
-		var e AuditEvent
+		var e roger.AuditEvent
 		if err := rows.Scan(&e.ID, &e.OrgID, &e.At, &e.Actor, &e.Action, &e.Target, &e.Detail); err != nil {
 			return nil, fmt.Errorf("list audit log: %w", err)
 		}

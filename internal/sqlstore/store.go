@@ -56,7 +56,7 @@ type Store struct {
 	write  *sql.DB
 	read   *sql.DB
 	sealer Sealer
-	clock  clock.Clock
+	clock  roger.Clock
 
 	// tokenLocks serialises token refreshes within this process; across
 	// processes PostgreSQL's row lock does it.
@@ -84,7 +84,7 @@ type Store struct {
 // Options configure Open.
 type Options struct {
 	Sealer Sealer
-	Clock  clock.Clock
+	Clock  roger.Clock
 	// OnUpgrade, when set, is told of each migration before it is applied
 	// to a database that already had some: an upgrade, where a migration
 	// that rebuilds a large table can hold up the start for a while. A

@@ -266,19 +266,19 @@ func TestApplyPage(t *testing.T) {
 		ctx := context.Background()
 		r := f.replicator("a")
 		bad := roger.Number{Field: "Mobile", Raw: "n.v.t.", Status: roger.NumberInvalid, Reason: "not a phone number"}
-		res, err := f.store.ApplyPage(ctx, Page{ReplicatorID: r.ID, OrgID: f.org.ID, Cursor: 30, ResumeURL: "next-1",
+		res, err := f.store.ApplyPage(ctx, roger.Page{ReplicatorID: r.ID, OrgID: f.org.ID, Cursor: 30, ResumeURL: "next-1",
 			Upserts: []roger.Entry{entry("1", 10, ok("Phone", "+31201234567")), entry("2", 20, ok("Phone", "+31201234567"), bad), entry("3", 30)}})
-		if err != nil || res != (PageResult{Created: 3}) {
+		if err != nil || res != (roger.PageResult{Created: 3}) {
 			t.Fatalf("first page: %+v %v", res, err)
 		}
-		res, err = f.store.ApplyPage(ctx, Page{ReplicatorID: r.ID, OrgID: f.org.ID, Cursor: 50,
+		res, err = f.store.ApplyPage(ctx, roger.Page{ReplicatorID: r.ID, OrgID: f.org.ID, Cursor: 50,
 			Upserts: []roger.Entry{entry("1", 40, ok("Mobile", "+31612345678")), entry("2", 5, ok("Phone", "+3230000000"))},
-			Deletes: []Deletion{{SourceID: "3", Timestamp: 45}, {SourceID: "1", Timestamp: 35}, {SourceID: "zz", Timestamp: 50}}})
-		if err != nil || res != (PageResult{Updated: 1, Stale: 1, Deleted: 1}) {
+			Deletes: []roger.Deletion{{SourceID: "3", Timestamp: 45}, {SourceID: "1", Timestamp: 35}, {SourceID: "zz", Timestamp: 50}}})
+		if err != nil || res != (roger.PageResult{Updated: 1, Stale: 1, Deleted: 1}) {
 			t.Fatalf("second page: %+v %v", res, err)
 		}
 		got := map[string]*roger.Entry{}
-		if err := f.store.ForEachEntry(ctx, EntryFilter{OrgID: f.org.ID}, func(e *roger.Entry) error { got[e.SourceID] = e; return nil }); err != nil {
+		if err := f.store.ForEachEntry(ctx, roger.EntryFilter{OrgID: f.org.ID}, func(e *roger.Entry) error { got[e.SourceID] = e; return nil }); err != nil {
 			t.Fatal(err)
 		}
 		if len(got) != 2 || got["1"].SourceTimestamp != 40 || got["1"].Numbers[0].E164 != "+31612345678" || got["2"].SourceTimestamp != 20 {
@@ -286,7 +286,7 @@ func TestApplyPage(t *testing.T) {
 		}
 		// Entry 1's old number is no longer indexed; entry 2's is.
 		var hits []string
-		_ = f.store.ForEachEntry(ctx, EntryFilter{OrgID: f.org.ID, E164: "+31201234567"}, func(e *roger.Entry) error { hits = append(hits, e.SourceID); return nil })
+		_ = f.store.ForEachEntry(ctx, roger.EntryFilter{OrgID: f.org.ID, E164: "+31201234567"}, func(e *roger.Entry) error { hits = append(hits, e.SourceID); return nil })
 		if len(hits) != 1 || hits[0] != "2" {
 			t.Fatalf("lookup +31201234567: %v", hits)
 		}
@@ -300,7 +300,7 @@ func TestApplyPage(t *testing.T) {
 		}
 		// Another organisation sees nothing.
 		n := 0
-		_ = f.store.ForEachEntry(ctx, EntryFilter{OrgID: f.org.ID + 1}, func(*roger.Entry) error { n++; return nil })
+		_ = f.store.ForEachEntry(ctx, roger.EntryFilter{OrgID: f.org.ID + 1}, func(*roger.Entry) error { n++; return nil })
 		if n != 0 {
 			t.Fatalf("another organisation sees %d entries", n)
 		}
@@ -313,7 +313,7 @@ func TestApplyPageIsAtomic(t *testing.T) {
 		r := f.replicator("a")
 		crash := errors.New("power cut")
 		f.store.beforeCursor = func() error { return crash }
-		_, err := f.store.ApplyPage(ctx, Page{ReplicatorID: r.ID, OrgID: f.org.ID, Cursor: 99, ResumeURL: "next",
+		_, err := f.store.ApplyPage(ctx, roger.Page{ReplicatorID: r.ID, OrgID: f.org.ID, Cursor: 99, ResumeURL: "next",
 			Upserts: []roger.Entry{entry("1", 10, ok("Phone", "+31201234567")), entry("2", 11)}})
 		if !errors.Is(err, crash) {
 			t.Fatalf("want the injected failure, got %v", err)
@@ -332,7 +332,7 @@ func TestFullSyncRemovesWhatItDidNotSee(t *testing.T) {
 	eachBackend(t, func(t *testing.T, f *fixture) {
 		ctx := context.Background()
 		r := f.replicator("a")
-		if _, err := f.store.ApplyPage(ctx, Page{ReplicatorID: r.ID, OrgID: f.org.ID, Upserts: []roger.Entry{entry("1", 10), entry("2", 20), entry("3", 30)}}); err != nil {
+		if _, err := f.store.ApplyPage(ctx, roger.Page{ReplicatorID: r.ID, OrgID: f.org.ID, Upserts: []roger.Entry{entry("1", 10), entry("2", 20), entry("3", 30)}}); err != nil {
 			t.Fatal(err)
 		}
 		pass, err := f.store.StartFullSync(ctx, r.ID, 1234)
@@ -341,7 +341,7 @@ func TestFullSyncRemovesWhatItDidNotSee(t *testing.T) {
 		}
 		// Entry 2 comes again unchanged (stale-equal), 3 with a lower
 		// timestamp after a division move, 1 not at all.
-		if _, err := f.store.ApplyPage(ctx, Page{ReplicatorID: r.ID, OrgID: f.org.ID, FullSync: true, Upserts: []roger.Entry{entry("2", 20), entry("3", 3)}}); err != nil {
+		if _, err := f.store.ApplyPage(ctx, roger.Page{ReplicatorID: r.ID, OrgID: f.org.ID, FullSync: true, Upserts: []roger.Entry{entry("2", 20), entry("3", 3)}}); err != nil {
 			t.Fatal(err)
 		}
 		removed, err := f.store.FinishFullSync(ctx, r.ID, pass)
@@ -349,7 +349,7 @@ func TestFullSyncRemovesWhatItDidNotSee(t *testing.T) {
 			t.Fatalf("finish: %d %v", removed, err)
 		}
 		var ids []string
-		_ = f.store.ForEachEntry(ctx, EntryFilter{OrgID: f.org.ID}, func(e *roger.Entry) error { ids = append(ids, e.SourceID); return nil })
+		_ = f.store.ForEachEntry(ctx, roger.EntryFilter{OrgID: f.org.ID}, func(e *roger.Entry) error { ids = append(ids, e.SourceID); return nil })
 		if strings.Join(ids, ",") != "2,3" {
 			t.Fatalf("after reconciliation: %v", ids)
 		}

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/roger365io/roger"
-	"github.com/roger365io/roger/internal/sqlstore"
 )
 
 // seedEntry puts one account with one number into rep's part of the
@@ -20,7 +19,7 @@ func (p *portal) seedEntry(rep *roger.Replicator, name, e164 string) {
 	if err := p.store.UpdateReplicator(ctx, rep); err != nil {
 		p.t.Fatal(err)
 	}
-	page := sqlstore.Page{ReplicatorID: rep.ID, OrgID: rep.OrgID, Cursor: 1, Upserts: []roger.Entry{{Kind: roger.KindAccount,
+	page := roger.Page{ReplicatorID: rep.ID, OrgID: rep.OrgID, Cursor: 1, Upserts: []roger.Entry{{Kind: roger.KindAccount,
 		SourceID: "0b8a1c2e-0000-4000-8000-0000000000aa", CompanyID: "0b8a1c2e-0000-4000-8000-0000000000aa", DisplayName: name,
 		CompanyName: name, SourceTimestamp: 5, Numbers: []roger.Number{{Field: "Phone", Raw: e164, E164: e164, Status: roger.NumberOK}}}}}
 	if _, err := p.store.ApplyPage(ctx, page); err != nil {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/roger365io/roger"
-	"github.com/roger365io/roger/internal/sqlstore"
 )
 
 // replicatorView is the replicator page: the guide's steps in order, the
@@ -103,7 +102,7 @@ func (s *Server) replicatorView(ctx context.Context, rep *roger.Replicator, sess
 		return nil, err
 	}
 	tmpl, _ := roger.ParseContactURL(rep.ContactURL)
-	err = s.Store.ForEachEntry(ctx, sqlstore.EntryFilter{OrgID: sess.OrgID, ReplicatorID: rep.ID, Unparseable: true, Limit: 100}, func(e *roger.Entry) error {
+	err = s.Store.ForEachEntry(ctx, roger.EntryFilter{OrgID: sess.OrgID, ReplicatorID: rep.ID, Unparseable: true, Limit: 100}, func(e *roger.Entry) error {
 		b := badEntry{Name: e.DisplayName, Company: e.CompanyName}
 		if tmpl != nil {
 			b.Link = tmpl.Render(e.SourceID, e.CompanyID, rep.Division)
@@ -172,7 +171,7 @@ func (s *Server) exampleLink(ctx context.Context, rep *roger.Replicator, tmpl st
 
 func (s *Server) exampleRecord(ctx context.Context, rep *roger.Replicator, div int) *exampleRecord {
 	var rec *exampleRecord
-	_ = s.Store.ForEachEntry(ctx, sqlstore.EntryFilter{OrgID: rep.OrgID, ReplicatorID: rep.ID, Limit: 1}, func(e *roger.Entry) error {
+	_ = s.Store.ForEachEntry(ctx, roger.EntryFilter{OrgID: rep.OrgID, ReplicatorID: rep.ID, Limit: 1}, func(e *roger.Entry) error {
 		rec = &exampleRecord{Name: e.DisplayName, SourceID: e.SourceID, CompanyID: e.CompanyID}
 		return nil
 	})

@@ -434,7 +434,7 @@ func TestStatusAndContactURLCheck(t *testing.T) {
 	}
 
 	// A record in the directory renders the example link.
-	page := sqlstore.Page{ReplicatorID: p.repA.ID, OrgID: p.orgA.ID, Cursor: 1, Upserts: []roger.Entry{{Kind: roger.KindContact,
+	page := roger.Page{ReplicatorID: p.repA.ID, OrgID: p.orgA.ID, Cursor: 1, Upserts: []roger.Entry{{Kind: roger.KindContact,
 		SourceID: "0b8a1c2e-0000-4000-8000-000000000001", CompanyID: "0b8a1c2e-0000-4000-8000-0000000000aa", DisplayName: "Anna de Vries",
 		SourceTimestamp: 5, Numbers: []roger.Number{{Field: "Phone", Raw: "020 123 4567", E164: "+31201234567", Status: roger.NumberOK}}}}}
 	if _, err := p.store.ApplyPage(ctx, page); err != nil {
@@ -482,7 +482,7 @@ func TestDirectoryExplainsTheMatch(t *testing.T) {
 	ctx := context.Background()
 	p.repA.ContactURL, p.repA.Division = "https://start.exactonline.nl/docs/CRMAccountCard.aspx?AccountID=%7b{CompanyId}%7d&_Division_=7", 7
 	p.store.UpdateReplicator(ctx, p.repA)
-	page := sqlstore.Page{ReplicatorID: p.repA.ID, OrgID: p.orgA.ID, Cursor: 1, Upserts: []roger.Entry{{Kind: roger.KindAccount,
+	page := roger.Page{ReplicatorID: p.repA.ID, OrgID: p.orgA.ID, Cursor: 1, Upserts: []roger.Entry{{Kind: roger.KindAccount,
 		SourceID: "0b8a1c2e-0000-4000-8000-0000000000aa", CompanyID: "0b8a1c2e-0000-4000-8000-0000000000aa", DisplayName: "Voorbeeld B.V.",
 		CompanyName: "Voorbeeld B.V.", SourceTimestamp: 5, Numbers: []roger.Number{{Field: "Phone", Raw: "089 123456-0", E164: "+4989123456", Extension: "0", Status: roger.NumberOK}}}}}
 	if _, err := p.store.ApplyPage(ctx, page); err != nil {

@@ -15,7 +15,6 @@ import (
 
 	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/password"
-	"github.com/roger365io/roger/internal/sqlstore"
 )
 
 // Store is what the pages need of the database (*sqlstore.Store).
@@ -38,12 +37,12 @@ type Store interface {
 	SaveToken(ctx context.Context, id int64, t *roger.Token) error
 	TokenStore(id int64) roger.TokenStore
 	CountEntries(ctx context.Context, replicatorID int64) (entries, unparseable int, err error)
-	ForEachEntry(ctx context.Context, f sqlstore.EntryFilter, fn func(*roger.Entry) error) error
+	ForEachEntry(ctx context.Context, f roger.EntryFilter, fn func(*roger.Entry) error) error
 	ListSyncRuns(ctx context.Context, replicatorID int64, limit int) ([]*roger.SyncRun, error)
 	APICallsSince(ctx context.Context, orgID int64, since time.Time) (map[int64]int, error)
 	FindOrganizationByID(ctx context.Context, id int64) (*roger.Organization, error)
 	AppendAudit(ctx context.Context, orgID int64, actor, action, target, detail string) error
-	ListAudit(ctx context.Context, orgID int64, limit int) ([]sqlstore.AuditEvent, error)
+	ListAudit(ctx context.Context, orgID int64, limit int) ([]roger.AuditEvent, error)
 	CreateUser(ctx context.Context, u *roger.User) error
 	FindUserByEmail(ctx context.Context, email string) (*roger.User, error)
 	ListUsers(ctx context.Context, orgID int64) ([]*roger.User, error)

@@ -255,7 +255,7 @@ func seed(ctx context.Context, dsn string, n int) (string, error) {
 					{Field: "Mobile", Raw: "06", E164: mobile(id), Status: roger.NumberOK},
 				}}
 		}
-		if _, err := s.ApplyPage(ctx, sqlstore.Page{ReplicatorID: r.ID, OrgID: org.ID, Upserts: page[:size], Cursor: int64(at + size)}); err != nil {
+		if _, err := s.ApplyPage(ctx, roger.Page{ReplicatorID: r.ID, OrgID: org.ID, Upserts: page[:size], Cursor: int64(at + size)}); err != nil {
 			return "", err
 		}
 	}

@@ -7,7 +7,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/roger365io/roger/internal/clock"
+	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/secret"
 	"github.com/roger365io/roger/internal/sqlstore"
 )
@@ -15,7 +15,7 @@ import (
 // Open opens and migrates the store at dsn (a SQLite file or a PostgreSQL
 // URL) with a fresh secret key and clk (nil: the system clock), closed
 // when the test ends.
-func Open(t testing.TB, dsn string, clk clock.Clock) (*sqlstore.Store, *secret.Keyring) {
+func Open(t testing.TB, dsn string, clk roger.Clock) (*sqlstore.Store, *secret.Keyring) {
 	t.Helper()
 	key, err := secret.GenerateKey()
 	if err != nil {
