@@ -98,18 +98,6 @@ type handler struct {
 	observe func(route string, status int)
 }
 
-// statusOf is the one table from error codes to HTTP statuses.
-var statusOf = map[roger.ErrorCode]int{
-	roger.EINVALID:      http.StatusBadRequest,
-	roger.EUNAUTHORIZED: http.StatusUnauthorized,
-	roger.EFORBIDDEN:    http.StatusForbidden,
-	roger.ENOTFOUND:     http.StatusNotFound,
-	roger.ECONFLICT:     http.StatusConflict,
-	roger.EUNAVAILABLE:  http.StatusServiceUnavailable,
-	roger.EREAUTHORIZE:  http.StatusServiceUnavailable,
-	roger.EINTERNAL:     http.StatusInternalServerError,
-}
-
 // errMethod is a request with a method the API does not take.
 var errMethod = roger.Errorf(roger.EINVALID, "Only GET is supported.")
 
@@ -163,10 +151,7 @@ type errorDetail struct {
 func (h *handler) writeError(w http.ResponseWriter, r *http.Request, status int, err error) {
 	code := roger.ErrorCodeOf(err)
 	if status == 0 {
-		status = statusOf[code]
-		if status == 0 {
-			status = http.StatusInternalServerError
-		}
+		status = roger.HTTPStatus(code)
 	}
 	msg := roger.ErrorMessage(err)
 	switch {

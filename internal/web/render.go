@@ -113,23 +113,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, sess *roger.Sessio
 	s.render(w, status, "message", view{Title: http.StatusText(status), Session: sess, Data: messageView{Title: http.StatusText(status), Message: msg}})
 }
 
-// statusOf maps roger's error codes to HTTP statuses, in one place.
+// statusOf is the HTTP status of err, the one the API answers it with.
 func statusOf(err error) int {
-	switch roger.ErrorCodeOf(err) {
-	case roger.EINVALID:
-		return http.StatusBadRequest
-	case roger.ENOTFOUND:
-		return http.StatusNotFound
-	case roger.ECONFLICT:
-		return http.StatusConflict
-	case roger.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case roger.EFORBIDDEN:
-		return http.StatusForbidden
-	case roger.EUNAVAILABLE, roger.EREAUTHORIZE:
-		return http.StatusBadGateway
-	}
-	return http.StatusInternalServerError
+	return roger.HTTPStatus(roger.ErrorCodeOf(err))
 }
 
 type messageView struct {
