@@ -48,10 +48,12 @@ type Page struct {
 	OrgID        int64
 	Upserts      []Entry
 	Deletes      []Deletion
-	// The replicator's position after this page.
+	// The replicator's position after this page: Phase is the part of
+	// the pass ResumeURL goes on with ("" is PhaseRecords).
 	Cursor        int64
 	DeletedCursor int64
 	ResumeURL     string
+	Phase         SyncPhase
 	FullSync      bool
 }
 

@@ -77,10 +77,12 @@ type Replicator struct {
 	// Sync position: Cursor is the highest Exact Timestamp fully applied,
 	// DeletedCursor the same for sync/Deleted. ResumeURL is the __next link
 	// of the last applied page of an unfinished pass, so a restart goes on
-	// where it stopped instead of starting over.
+	// where it stopped instead of starting over; Phase is the part of the
+	// pass it stopped in.
 	Cursor        int64
 	DeletedCursor int64
 	ResumeURL     string
+	Phase         SyncPhase
 	FullSync      bool // the unfinished pass is a full resync that ends with reconciliation
 	// Pass numbers full passes: every entry read is stamped with it, and
 	// a full resync ends by removing the entries it did not stamp.
@@ -91,10 +93,24 @@ type Replicator struct {
 	DivisionCheckedAt time.Time
 	LastSyncAt        time.Time
 	NextSyncAt        time.Time
+	// SyncRequested is an admin's "Sync now" not yet taken up: the
+	// replicator is due whatever NextSyncAt says, before any scheduled
+	// one, and its run is recorded as manual.
+	SyncRequested bool
 
 	Created time.Time
 	Updated time.Time
 }
+
+// SyncPhase is the part of a sync pass a replicator is in: a pass reads
+// the changed records first, then Exact's deletion log.
+type SyncPhase string
+
+// The phases of a pass.
+const (
+	PhaseRecords   SyncPhase = "records"   // reading changed records; also a pass not begun
+	PhaseDeletions SyncPhase = "deletions" // reading sync/Deleted
+)
 
 // Credentials are a replicator's secrets, sealed at rest.
 type Credentials struct {

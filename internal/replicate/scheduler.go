@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/roger365io/roger"
-	"github.com/roger365io/roger/internal/sqlstore"
 )
 
 // LeaseStore is what the scheduler needs of the database (*sqlstore.Store).
@@ -145,7 +144,7 @@ func (s *Scheduler) runOne(ctx context.Context, r *roger.Replicator) {
 		}
 	}()
 	trigger := roger.TriggerSchedule
-	if r.NextSyncAt.Equal(sqlstore.SyncRequested) {
+	if r.SyncRequested {
 		trigger = roger.TriggerManual
 	}
 	run, err := s.Syncer.Sync(syncCtx, r.ID, trigger)

@@ -148,7 +148,7 @@ func (s *Syncer) sync(ctx context.Context, r *roger.Replicator, run *roger.SyncR
 		if r.Pass, err = s.Store.StartFullSync(ctx, r.ID, moveDate); err != nil {
 			return err
 		}
-		r.Cursor, r.DeletedCursor, r.ResumeURL, r.FullSync = 0, 0, "", true
+		r.Cursor, r.DeletedCursor, r.ResumeURL, r.Phase, r.FullSync = 0, 0, "", roger.PhaseRecords, true
 	}
 	run.Full = r.FullSync
 
@@ -164,12 +164,12 @@ func (s *Syncer) sync(ctx context.Context, r *roger.Replicator, run *roger.SyncR
 		return s.Store.UpdateSyncRun(ctx, run)
 	}
 
-	// Records first, then deletions: a resume link says which phase an
-	// interrupted pass was in. A saved link the client refuses (the
+	// Records first, then deletions: an interrupted pass goes on in the
+	// phase it stopped in. A saved link the client refuses (the
 	// replicator's Exact URL was changed since it was saved) is dropped:
 	// the phase goes on from the saved cursor instead of failing on every
 	// run.
-	if !strings.Contains(r.ResumeURL, "/sync/Deleted") {
+	if r.Phase != roger.PhaseDeletions {
 		err := s.readRecords(ctx, client, r, run, progress)
 		if errors.Is(err, exact.ErrBadResumeURL) {
 			r.ResumeURL = ""
@@ -271,7 +271,7 @@ func (s *Syncer) readRecords(ctx context.Context, client *exact.Client, r *roger
 			}
 			r.Cursor = max(r.Cursor, pg.maxTS)
 			pages[i] = roger.Page{ReplicatorID: r.ID, OrgID: r.OrgID, Upserts: pg.entries,
-				Cursor: r.Cursor, DeletedCursor: r.DeletedCursor, ResumeURL: pg.next, FullSync: r.FullSync}
+				Cursor: r.Cursor, DeletedCursor: r.DeletedCursor, ResumeURL: pg.next, Phase: roger.PhaseRecords, FullSync: r.FullSync}
 			read += len(pg.entries)
 		}
 		res, err := s.Store.ApplyPages(ctx, pages)
@@ -310,7 +310,7 @@ func (s *Syncer) readDeletions(ctx context.Context, client *exact.Client, r *rog
 		entityType = 5
 	}
 	resume := ""
-	if strings.Contains(r.ResumeURL, "/sync/Deleted") {
+	if r.Phase == roger.PhaseDeletions {
 		resume = r.ResumeURL
 	}
 	return client.SyncDeleted(ctx, r.Division, entityType, r.DeletedCursor, resume, func(rows []exact.Deleted, next string) error {
@@ -319,12 +319,18 @@ func (s *Syncer) readDeletions(ctx context.Context, client *exact.Client, r *rog
 			deletes = append(deletes, roger.Deletion{SourceID: normalizeID(d.EntityKey), Timestamp: d.Timestamp})
 			r.DeletedCursor = max(r.DeletedCursor, d.Timestamp)
 		}
+		// The pass ends with the last page of deletions: with no link to
+		// go on with, the next one begins with records.
+		phase := roger.PhaseDeletions
+		if next == "" {
+			phase = roger.PhaseRecords
+		}
 		res, err := s.Store.ApplyPages(ctx, []roger.Page{{ReplicatorID: r.ID, OrgID: r.OrgID, Deletes: deletes,
-			Cursor: r.Cursor, DeletedCursor: r.DeletedCursor, ResumeURL: next, FullSync: r.FullSync}})
+			Cursor: r.Cursor, DeletedCursor: r.DeletedCursor, ResumeURL: next, Phase: phase, FullSync: r.FullSync}})
 		if err != nil {
 			return err
 		}
-		r.ResumeURL = next
+		r.ResumeURL, r.Phase = next, phase
 		return progress(res, 0)
 	})
 }

@@ -169,8 +169,12 @@ func (s *Store) ApplyPages(ctx context.Context, pages []roger.Page) (roger.PageR
 		if last.FullSync {
 			full = 1
 		}
-		_, err := tx.ExecContext(ctx, s.q(`UPDATE replicators SET cursor = ?, deleted_cursor = ?, resume_url = ?, full_sync = ? WHERE id = ?`),
-			last.Cursor, last.DeletedCursor, last.ResumeURL, full, last.ReplicatorID)
+		phase := last.Phase
+		if phase == "" {
+			phase = roger.PhaseRecords
+		}
+		_, err := tx.ExecContext(ctx, s.q(`UPDATE replicators SET cursor = ?, deleted_cursor = ?, resume_url = ?, sync_phase = ?, full_sync = ? WHERE id = ?`),
+			last.Cursor, last.DeletedCursor, last.ResumeURL, string(phase), full, last.ReplicatorID)
 		if err != nil {
 			return fmt.Errorf("apply page: move cursor: %w", err)
 		}
@@ -465,7 +469,7 @@ func placeholders(n int) string {
 func (s *Store) StartFullSync(ctx context.Context, id int64, moveDate int64) (int64, error) {
 	var pass int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, s.q(`UPDATE replicators SET pass = pass + 1, cursor = 0, deleted_cursor = 0, resume_url = '', full_sync = 1,
+		if err := tx.QueryRowContext(ctx, s.q(`UPDATE replicators SET pass = pass + 1, cursor = 0, deleted_cursor = 0, resume_url = '', sync_phase = 'records', full_sync = 1,
 			division_move_date = ? WHERE id = ? RETURNING pass`), moveDate, id).Scan(&pass); err != nil {
 			return fmt.Errorf("start full sync: %w", err)
 		}
@@ -502,7 +506,7 @@ func (s *Store) FinishFullSync(ctx context.Context, id, pass int64) (int, error)
 			return fmt.Errorf("finish full sync: %w", err)
 		}
 		n, _ = r.RowsAffected()
-		_, err = tx.ExecContext(ctx, s.q(`UPDATE replicators SET full_sync = 0, resume_url = '' WHERE id = ?`), id)
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE replicators SET full_sync = 0, resume_url = '', sync_phase = 'records' WHERE id = ?`), id)
 		return err
 	})
 	if err == nil {

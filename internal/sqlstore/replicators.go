@@ -12,22 +12,23 @@ import (
 
 const replicatorColumns = `id, org_id, name, source, entity, exact_url, division, client_id, client_secret_hint, contact_url,
 	default_country, interval_seconds, state, state_message, cursor, deleted_cursor, resume_url, full_sync, pass,
-	division_move_date, division_checked, last_sync_at, next_sync_at, created, updated`
+	division_move_date, division_checked, last_sync_at, next_sync_at, created, updated, sync_phase, sync_requested`
 
 type scanner interface{ Scan(...any) error }
 
 func scanReplicator(row scanner) (*roger.Replicator, error) {
 	var r roger.Replicator
 	var interval, moveDate, checked, lastSync, nextSync, created, updated int64
-	var full int
-	var entity, state string
+	var full, requested int
+	var entity, state, phase string
 	err := row.Scan(&r.ID, &r.OrgID, &r.Name, &r.Source, &entity, &r.ExactURL, &r.Division, &r.ClientID, &r.ClientSecretHint, &r.ContactURL,
 		&r.DefaultCountry, &interval, &state, &r.StateMessage, &r.Cursor, &r.DeletedCursor, &r.ResumeURL, &full, &r.Pass,
-		&moveDate, &checked, &lastSync, &nextSync, &created, &updated)
+		&moveDate, &checked, &lastSync, &nextSync, &created, &updated, &phase, &requested)
 	if err != nil {
 		return nil, err
 	}
 	r.Entity, r.State, r.FullSync = roger.Entity(entity), roger.ReplicatorState(state), full != 0
+	r.Phase, r.SyncRequested = roger.SyncPhase(phase), requested != 0
 	r.Interval = time.Duration(interval) * time.Second
 	r.DivisionMoveDate, r.DivisionCheckedAt, r.LastSyncAt, r.NextSyncAt = fromMS(moveDate), fromMS(checked), fromMS(lastSync), fromMS(nextSync)
 	r.Created, r.Updated = fromMS(created), fromMS(updated)
@@ -201,26 +202,26 @@ func (s *Store) DeleteReplicator(ctx context.Context, orgID, id int64) error {
 	return err
 }
 
-// SyncRequested is the next sync time RequestSync sets: earlier than any
-// schedule, so requested syncs are claimed first, and recognisable, so
-// the run is recorded as manual.
-var SyncRequested = time.UnixMilli(1).UTC()
-
-// RequestSync makes a replicator due now ("Sync now").
+// RequestSync makes a replicator due now ("Sync now"): ClaimDue takes
+// requested syncs before scheduled ones and clears the request.
 func (s *Store) RequestSync(ctx context.Context, id int64) error {
-	_, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET next_sync_at = ? WHERE id = ?`), SyncRequested.UnixMilli(), id)
+	_, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET sync_requested = 1 WHERE id = ?`), id)
 	if err != nil {
 		return fmt.Errorf("request sync: %w", err)
 	}
 	return nil
 }
 
-// ClaimDue leases up to limit due replicators (active or failing, next
-// sync in the past, no live lease) to owner until now+lease. An instance
-// that crashes loses its leases when they run out and another takes over.
+// ClaimDue leases up to limit due replicators (active or failing, a sync
+// requested or the next sync in the past, no live lease) to owner until
+// now+lease, requested ones first. An instance that crashes loses its
+// leases when they run out and another takes over. The replicators come
+// back with SyncRequested as it was when claimed; in the database the
+// request is cleared, so a "Sync now" during the run asks for another.
 func (s *Store) ClaimDue(ctx context.Context, owner string, lease time.Duration, limit int) ([]*roger.Replicator, error) {
 	now := s.clock.Now()
-	pick := `SELECT id FROM replicators WHERE state IN ('active', 'failing') AND next_sync_at <= ? AND lease_until < ? ORDER BY next_sync_at LIMIT ?`
+	pick := `SELECT id FROM replicators WHERE state IN ('active', 'failing') AND (sync_requested = 1 OR next_sync_at <= ?) AND lease_until < ?
+		ORDER BY sync_requested DESC, next_sync_at LIMIT ?`
 	if s.dialect == Postgres {
 		pick += ` FOR UPDATE SKIP LOCKED`
 	}
@@ -228,20 +229,42 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, lease time.Duration,
 	// committed, a row another instance claimed meanwhile is re-checked
 	// after its lock is released and then skipped.
 	query := `UPDATE replicators SET lease_owner = ?, lease_until = ? WHERE id IN (` + pick + `) AND lease_until < ? RETURNING ` + replicatorColumns
-	rows, err := s.write.QueryContext(ctx, s.q(query), owner, now.Add(lease).UnixMilli(), now.UnixMilli(), now.UnixMilli(), limit, now.UnixMilli())
+	var out []*roger.Replicator
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		out = nil
+		rows, err := tx.QueryContext(ctx, s.q(query), owner, now.Add(lease).UnixMilli(), now.UnixMilli(), now.UnixMilli(), limit, now.UnixMilli())
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var requested []any
+		for rows.Next() {
+			r, err := scanReplicator(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+			if r.SyncRequested {
+				requested = append(requested, r.ID)
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		// Cleared in the claim's transaction: the claimed rows stay locked
+		// until it commits, so a request made meanwhile waits and is kept.
+		if len(requested) > 0 {
+			_, err = tx.ExecContext(ctx, s.q(`UPDATE replicators SET sync_requested = 0 WHERE id IN (`+placeholders(len(requested))+`)`), requested...)
+		}
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("claim due replicators: %w", err)
 	}
-	defer rows.Close()
-	var out []*roger.Replicator
-	for rows.Next() {
-		r, err := scanReplicator(rows)
-		if err != nil {
-			return nil, fmt.Errorf("claim due replicators: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // RenewLease extends owner's lease; it fails with ECONFLICT when the lease
