@@ -303,10 +303,11 @@ func (s *Store) SetDivisionChecked(ctx context.Context, id int64, at time.Time) 
 }
 
 // ClaimOne leases one replicator to owner whatever its schedule, unless
-// another owner holds a live lease; it reports whether it got it.
+// another owner holds a live lease; it reports whether it got it. The
+// owner syncs it at once, which answers a pending "Sync now" too.
 func (s *Store) ClaimOne(ctx context.Context, id int64, owner string, lease time.Duration) (bool, error) {
 	now := s.clock.Now()
-	res, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET lease_owner = ?, lease_until = ? WHERE id = ? AND (lease_until < ? OR lease_owner = ?)`),
+	res, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET lease_owner = ?, lease_until = ?, sync_requested = 0 WHERE id = ? AND (lease_until < ? OR lease_owner = ?)`),
 		owner, now.Add(lease).UnixMilli(), id, now.UnixMilli(), owner)
 	if err != nil {
 		return false, fmt.Errorf("claim replicator: %w", err)

@@ -131,6 +131,21 @@ func TestSyncNowIsClaimedFirstAndOnce(t *testing.T) {
 		if fourth, err := f.store.ClaimDue(ctx, "a", time.Minute, 10); err != nil || len(fourth) != 0 {
 			t.Fatalf("claim with nothing due or requested: %v, %v", claimedIDs(fourth), err)
 		}
+
+		// A sync claimed by hand (roger replicator sync --wait) answers
+		// a pending request: the scheduler does not run it a second time.
+		if err := f.store.ReleaseLease(ctx, requested.ID, "a", now.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.store.RequestSync(ctx, requested.ID); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := f.store.ClaimOne(ctx, requested.ID, "cli", time.Minute); !ok || err != nil {
+			t.Fatalf("ClaimOne: %v, %v", ok, err)
+		}
+		if r, _ := f.store.FindReplicatorByID(ctx, requested.ID); r.SyncRequested {
+			t.Fatal("the request is still set after ClaimOne")
+		}
 	})
 }
 
