@@ -115,7 +115,7 @@ func TestSyncSurvivesKill(t *testing.T) {
 	resetPass := func() {
 		// Start the next full pass: the position is forgotten as if the
 		// division had moved. (Test-only: no API resets it.)
-		if _, err := db.Exec(`UPDATE replicators SET cursor = 0, deleted_cursor = 0, resume_url = '', full_sync = 0 WHERE id = ?`, r.ID); err != nil {
+		if _, err := db.Exec(`UPDATE replicators SET cursor = 0, deleted_cursor = 0, resume_url = '', sync_phase = 'records', full_sync = 0 WHERE id = ?`, r.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
