@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/password"
@@ -17,12 +20,48 @@ type loginView struct {
 	Error string
 }
 
-// safeNext keeps a post-sign-in redirect on this site.
+// safeNext keeps a post-sign-in redirect on this site. Browsers read a
+// Location leniently: they drop tabs and newlines, take a backslash for a
+// slash and follow "//host" off-site, so only a plain path (with an
+// optional query) passes; anything else goes home. An empty next lands on
+// the replicators.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if next == "" {
 		return "/replicators"
 	}
+	if !localPath(next) {
+		return "/"
+	}
 	return next
+}
+
+// localPath reports whether raw is a path on this site that no browser
+// can read as another site's address.
+func localPath(raw string) bool {
+	if !strings.HasPrefix(raw, "/") || strings.HasPrefix(raw, "//") || !plain(raw) {
+		return false
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return false
+	}
+	// The decoded path must hold as well: an escaped slash or backslash
+	// is harmless in a Location, but nothing a real page needs.
+	return strings.HasPrefix(u.Path, "/") && !strings.HasPrefix(u.Path, "//") && plain(u.Path)
+}
+
+// plain reports whether s is valid UTF-8 without control characters,
+// backslashes or any white space but the plain space.
+func plain(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, c := range s {
+		if c == '\\' || unicode.IsControl(c) || (unicode.IsSpace(c) && c != ' ') {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
@@ -30,7 +69,11 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return
 	}
-	s.render(w, http.StatusOK, "login", view{Title: "Sign in", Data: loginView{Next: r.URL.Query().Get("next")}})
+	next := r.URL.Query().Get("next")
+	if !localPath(next) {
+		next = ""
+	}
+	s.render(w, http.StatusOK, "login", view{Title: "Sign in", Data: loginView{Next: next}})
 }
 
 const wrongCredentials = "The e-mail address or the password is wrong."
