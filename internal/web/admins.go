@@ -1,7 +1,10 @@
 package web
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/roger365io/roger"
@@ -40,7 +43,13 @@ func (s *Server) handleAdminCreate(w http.ResponseWriter, r *http.Request, sess 
 		return
 	}
 	pw := password.Generate()
-	hash, err := password.Hash(pw, s.passwordParams())
+	hash, err := s.Hashing.Hash(r.Context(), pw, s.passwordParams())
+	if errors.Is(err, password.ErrBusy) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(busyRetry.Seconds())))
+		s.renderAdmins(w, r, http.StatusTooManyRequests, sess, adminsView{Email: email,
+			Error: fmt.Sprintf("Many passwords are being checked right now. Try again in %d seconds.", int(busyRetry.Seconds()))})
+		return
+	}
 	if err != nil {
 		s.fail(w, r, sess, err)
 		return

@@ -196,6 +196,12 @@ func roundTrip(t *testing.T, p *portal, method, path string, body io.Reader, hea
 		t.Fatal(err)
 	}
 	for i := 0; i+1 < len(header); i += 2 {
+		if header[i] == "Host" {
+			if header[i+1] != "" {
+				req.Host = header[i+1]
+			}
+			continue
+		}
 		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := p.srv.Client().Transport.RoundTrip(req)

@@ -1,12 +1,15 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -78,6 +81,10 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 
 const wrongCredentials = "The e-mail address or the password is wrong."
 
+// busyRetry is how long a sign-in turned away by the hashing gate is asked
+// to wait: about what a queue of hashes takes to drain.
+const busyRetry = 5 * time.Second
+
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
 	pw := r.PostFormValue("password")
@@ -85,18 +92,38 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	again := func(status int, msg string) {
 		s.render(w, status, "login", view{Title: "Sign in", Data: loginView{Email: email, Next: next, Error: msg}})
 	}
-	ip := s.clientIP(r)
-	if wait := s.Throttle.Wait(email, ip); wait > 0 {
-		w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))
-		again(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins. Wait %d minutes and try again.", int(math.Ceil(wait.Minutes()))))
-		return
+	tooMany := func(wait time.Duration, msg string) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		again(http.StatusTooManyRequests, msg)
 	}
 	if email == "" || pw == "" {
 		again(http.StatusBadRequest, "Enter your e-mail address and your password.")
 		return
 	}
-	u, err := s.Store.FindUserByEmail(r.Context(), email)
+	ctx := r.Context()
+	ip := s.clientIP(r)
+	// The attempt is counted before the password is checked: counting
+	// only failures let a burst of guesses all be checked before the
+	// first of them was counted.
+	attempt, wait, err := s.Throttle.Reserve(ctx, email, ip)
+	if err != nil {
+		s.log().Error("sign-in: count the attempt", "err", err)
+		again(http.StatusInternalServerError, "Signing in failed; try again.")
+		return
+	}
+	if attempt == "" {
+		tooMany(wait, fmt.Sprintf("Too many failed sign-ins. Wait %d minutes and try again.", int(math.Ceil(wait.Minutes()))))
+		return
+	}
+	// refund gives the attempt back; it outlives a client that went away.
+	refund := func(signedIn bool) {
+		if err := s.Throttle.Refund(context.WithoutCancel(ctx), attempt, email, signedIn); err != nil {
+			s.log().Warn("sign-in: take back the attempt", "err", err)
+		}
+	}
+	u, err := s.Store.FindUserByEmail(ctx, email)
 	if err != nil && roger.ErrorCodeOf(err) != roger.ENOTFOUND {
+		refund(false)
 		s.log().Error("sign-in: find user", "err", err)
 		again(http.StatusInternalServerError, "Signing in failed; try again.")
 		return
@@ -107,28 +134,34 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	// An unknown address costs the same hash as a known one, so the
 	// answer's timing does not tell which accounts exist.
-	verr := password.Verify(pw, hash)
+	verr := s.Hashing.Verify(ctx, pw, hash)
+	if errors.Is(verr, password.ErrBusy) || ctx.Err() != nil {
+		// Not checked, so not counted.
+		refund(false)
+		s.log().Warn("sign-in: too many passwords being checked at once; asked to retry", "ip", ip)
+		tooMany(busyRetry, fmt.Sprintf("Many sign-ins are being checked right now. Try again in %d seconds.", int(busyRetry.Seconds())))
+		return
+	}
 	if u == nil || verr != nil {
-		if verr != nil && !errors.Is(verr, password.ErrMismatch) {
+		if u != nil && !errors.Is(verr, password.ErrMismatch) {
 			s.log().Error("sign-in: stored password hash unreadable", "user", u.ID)
 		}
-		s.Throttle.Fail(email, ip)
 		s.log().Info("sign-in failed", "ip", ip)
 		again(http.StatusUnauthorized, wrongCredentials)
 		return
 	}
-	s.Throttle.Succeed(email)
+	refund(true)
 	// A session the browser already had is ended: sign-in always starts
 	// a new one.
 	if old := sessionIDHash(r); old != "" {
-		_ = s.Store.DeleteSession(r.Context(), old)
+		_ = s.Store.DeleteSession(ctx, old)
 	}
 	if err := s.startSession(w, r, u); err != nil {
 		s.log().Error("sign-in: create session", "err", err)
 		again(http.StatusInternalServerError, "Signing in failed; try again.")
 		return
 	}
-	_ = s.Store.AppendAudit(r.Context(), u.OrgID, u.Email, "admin.sign-in", "admin/"+u.Email, "from "+ip)
+	_ = s.Store.AppendAudit(ctx, u.OrgID, u.Email, "admin.sign-in", "admin/"+u.Email, "from "+ip.String())
 	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 }
 
