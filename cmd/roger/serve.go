@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/clientaddr"
 	"github.com/roger365io/roger/internal/dirindex"
 	"github.com/roger365io/roger/internal/exact"
 	"github.com/roger365io/roger/internal/lookup"
@@ -76,6 +77,7 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 		a.cfg.PublicURL = strings.TrimSuffix(a.cfg.PublicURL, ":0") + ":" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	}
 	portal.PublicURL = a.cfg.PublicURL
+	portal.Proxies = clientaddr.New(a.cfg.TrustedProxies)
 	if !strings.HasPrefix(a.cfg.PublicURL, "https://") && !loopbackURL(a.cfg.PublicURL) {
 		log.Warn("ROGER_PUBLIC_URL is plain http on a non-loopback host: sign-in cookies cannot be Secure there; serve roger over https")
 	}
