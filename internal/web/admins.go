@@ -57,6 +57,11 @@ func (s *Server) handleAdminCreate(w http.ResponseWriter, r *http.Request, sess 
 	u := &roger.User{OrgID: sess.OrgID, Email: email, PasswordHash: hash}
 	if err := s.Store.CreateUser(r.Context(), u); err != nil {
 		if code := roger.ErrorCodeOf(err); code == roger.ECONFLICT || code == roger.EINVALID {
+			// A refused address is kept in the audit log: trying addresses
+			// one by one leaves a trail the organisation's admins can see.
+			if err := s.Store.AppendAudit(r.Context(), sess.OrgID, sess.Email, "admin.create-refused", "admin/"+email, roger.ErrorMessage(err)); err != nil {
+				s.log().Error("audit", "err", err)
+			}
 			s.renderAdmins(w, r, statusOf(err), sess, adminsView{Email: email, Error: roger.ErrorMessage(err)})
 			return
 		}
