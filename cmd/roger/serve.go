@@ -61,6 +61,8 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 		a.store.OnDirectoryChange(index.Wake)
 		numbers = index
 	}
+	// The client behind a trusted proxy is who sign-in limits count.
+	portal.Proxies = clientaddr.New(a.cfg.TrustedProxies)
 	mux := http.NewServeMux()
 	mux.Handle("/", portal.Handler())
 	if err := m.mountExtra(mux, a, syncer, portal, numbers, log); err != nil {
@@ -77,7 +79,6 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 		a.cfg.PublicURL = strings.TrimSuffix(a.cfg.PublicURL, ":0") + ":" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	}
 	portal.PublicURL = a.cfg.PublicURL
-	portal.Proxies = clientaddr.New(a.cfg.TrustedProxies)
 	if !strings.HasPrefix(a.cfg.PublicURL, "https://") && !loopbackURL(a.cfg.PublicURL) {
 		log.Warn("ROGER_PUBLIC_URL is plain http on a non-loopback host: sign-in cookies cannot be Secure there; serve roger over https")
 	}

@@ -51,7 +51,7 @@ var Vars = []Var{
 	{"ROGER_DATABASE_URL", "$ROGER_DATA_DIR/roger.db", "postgres://… to share one PostgreSQL between instances, or a SQLite file path (also ROGER_DATABASE_URL_FILE)"},
 	{"ROGER_ADDR", "127.0.0.1:8080", "address the HTTP server listens on"},
 	{"ROGER_PUBLIC_URL", "http://ROGER_ADDR", "the URL people and Exact reach roger at; Redirect URLs are built from it"},
-	{"ROGER_TRUSTED_PROXIES", "(none)", "comma-separated addresses or CIDRs (10.0.0.0/8, ::1) of the reverse proxies in front of roger: their X-Forwarded-For names the client that sign-in limits count, their X-Forwarded-Proto is believed; nobody else's"},
+	{"ROGER_TRUSTED_PROXIES", "none", "comma-separated addresses or CIDRs (10.0.0.0/8, ::1) of the reverse proxies in front of roger: their X-Forwarded-For names the client that sign-in limits count, their X-Forwarded-Proto is believed; nobody else's"},
 	{"ROGER_SECRET_KEY", "(generated into the data dir)", "AES-256 key(s) sealing client secrets and tokens (also ROGER_SECRET_KEY_FILE)"},
 	{"ROGER_WORKERS", "4", "replicators synced at once by this instance; 0: this instance never syncs (it serves the portal and lookups while other instances sync)"},
 	{"ROGER_SYNC_PAGES_PER_COMMIT", "8", "pages of 1000 records a sync may write in one transaction when the database falls behind Exact; 1: every page commits alone, so a crash re-reads at most one page"},

@@ -100,6 +100,11 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		again(http.StatusBadRequest, "Enter your e-mail address and your password.")
 		return
 	}
+	if s.Throttle == nil {
+		s.log().Error("sign-in: no throttle (the store does not count sign-in attempts)")
+		again(http.StatusInternalServerError, "Signing in failed; try again.")
+		return
+	}
 	ctx := r.Context()
 	ip := s.clientIP(r)
 	// The attempt is counted before the password is checked: counting

@@ -111,7 +111,7 @@ type Server struct {
 	IdleTimeout time.Duration
 	MaxAge      time.Duration
 	// Throttle limits sign-in attempts; nil means a NewThrottle with the
-	// default limits, counting in Store.
+	// default limits, counting in Store when it implements SignInCounter.
 	Throttle *Throttle
 	// Hashing bounds the password hashes computed at once; nil means one
 	// per CPU core, each caller queueing up to 2 seconds.
@@ -145,11 +145,9 @@ func (s *Server) Handler() http.Handler {
 		}
 		s.pages = p
 	}
-	if s.Throttle == nil {
-		counter, ok := s.Store.(SignInCounter)
-		if !ok {
-			panic("web: Server.Throttle is nil and Store does not count sign-in attempts")
-		}
+	// A Store that cannot count sign-in attempts (a test's fake) leaves
+	// Throttle nil, and sign-in refuses to run without limits.
+	if counter, ok := s.Store.(SignInCounter); ok && s.Throttle == nil {
 		s.Throttle = NewThrottle(counter, s.Clock)
 	}
 	if s.Hashing == nil {
