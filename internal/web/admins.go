@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -47,7 +46,7 @@ func (s *Server) handleAdminCreate(w http.ResponseWriter, r *http.Request, sess 
 	if errors.Is(err, password.ErrBusy) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(busyRetry.Seconds())))
 		s.renderAdmins(w, r, http.StatusTooManyRequests, sess, adminsView{Email: email,
-			Error: fmt.Sprintf("Many passwords are being checked right now. Try again in %d seconds.", int(busyRetry.Seconds()))})
+			Error: "Many passwords are being checked right now. Try again in " + waitText(busyRetry) + "."})
 		return
 	}
 	if err != nil {

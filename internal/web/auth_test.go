@@ -290,3 +290,22 @@ func TestSweepSessions(t *testing.T) {
 		t.Fatalf("the sweep removed a live session: %v", err)
 	}
 }
+
+func TestWaitText(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   time.Duration
+		want string
+	}{
+		{"seconds", 5 * time.Second, "5 seconds"},
+		{"one second", 300 * time.Millisecond, "1 second"},
+		{"a minute", 59*time.Second + time.Millisecond, "1 minute"},
+		{"minutes rounded up", 14*time.Minute + time.Second, "15 minutes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := waitText(tc.in); got != tc.want {
+				t.Fatalf("waitText(%v) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}

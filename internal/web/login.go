@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"net/http"
 	"net/url"
@@ -117,7 +116,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if attempt == "" {
-		tooMany(wait, fmt.Sprintf("Too many failed sign-ins. Wait %d minutes and try again.", int(math.Ceil(wait.Minutes()))))
+		tooMany(wait, "Too many failed sign-ins. Wait "+waitText(wait)+" and try again.")
 		return
 	}
 	// refund gives the attempt back; it outlives a client that went away.
@@ -144,7 +143,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		// Not checked, so not counted.
 		refund(false)
 		s.log().Warn("sign-in: too many passwords being checked at once; asked to retry", "ip", ip)
-		tooMany(busyRetry, fmt.Sprintf("Many sign-ins are being checked right now. Try again in %d seconds.", int(busyRetry.Seconds())))
+		tooMany(busyRetry, "Many sign-ins are being checked right now. Try again in "+waitText(busyRetry)+".")
 		return
 	}
 	if u == nil || verr != nil {
@@ -168,6 +167,22 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	_ = s.Store.AppendAudit(ctx, u.OrgID, u.Email, "admin.sign-in", "admin/"+u.Email, "from "+ip.String())
 	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
+}
+
+// waitText says a wait in whole minutes, or in seconds when it is shorter
+// than a minute, rounded up.
+func waitText(d time.Duration) string {
+	if secs := int(math.Ceil(d.Seconds())); secs < 60 {
+		return plural(secs, "second")
+	}
+	return plural(int(math.Ceil(d.Minutes())), "minute")
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return strconv.Itoa(n) + " " + unit + "s"
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
