@@ -72,3 +72,17 @@ func TestGateHashAndVerify(t *testing.T) {
 		t.Fatalf("ended context while queued: %v", err)
 	}
 }
+
+func TestNilGateHashesAtOnce(t *testing.T) {
+	var g *Gate
+	h, err := g.Hash(context.Background(), "secret words", Params{Memory: 64, Time: 1, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Verify(context.Background(), "secret words", h); err != nil {
+		t.Fatal(err)
+	}
+	if s := g.Stats(); s != (GateStats{}) {
+		t.Fatalf("stats of a nil gate: %+v", s)
+	}
+}
