@@ -141,21 +141,19 @@ func TestSignInLimitsCountTheClientBehindAProxy(t *testing.T) {
 	}
 }
 
-// signInDatabases are the databases the sign-in limits are tested on: a
-// SQLite file, and PostgreSQL when ROGER_TEST_POSTGRES names a server.
-func signInDatabases(t *testing.T) []struct {
+// signInDB is a database the sign-in limits are tested on; dsn makes a
+// fresh one.
+type signInDB struct {
 	name string
 	dsn  func(t *testing.T) string
-} {
-	dbs := []struct {
-		name string
-		dsn  func(t *testing.T) string
-	}{{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "roger.db") }}}
+}
+
+// signInDatabases are a SQLite file, and PostgreSQL when
+// ROGER_TEST_POSTGRES names a server.
+func signInDatabases(t *testing.T) []signInDB {
+	dbs := []signInDB{{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "roger.db") }}}
 	if admin := sqltest.Postgres(t); admin != "" {
-		dbs = append(dbs, struct {
-			name string
-			dsn  func(t *testing.T) string
-		}{"postgres", func(t *testing.T) string { return sqltest.FreshPostgres(t, admin) }})
+		dbs = append(dbs, signInDB{"postgres", func(t *testing.T) string { return sqltest.FreshPostgres(t, admin) }})
 	}
 	return dbs
 }
