@@ -12,3 +12,11 @@ type Session struct {
 	Created  time.Time
 	LastSeen time.Time
 }
+
+// SignInLimit is one count a sign-in attempt is held against: a key (an
+// account, or a client address) and the attempts it allows within the
+// throttle's window.
+type SignInLimit struct {
+	Key string
+	Max int
+}

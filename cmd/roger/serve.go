@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/clientaddr"
 	"github.com/roger365io/roger/internal/dirindex"
 	"github.com/roger365io/roger/internal/exact"
 	"github.com/roger365io/roger/internal/lookup"
@@ -60,6 +61,8 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 		a.store.OnDirectoryChange(index.Wake)
 		numbers = index
 	}
+	// The client behind a trusted proxy is who sign-in limits count.
+	portal.Proxies = clientaddr.New(a.cfg.TrustedProxies)
 	mux := http.NewServeMux()
 	mux.Handle("/", portal.Handler())
 	if err := m.mountExtra(mux, a, syncer, portal, numbers, log); err != nil {

@@ -42,8 +42,15 @@ func TestUserAdd(t *testing.T) {
 	if pw == nil || !strings.Contains(out, `Added admin anna@example.nl to organisation "Voorbeeld"`) {
 		t.Fatalf("output:\n%s", out)
 	}
-	if out, err := run(t, getenv, "user", "add", "--email", "anna@example.nl", "--org", "Voorbeeld"); err == nil || !strings.Contains(err.Error(), "already a user") {
+	if out, err := run(t, getenv, "user", "add", "--email", "anna@example.nl", "--org", "Voorbeeld"); err == nil || !strings.Contains(err.Error(), "anna@example.nl is already an admin of this organisation") {
 		t.Fatalf("duplicate: %v\n%s", err, out)
+	}
+	// In another organisation the answer does not say where the address
+	// is in use, or that it is.
+	out, err = run(t, getenv, "user", "add", "--email", "anna@example.nl", "--org", "Ander", "--create-org")
+	if err == nil || !strings.Contains(err.Error(), "anna@example.nl cannot be added as an admin; use another e-mail address") ||
+		strings.Contains(err.Error(), "already") || strings.Contains(err.Error()+out, "Voorbeeld") {
+		t.Fatalf("an admin of another organisation: %v\n%s", err, out)
 	}
 	out, err = run(t, getenv, "user", "add", "--email", "bert@example.nl", "--org", "Voorbeeld", "--password-file", writeFile(t, "a long enough password\n"))
 	if err != nil || strings.Contains(out, "Password") {

@@ -5,12 +5,15 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/roger365io/roger/internal/clientaddr"
 )
 
 // Config is roger's configuration.
@@ -31,6 +34,10 @@ type Config struct {
 	// the keys come from a file or are generated into DataDir.
 	SecretKey     string
 	SecretKeyFile string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed (ROGER_TRUSTED_PROXIES); none by
+	// default, when the connection's peer is the client.
+	TrustedProxies []netip.Prefix
 }
 
 // Var documents one environment variable.
@@ -44,6 +51,7 @@ var Vars = []Var{
 	{"ROGER_DATABASE_URL", "$ROGER_DATA_DIR/roger.db", "postgres://… to share one PostgreSQL between instances, or a SQLite file path (also ROGER_DATABASE_URL_FILE)"},
 	{"ROGER_ADDR", "127.0.0.1:8080", "address the HTTP server listens on"},
 	{"ROGER_PUBLIC_URL", "http://ROGER_ADDR", "the URL people and Exact reach roger at; Redirect URLs are built from it"},
+	{"ROGER_TRUSTED_PROXIES", "none", "comma-separated addresses or CIDRs (10.0.0.0/8, ::1) of the reverse proxies in front of roger: their X-Forwarded-For names the client that sign-in limits count, their X-Forwarded-Proto is believed; nobody else's"},
 	{"ROGER_SECRET_KEY", "(generated into the data dir)", "AES-256 key(s) sealing client secrets and tokens (also ROGER_SECRET_KEY_FILE)"},
 	{"ROGER_WORKERS", "4", "replicators synced at once by this instance; 0: this instance never syncs (it serves the portal and lookups while other instances sync)"},
 	{"ROGER_SYNC_PAGES_PER_COMMIT", "8", "pages of 1000 records a sync may write in one transaction when the database falls behind Exact; 1: every page commits alone, so a crash re-reads at most one page"},
@@ -77,6 +85,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, fmt.Errorf("ROGER_PUBLIC_URL %q is not an absolute http(s) URL such as https://roger.example.com", c.PublicURL)
 	}
 	var err error
+	if c.TrustedProxies, err = clientaddr.Parse(getenv("ROGER_TRUSTED_PROXIES")); err != nil {
+		return nil, fmt.Errorf("ROGER_TRUSTED_PROXIES: %w", err)
+	}
 	if c.DatabaseURL, err = valueOrFile(getenv, "ROGER_DATABASE_URL"); err != nil {
 		return nil, err
 	}

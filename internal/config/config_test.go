@@ -59,3 +59,44 @@ func TestLoadRefusesBadValues(t *testing.T) {
 		t.Fatalf("Describe shows the database password: %s", d)
 	}
 }
+
+func TestLoadTrustedProxies(t *testing.T) {
+	for _, tc := range []struct {
+		name, value string
+		want        []string
+		err         string
+	}{
+		{"unset trusts nobody", "", nil, ""},
+		{"CIDRs and an address", "10.0.0.0/8, fd00::/8,192.0.2.7", []string{"10.0.0.0/8", "fd00::/8", "192.0.2.7/32"}, ""},
+		{"a host name", "proxy.internal", nil, `ROGER_TRUSTED_PROXIES: "proxy.internal" is not an address or a CIDR`},
+		{"a bad CIDR", "10.0.0.0/99", nil, `ROGER_TRUSTED_PROXIES: "10.0.0.0/99" is not a CIDR`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load(env(map[string]string{"ROGER_TRUSTED_PROXIES": tc.value}))
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("want %q, got %v", tc.err, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(c.TrustedProxies) != len(tc.want) {
+				t.Fatalf("trusted proxies %v, want %v", c.TrustedProxies, tc.want)
+			}
+			for i, p := range c.TrustedProxies {
+				if p.String() != tc.want[i] {
+					t.Errorf("trusted proxy %d: %s, want %s", i, p, tc.want[i])
+				}
+			}
+		})
+	}
+	var documented bool
+	for _, v := range Vars {
+		documented = documented || v.Name == "ROGER_TRUSTED_PROXIES"
+	}
+	if !documented {
+		t.Error("ROGER_TRUSTED_PROXIES is missing from --help")
+	}
+}

@@ -24,13 +24,30 @@ func (s *Store) CreateUser(ctx context.Context, u *roger.User) error {
 	err := s.write.QueryRowContext(ctx, s.q(`INSERT INTO users (org_id, email, password_hash, created) VALUES (?, ?, ?, ?) RETURNING id`),
 		u.OrgID, u.Email, u.PasswordHash, now).Scan(&u.ID)
 	if isUniqueViolation(err) {
-		return roger.Errorf(roger.ECONFLICT, "There is already a user with e-mail address %s.", u.Email)
+		return s.userInUse(ctx, u)
 	}
 	if err != nil {
 		return fmt.Errorf("create user: %w", err)
 	}
 	u.Created = fromMS(now)
 	return nil
+}
+
+// userInUse explains why u's e-mail address cannot be added. Addresses
+// are unique across organisations (an admin signs in with the address
+// alone), but telling one organisation that an address is registered in
+// another would tell it who uses roger: only an address already in u's
+// own organisation, which its admins can see, is named as such.
+func (s *Store) userInUse(ctx context.Context, u *roger.User) error {
+	var orgID int64
+	err := s.write.QueryRowContext(ctx, s.q(`SELECT org_id FROM users WHERE email = ?`), u.Email).Scan(&orgID)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("create user: %w", err)
+	}
+	if err == nil && orgID == u.OrgID {
+		return roger.Errorf(roger.ECONFLICT, "%s is already an admin of this organisation.", u.Email)
+	}
+	return roger.Errorf(roger.EINVALID, "%s cannot be added as an admin; use another e-mail address for them.", u.Email)
 }
 
 // FindUserByEmail returns the user with this e-mail address.

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/roger365io/roger"
@@ -40,7 +42,13 @@ func (s *Server) handleAdminCreate(w http.ResponseWriter, r *http.Request, sess 
 		return
 	}
 	pw := password.Generate()
-	hash, err := password.Hash(pw, s.passwordParams())
+	hash, err := s.Hashing.Hash(r.Context(), pw, s.passwordParams())
+	if errors.Is(err, password.ErrBusy) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(busyRetry.Seconds())))
+		s.renderAdmins(w, r, http.StatusTooManyRequests, sess, adminsView{Email: email,
+			Error: "Many passwords are being checked right now. Try again in " + waitText(busyRetry) + "."})
+		return
+	}
 	if err != nil {
 		s.fail(w, r, sess, err)
 		return
@@ -48,6 +56,11 @@ func (s *Server) handleAdminCreate(w http.ResponseWriter, r *http.Request, sess 
 	u := &roger.User{OrgID: sess.OrgID, Email: email, PasswordHash: hash}
 	if err := s.Store.CreateUser(r.Context(), u); err != nil {
 		if code := roger.ErrorCodeOf(err); code == roger.ECONFLICT || code == roger.EINVALID {
+			// A refused address is kept in the audit log: trying addresses
+			// one by one leaves a trail the organisation's admins can see.
+			if err := s.Store.AppendAudit(r.Context(), sess.OrgID, sess.Email, "admin.create-refused", "admin/"+email, roger.ErrorMessage(err)); err != nil {
+				s.log().Error("audit", "err", err)
+			}
 			s.renderAdmins(w, r, statusOf(err), sess, adminsView{Email: email, Error: roger.ErrorMessage(err)})
 			return
 		}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -130,15 +131,85 @@ func TestSessionTimeouts(t *testing.T) {
 	}
 }
 
-func TestSafeNext(t *testing.T) {
-	for in, want := range map[string]string{
-		"/replicators/3": "/replicators/3", "": "/replicators", "//evil.example": "/replicators",
-		"https://evil.example": "/replicators", "/\\evil.example": "/replicators",
+// TestSignInRedirectStaysOnSite signs in with next parameters as they
+// arrive in the sign-in page's address (encoded once more, as the sign-in
+// guard sends them) and checks where the browser is sent.
+func TestSignInRedirectStaysOnSite(t *testing.T) {
+	p := newPortal(t)
+	for _, tc := range []struct {
+		name, query, want string
+	}{
+		{"no next", "", "/replicators"},
+		{"a page", "next=/replicators/3", "/replicators/3"},
+		{"a page with a query", "next=%2Fdirectory%3Fq%3Djan%26page%3D2", "/directory?q=jan&page=2"},
+		{"a query with an escaped space", "next=%2Fdirectory%3Fq%3Djan%2520de%2520vries", "/directory?q=jan%20de%20vries"},
+		{"tab after the slash", "next=/%09/evil.example/", "/"},
+		{"vertical tab", "next=/%0B/evil.example/", "/"},
+		{"newline", "next=/%0A/evil.example/", "/"},
+		{"carriage return", "next=/%0D/evil.example/", "/"},
+		{"NUL", "next=/%00/evil.example/", "/"},
+		{"line separator", "next=/%E2%80%A8/evil.example/", "/"},
+		{"backslash after the slash", "next=/%5Cevil.example/", "/"},
+		{"backslash and slash", "next=/%5C/evil.example/", "/"},
+		{"two backslashes", "next=%5C%5Cevil.example/", "/"},
+		{"backslash inside", "next=/replicators%5C..%5C..%5Cevil", "/"},
+		{"scheme-relative", "next=//evil.example/", "/"},
+		{"scheme-relative, encoded", "next=%2F%2Fevil.example%2F", "/"},
+		{"escaped slashes in the path", "next=/%252F%252Fevil.example", "/"},
+		{"escaped backslash in the path", "next=/%255Cevil.example", "/"},
+		{"absolute URL", "next=https://evil.example/", "/"},
+		{"absolute URL, encoded", "next=https%3A%2F%2Fevil.example%2F", "/"},
+		{"scheme without slashes", "next=https:evil.example", "/"},
+		{"javascript", "next=javascript:alert(1)", "/"},
+		{"relative path", "next=evil.example", "/"},
+		{"user info", "next=//user@evil.example", "/"},
+		{"invalid UTF-8", "next=/%FF", "/"},
 	} {
-		if got := safeNext(in); got != want {
-			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			q, err := url.ParseQuery(tc.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			form := url.Values{"email": {"alpha@example.nl"}, "password": {adminPassword}, "next": {q.Get("next")}}
+			resp := roundTrip(t, p, http.MethodPost, "/login", strings.NewReader(form.Encode()), "Content-Type", "application/x-www-form-urlencoded",
+				"Sec-Fetch-Site", "same-origin", "Origin", p.srv.URL)
+			if got := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || got != tc.want {
+				t.Fatalf("sign-in with ?%s: %d to %q, want %q", tc.query, resp.StatusCode, got, tc.want)
+			}
+			// Signed in, the sign-in page sends the browser on the same way.
+			cookie := resp.Cookies()[0]
+			resp = roundTrip(t, p, http.MethodGet, "/login?"+tc.query, nil, "Cookie", cookie.Name+"="+cookie.Value)
+			if got := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || got != tc.want {
+				t.Fatalf("signed-in GET /login?%s: %d to %q, want %q", tc.query, resp.StatusCode, got, tc.want)
+			}
+		})
 	}
+}
+
+// roundTrip sends one request and returns the response as it came,
+// without the client's reading of a Location header (which refuses the
+// control characters a browser would quietly drop).
+func roundTrip(t *testing.T, p *portal, method, path string, body io.Reader, header ...string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, p.srv.URL+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		if header[i] == "Host" {
+			if header[i+1] != "" {
+				req.Host = header[i+1]
+			}
+			continue
+		}
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := p.srv.Client().Transport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
 }
 
 func TestCrossOriginStateChangesAreRefused(t *testing.T) {
@@ -217,5 +288,24 @@ func TestSweepSessions(t *testing.T) {
 	<-done
 	if _, err := p.store.FindSession(context.Background(), hashToken(fresh.cookie().Value)); err != nil {
 		t.Fatalf("the sweep removed a live session: %v", err)
+	}
+}
+
+func TestWaitText(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   time.Duration
+		want string
+	}{
+		{"seconds", 5 * time.Second, "5 seconds"},
+		{"one second", 300 * time.Millisecond, "1 second"},
+		{"a minute", 59*time.Second + time.Millisecond, "1 minute"},
+		{"minutes rounded up", 14*time.Minute + time.Second, "15 minutes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := waitText(tc.in); got != tc.want {
+				t.Fatalf("waitText(%v) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
 	}
 }

@@ -468,7 +468,7 @@ func TestAdmins(t *testing.T) {
 	if again := a.get("/admins"); strings.Contains(again.body, pw) {
 		t.Fatal("the password is shown again")
 	}
-	if pg := a.post("/admins", url.Values{"email": {"beta@example.nl"}}); pg.status != http.StatusConflict || !strings.Contains(pg.text(), "already a user") {
+	if pg := a.post("/admins", url.Values{"email": {"beta@example.nl"}}); pg.status != http.StatusBadRequest || !strings.Contains(pg.text(), "cannot be added") {
 		t.Fatalf("existing address: %d %s", pg.status, pg.text())
 	}
 	if pg := p.admin("Beta").get("/admins"); strings.Contains(pg.body, "carla@example.nl") {

@@ -10,10 +10,12 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"sync"
 	"time"
 
 	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/clientaddr"
 	"github.com/roger365io/roger/internal/password"
 )
 
@@ -107,12 +109,16 @@ type Server struct {
 	// IdleTimeout and MaxAge end sessions; zero means 2 hours and 12 hours.
 	IdleTimeout time.Duration
 	MaxAge      time.Duration
-	// Throttle limits failed sign-ins; nil means a NewThrottle with the
-	// default limits.
+	// Throttle limits sign-in attempts; nil means a NewThrottle with the
+	// default limits, counting in Store when it implements SignInCounter.
 	Throttle *Throttle
-	// TrustProxy reads the client address from X-Forwarded-For (only
-	// behind a proxy that sets it).
-	TrustProxy bool
+	// Hashing bounds the password hashes computed at once; nil means one
+	// per CPU core, each caller queueing up to 2 seconds.
+	Hashing *password.Gate
+	// Proxies finds a request's client address (and whether it came over
+	// https) behind the trusted reverse proxies; nil trusts none, and the
+	// connection's peer is the client.
+	Proxies *clientaddr.Resolver
 
 	pages *pageSet
 	// examples caches a record read from Exact per replicator and
@@ -138,8 +144,13 @@ func (s *Server) Handler() http.Handler {
 		}
 		s.pages = p
 	}
-	if s.Throttle == nil {
-		s.Throttle = NewThrottle(s.Clock)
+	// A Store that cannot count sign-in attempts (a test's fake) leaves
+	// Throttle nil, and sign-in refuses to run without limits.
+	if counter, ok := s.Store.(SignInCounter); ok && s.Throttle == nil {
+		s.Throttle = NewThrottle(counter, s.Clock)
+	}
+	if s.Hashing == nil {
+		s.Hashing = password.NewGate(runtime.NumCPU(), 2*time.Second)
 	}
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(staticFS, "static")
@@ -181,7 +192,7 @@ func (s *Server) Handler() http.Handler {
 	// Every state change is a POST checked for a same-origin request
 	// (Sec-Fetch-Site / Origin), which stops cross-site form posts
 	// without tokens in forms.
-	return securityHeaders(http.NewCrossOriginProtection().Handler(mux))
+	return securityHeaders(s.withCookieMode(http.NewCrossOriginProtection().Handler(mux)))
 }
 
 func securityHeaders(next http.Handler) http.Handler {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -39,18 +40,49 @@ func (s *Server) maxAge() time.Duration {
 	return 12 * time.Hour
 }
 
-// secureContext reports whether the browser treats this origin as secure:
-// TLS, or loopback (http://127.0.0.1 and http://localhost are secure
-// contexts, so Secure cookies work there).
-func secureContext(r *http.Request) bool {
-	if r.TLS != nil {
+// secureCookies reports whether the session cookie is Secure, and so
+// named with the __Host- prefix: when people reach roger over https, or at
+// a loopback address (http://127.0.0.1 and http://localhost are secure
+// contexts, so Secure cookies work there). The public URL decides, not the
+// connection: behind a proxy that ends TLS every request arrives as plain
+// http. Without a public URL the request decides (TLS, a trusted proxy's
+// X-Forwarded-Proto, or a loopback host).
+func (s *Server) secureCookies(r *http.Request) bool {
+	if u, err := url.Parse(s.PublicURL); err == nil && s.PublicURL != "" {
+		return u.Scheme == "https" || roger.IsLoopbackHost(u.Hostname())
+	}
+	if s.Proxies.HTTPS(r) {
 		return true
 	}
+	return loopbackRequest(r)
+}
+
+func loopbackRequest(r *http.Request) bool {
 	host := r.Host
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
 	return roger.IsLoopbackHost(host)
+}
+
+type secureCookiesKey struct{}
+
+// withCookieMode puts secureCookies' answer in the request's context for
+// the functions that have only the request.
+func (s *Server) withCookieMode(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), secureCookiesKey{}, s.secureCookies(r))))
+	})
+}
+
+// secureContext reports whether the request's session cookie is the
+// Secure one (see secureCookies); a request that did not pass Handler
+// judges by TLS or a loopback host.
+func secureContext(r *http.Request) bool {
+	if v, ok := r.Context().Value(secureCookiesKey{}).(bool); ok {
+		return v
+	}
+	return r.TLS != nil || loopbackRequest(r)
 }
 
 func cookieName(r *http.Request) string {
@@ -139,22 +171,15 @@ func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, *roger.Sess
 }
 
 // clientIP is the address sign-in throttling counts against.
-func (s *Server) clientIP(r *http.Request) string {
-	if s.TrustProxy {
-		if f := r.Header.Get("X-Forwarded-For"); f != "" {
-			return strings.TrimSpace(strings.Split(f, ",")[0])
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+func (s *Server) clientIP(r *http.Request) netip.Addr {
+	return s.Proxies.Addr(r)
 }
 
-// SweepSessions removes timed-out sessions every interval until ctx
-// ends. A timed-out session is refused anyway; the sweep keeps the table
-// from growing with sessions nobody signed out of.
+// SweepSessions removes timed-out sessions and sign-in attempts that
+// have left the throttle's window every interval until ctx ends. A
+// timed-out session is refused anyway; the sweep keeps the tables from
+// growing with sessions nobody signed out of and addresses nobody tried
+// again.
 func (s *Server) SweepSessions(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -163,6 +188,11 @@ func (s *Server) SweepSessions(ctx context.Context, every time.Duration) {
 			s.log().Warn("sweep sessions", "err", err)
 		} else if n > 0 {
 			s.log().Info("ended timed-out sessions", "count", n)
+		}
+		if s.Throttle != nil {
+			if _, err := s.Throttle.Prune(ctx); err != nil && ctx.Err() == nil {
+				s.log().Warn("prune sign-in attempts", "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():

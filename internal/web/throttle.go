@@ -1,33 +1,43 @@
 package web
 
 import (
-	"sync"
+	"context"
+	"net/netip"
 	"time"
 
 	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/clientaddr"
 )
 
-// Throttle counts failed sign-ins per account and per client address and
-// refuses further attempts once either passes its limit within the window.
-// It counts every e-mail address typed, existing or not, so that being
-// throttled says nothing about which accounts exist. Counts live in the
-// process: with several instances an attacker gets each instance's limit,
-// which still bounds guessing to a few attempts a minute.
+// SignInCounter keeps the count of sign-in attempts (*sqlstore.Store).
+type SignInCounter interface {
+	ReserveSignIn(ctx context.Context, limits []roger.SignInLimit, now time.Time, window time.Duration) (attempt string, retryAt time.Time, err error)
+	RefundSignIn(ctx context.Context, attempt string, forget ...string) error
+	PruneSignIns(ctx context.Context, before time.Time) (int, error)
+}
+
+// Throttle limits sign-in attempts per account and per client address
+// within a sliding window. An attempt is counted before its password is
+// checked and given back when the password was right (or was never
+// checked), so a burst of concurrent guesses cannot all pass the check
+// before the first failure is counted; and the counts are kept in the
+// database, so that every instance holds to the same limits. It counts
+// every e-mail address typed, existing or not, so that being throttled
+// says nothing about which accounts exist.
 type Throttle struct {
-	// PerAccount and PerIP are the failures allowed within Window.
+	// PerAccount and PerIP are the attempts allowed within Window.
 	PerAccount int
 	PerIP      int
 	Window     time.Duration
 
-	clock roger.Clock
-	mu    sync.Mutex
-	fails map[string][]time.Time
+	counter SignInCounter
+	clock   roger.Clock
 }
 
-// NewThrottle returns a Throttle allowing 5 failures an account and 20 an
-// address in 15 minutes. clk may be nil.
-func NewThrottle(clk roger.Clock) *Throttle {
-	return &Throttle{PerAccount: 5, PerIP: 20, Window: 15 * time.Minute, clock: clk, fails: map[string][]time.Time{}}
+// NewThrottle returns a Throttle counting in c, allowing 5 attempts an
+// account and 20 an address in 15 minutes. clk may be nil.
+func NewThrottle(c SignInCounter, clk roger.Clock) *Throttle {
+	return &Throttle{PerAccount: 5, PerIP: 20, Window: 15 * time.Minute, counter: c, clock: clk}
 }
 
 func (t *Throttle) now() time.Time {
@@ -37,62 +47,38 @@ func (t *Throttle) now() time.Time {
 	return t.clock.Now()
 }
 
-// recent drops failures older than the window and returns the rest.
-func (t *Throttle) recent(key string, now time.Time) []time.Time {
-	list := t.fails[key]
-	i := 0
-	for i < len(list) && now.Sub(list[i]) >= t.Window {
-		i++
-	}
-	list = list[i:]
-	if len(list) == 0 {
-		delete(t.fails, key)
-	} else {
-		t.fails[key] = list
-	}
-	return list
-}
+// The keys are hashes, so the table of attempts does not list the
+// addresses people typed or came from.
+func accountKey(account string) string { return "a:" + hashToken(account) }
 
-// Wait returns how long the account and address must wait before another
-// attempt, 0 when they may try now.
-func (t *Throttle) Wait(account, ip string) time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+func addrKey(addr netip.Addr) string { return "i:" + hashToken(clientaddr.Key(addr)) }
+
+// Reserve counts an attempt on account from addr. It returns the attempt,
+// to Refund when the password is right or was not checked; or, when the
+// account or the address has used up its attempts, how long to wait.
+func (t *Throttle) Reserve(ctx context.Context, account string, addr netip.Addr) (attempt string, wait time.Duration, err error) {
 	now := t.now()
-	var wait time.Duration
-	for _, k := range []struct {
-		key   string
-		limit int
-	}{{"a:" + account, t.PerAccount}, {"i:" + ip, t.PerIP}} {
-		list := t.recent(k.key, now)
-		if len(list) >= k.limit {
-			// Free again when the oldest failure that counts leaves the window.
-			if w := list[len(list)-k.limit].Add(t.Window).Sub(now); w > wait {
-				wait = w
-			}
-		}
+	attempt, retryAt, err := t.counter.ReserveSignIn(ctx, []roger.SignInLimit{
+		{Key: accountKey(account), Max: t.PerAccount},
+		{Key: addrKey(addr), Max: t.PerIP},
+	}, now, t.Window)
+	if err != nil || attempt != "" {
+		return attempt, 0, err
 	}
-	return wait
+	return "", max(retryAt.Sub(now), time.Second), nil
 }
 
-// Fail records a failed attempt.
-func (t *Throttle) Fail(account, ip string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	now := t.now()
-	t.fails["a:"+account] = append(t.recent("a:"+account, now), now)
-	t.fails["i:"+ip] = append(t.recent("i:"+ip, now), now)
-	if len(t.fails) > 100_000 {
-		// A spray of addresses must not grow memory without bound.
-		for k := range t.fails {
-			t.recent(k, now)
-		}
+// Refund gives an attempt back. After a successful sign-in (signedIn) the
+// account's failures are forgotten as well.
+func (t *Throttle) Refund(ctx context.Context, attempt, account string, signedIn bool) error {
+	var forget []string
+	if signedIn {
+		forget = append(forget, accountKey(account))
 	}
+	return t.counter.RefundSignIn(ctx, attempt, forget...)
 }
 
-// Succeed forgets an account's failures after a successful sign-in.
-func (t *Throttle) Succeed(account string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.fails, "a:"+account)
+// Prune forgets attempts that have left the window.
+func (t *Throttle) Prune(ctx context.Context) (int, error) {
+	return t.counter.PruneSignIns(ctx, t.now().Add(-t.Window))
 }
