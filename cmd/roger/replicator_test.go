@@ -18,7 +18,12 @@ import (
 func testEnv(t *testing.T, addr string) func(string) string {
 	dir := t.TempDir()
 	vars := map[string]string{"ROGER_DATA_DIR": filepath.Join(dir, "data"), "ROGER_ADDR": addr}
-	return func(k string) string { return vars[k] }
+	getenv := func(k string) string { return vars[k] }
+	// Only migrate and the demo create a database.
+	if out, err := run(t, getenv, "migrate"); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, out)
+	}
+	return getenv
 }
 
 func run(t *testing.T, getenv func(string) string, args ...string) (string, error) {

@@ -29,6 +29,9 @@ func checkSQLitePath(path string, mustExist bool) error {
 	if strings.Contains(rest, ":") || strings.TrimSpace(path) == "" {
 		return roger.Errorf(roger.EINVALID, "The database location is neither a postgres:// URL nor a SQLite file path (a SQLite file name has no colon).")
 	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) && mustExist {
+		return notCreated(SQLite, path)
+	}
 	dir := filepath.Dir(path)
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return roger.Errorf(roger.EINVALID, "The directory %s of the SQLite database %s does not exist; create it first or correct the path.", dir, path)
@@ -37,8 +40,6 @@ func checkSQLitePath(path string, mustExist bool) error {
 	switch {
 	case err == nil && fi.IsDir():
 		return roger.Errorf(roger.EINVALID, "The SQLite database %s is a directory: name the file in it, such as %s.", path, filepath.Join(path, "roger.db"))
-	case errors.Is(err, fs.ErrNotExist) && mustExist:
-		return notCreated(SQLite, path)
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("open SQLite %s: %w", path, err)
 	}
@@ -75,4 +76,17 @@ func notCreated(d Dialect, where string) error {
 		return roger.Errorf(roger.ENOTFOUND, "The PostgreSQL database has no roger tables yet. Create them with \"roger migrate\" (only migrate and the demo create a database), then start again.")
 	}
 	return roger.Errorf(roger.ENOTFOUND, "There is no roger database at %s yet. Create it with \"roger migrate\" (only migrate and the demo create a database), or correct ROGER_DATABASE_URL or ROGER_DATA_DIR if it is elsewhere.", where)
+}
+
+// SealedSecrets counts the secrets stored sealed (client secrets and
+// tokens): values that only the key they were sealed with opens.
+func (s *Store) SealedSecrets(ctx context.Context) (int, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM credentials WHERE client_secret <> '') +
+		(SELECT COUNT(*) FROM credentials WHERE token <> '')`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count sealed secrets: %w", err)
+	}
+	return n, nil
 }

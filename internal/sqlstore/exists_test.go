@@ -79,3 +79,35 @@ func TestOpenRefusesWhatIsNoSQLitePath(t *testing.T) {
 		t.Fatal("a file named :::: was created")
 	}
 }
+
+// TestSealedSecrets counts client secrets and tokens, the values a lost
+// key would leave unreadable.
+func TestSealedSecrets(t *testing.T) {
+	eachBackend(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		count := func() int {
+			t.Helper()
+			n, err := f.store.SealedSecrets(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := count(); n != 0 {
+			t.Fatalf("a new database holds %d sealed secrets", n)
+		}
+		r := f.replicator("a")
+		if err := f.store.SaveClientSecret(ctx, r.ID, "s3cret"); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(); n != 1 {
+			t.Fatalf("after a client secret: %d", n)
+		}
+		if err := f.store.SaveToken(ctx, r.ID, &roger.Token{AccessToken: "a", RefreshToken: "r"}); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(); n != 2 {
+			t.Fatalf("after a token: %d", n)
+		}
+	})
+}
