@@ -44,6 +44,16 @@ func ParseContactURL(tmpl string) (*ContactURL, error) {
 	if strings.Count(tmpl, "{") != strings.Count(tmpl, "}") || strings.Contains(placeholder.ReplaceAllString(tmpl, ""), "{") {
 		return nil, Errorf(EINVALID, "Contact URL: a { or } has no partner; placeholders look like {SourceId}.")
 	}
+	// A placeholder before the path would let a record's values choose
+	// the host the link opens.
+	if scheme, rest, ok := strings.Cut(tmpl, "://"); ok {
+		authority, _, _ := strings.Cut(rest, "/")
+		authority, _, _ = strings.Cut(authority, "?")
+		authority, _, _ = strings.Cut(authority, "#")
+		if strings.Contains(scheme+authority, "{") {
+			return nil, Errorf(EINVALID, "Contact URL: a placeholder cannot be part of the host name; put it in the path or after the ?, as in https://start.exactonline.nl/docs/CRMContactCard.aspx?_ID=%%7b{SourceId}%%7d.")
+		}
+	}
 	probe := placeholder.ReplaceAllString(tmpl, "x")
 	u, err := url.Parse(probe)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

@@ -21,6 +21,8 @@ func TestParseContactURL(t *testing.T) {
 		{"guide typo with spaces", "https://x.example.com/{Compa nyId}", 0, "is not a placeholder"},
 		{"unbalanced", "https://x.example.com/{SourceId", 0, "no partner"},
 		{"no scheme", "start.exactonline.nl/docs/CRMAccountCard.aspx?AccountID={CompanyId}", 0, "must start with https://"},
+		{"placeholder in the host", "https://{SourceId}.example.com/card", 0, "cannot be part of the host name"},
+		{"placeholder in the user part", "https://{CompanyId}@crm.example.com/card", 0, "cannot be part of the host name"},
 		{"division not a number", "https://start.exactonline.nl/docs/x.aspx?_Division_=<<your division>>", 0, "not a division number"},
 	}
 	for _, tc := range tests {

@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 go build -o "$work/roger" ./cmd/roger
-go build -o "$work/bench-lookup" ./scripts/bench-lookup
+(cd scripts/bench-lookup && go build -o "$work/bench-lookup" .)  # its own module: vegeta stays out of roger's go.mod
 args=(-roger "$work/roger" -numbers "$numbers" -rates "$rates" -duration "${seconds}s")
 args+=(-index "${ROGER_BENCH_INDEX:-memory}" -sim-minutely-limit "${ROGER_BENCH_SIM_LIMIT:--1}")
 if [ -n "${ROGER_BENCH_POSTGRES:-}" ]; then

@@ -19,6 +19,7 @@ echo "generating $contacts contacts in the simulator…"
 "$work/roger" exactsim --addr $sim --records $records --user bench:bench:123456 \
   --app "$app:benchsecret:http://$ROGER_ADDR/oauth/exact/1/callback" --minutely-limit -1 --daily-limit -1 >"$work/sim.log" 2>&1 &
 for _ in $(seq 1 600); do grep -q listening "$work/sim.log" && break; sleep 1; done
+"$work/roger" migrate >/dev/null
 "$work/roger" serve >"$work/serve.log" 2>&1 &
 for _ in $(seq 1 30); do grep -q listening "$work/serve.log" && break; sleep 0.5; done
 

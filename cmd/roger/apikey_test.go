@@ -17,13 +17,13 @@ import (
 // rate-limit budget in /metrics, says it is ready, and refuses the key
 // once it is revoked.
 func TestLookupJourney(t *testing.T) {
-	simAddr, _, stopSim := startSim(t, "--records", "100", "--user", "demo:demo:123456",
-		"--app", simClientID+":s3cret:http://127.0.0.1:18182/oauth/exact/1/callback")
+	simAddr, _, stopSim := startSim(t, "--records", "100", "--user", "demo:demo:123456")
 	defer stopSim()
-	getenv := testEnv(t, "127.0.0.1:18182")
+	getenv := testEnv(t, "127.0.0.1:0")
 	addContactsReplicator(t, getenv, simAddr)
 
 	base, _, _ := serveInstance(t, getenv)
+	getenv = servedAt(t, getenv, simAddr, base)
 
 	authorizeReplicator(t, getenv)
 

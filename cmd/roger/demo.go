@@ -99,7 +99,7 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 		}
 		return env(k)
 	}
-	a, err := dm.openApp(ctx)
+	a, err := dm.openOrCreateApp(ctx)
 	if err != nil {
 		return err
 	}

@@ -93,14 +93,14 @@ func startDemo(t *testing.T, dataDir string, args ...string) *demo {
 	return d
 }
 
-func (g *guide) run(step string, actions ...chromedp.Action) {
+func (g *guide) run(step string, actions ...chromedp.Action[chromedp.Void]) {
 	g.t.Helper()
 	ctx, cancel := context.WithTimeout(g.ctx, 60*time.Second)
 	defer cancel()
-	if err := chromedp.Run(ctx, actions...); err != nil {
+	if err := chromedp.Do(ctx, actions...); err != nil {
 		g.screenshot(g.ctx, "failed-"+step)
 		var loc, body string
-		_ = chromedp.Run(g.ctx, chromedp.Location(&loc), chromedp.Text("body", &body, chromedp.ByQuery))
+		_ = chromedp.Do(g.ctx, into(&loc, chromedp.Location()), into(&body, chromedp.Text(chromedp.CSS("body"))))
 		g.t.Fatalf("step %q: %v\nat %s:\n%s", step, err, loc, body)
 	}
 }
@@ -113,13 +113,13 @@ func (g *guide) waitFor(step, js string, timeout time.Duration) {
 	for {
 		var ok bool
 		ctx, cancel := context.WithTimeout(g.ctx, 5*time.Second)
-		err := chromedp.Run(ctx, chromedp.Evaluate(js, &ok))
+		err := chromedp.Do(ctx, into(&ok, chromedp.Evaluate[bool](js)))
 		cancel()
 		if err == nil && ok {
 			return
 		}
 		if time.Now().After(deadline) {
-			g.run(step, chromedp.ActionFunc(func(context.Context) error {
+			g.run(step, chromedp.Func(func(context.Context, *chromedp.Target) error {
 				return fmt.Errorf("not true after %s: %s (last error: %v)", timeout, js, err)
 			}))
 		}
@@ -133,7 +133,7 @@ func (g *guide) screenshot(ctx context.Context, name string) {
 	var png []byte
 	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	if err := chromedp.Run(sctx, chromedp.FullScreenshot(&png, 100)); err != nil {
+	if err := chromedp.Do(sctx, into(&png, chromedp.FullScreenshot(100))); err != nil {
 		g.t.Logf("screenshot %s: %v", name, err)
 		return
 	}
@@ -177,74 +177,74 @@ func TestSetupGuideInBrowser(t *testing.T) {
 	defer cancelAll()
 	// The first Run starts the browser; it lives as long as its context,
 	// so it must not be one of the per-step timeouts.
-	if err := chromedp.Run(ctx); err != nil {
+	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}
 	g := &guide{t: t, ctx: ctx, portal: portal, sim: sim, shots: shots, email: email, password: password}
 
 	// 1. Sign in.
-	g.run("open portal", chromedp.Navigate(portal), chromedp.WaitVisible("#email", chromedp.ByID))
+	g.run("open portal", chromedp.Navigate(portal), chromedp.WaitVisible(chromedp.ID("#email")))
 	g.screenshot(ctx, "sign-in")
 	g.run("sign in",
-		chromedp.SendKeys("#email", email, chromedp.ByID),
-		chromedp.SendKeys("#password", password, chromedp.ByID),
-		chromedp.Click("#signin", chromedp.ByID),
-		chromedp.WaitVisible("#new-replicator", chromedp.ByID))
+		chromedp.SendKeys(chromedp.ID("#email"), email),
+		chromedp.SendKeys(chromedp.ID("#password"), password),
+		chromedp.Click(chromedp.ID("#signin")),
+		chromedp.WaitVisible(chromedp.ID("#new-replicator")))
 	g.screenshot(ctx, "replicators-empty")
 
 	// 2. Create a replicator for accounts on the simulator.
 	g.run("new replicator",
-		chromedp.Click("#new-replicator", chromedp.ByID),
-		chromedp.WaitVisible("#name", chromedp.ByID),
-		chromedp.SendKeys("#name", "Exact accounts", chromedp.ByID),
-		chromedp.Click("#entity-accounts", chromedp.ByID),
-		chromedp.SetValue("#exact_url", sim, chromedp.ByID))
+		chromedp.Click(chromedp.ID("#new-replicator")),
+		chromedp.WaitVisible(chromedp.ID("#name")),
+		chromedp.SendKeys(chromedp.ID("#name"), "Exact accounts"),
+		chromedp.Click(chromedp.ID("#entity-accounts")),
+		chromedp.SetValue(chromedp.ID("#exact_url"), sim))
 	g.screenshot(ctx, "new-replicator")
 	var redirectURL string
 	g.run("create replicator",
-		chromedp.Click("#create", chromedp.ByID),
-		chromedp.WaitVisible("#redirect-url", chromedp.ByID),
-		chromedp.Value("#redirect-url", &redirectURL, chromedp.ByID))
+		chromedp.Click(chromedp.ID("#create")),
+		chromedp.WaitVisible(chromedp.ID("#redirect-url")),
+		into(&redirectURL, chromedp.Value(chromedp.ID("#redirect-url"))))
 	if !strings.HasPrefix(redirectURL, portal+"/oauth/exact/") || !strings.HasSuffix(redirectURL, "/callback") {
 		t.Fatalf("Redirect URL %q is not the replicator's callback on %s", redirectURL, portal)
 	}
 	g.screenshot(ctx, "replicator-created")
 	repURL := ""
-	g.run("replicator URL", chromedp.Location(&repURL))
+	g.run("replicator URL", into(&repURL, chromedp.Location()))
 	repURL = strings.SplitN(repURL, "?", 2)[0]
 
 	// 3. Register an app in the App Center with the copied Redirect URL.
 	var clientID, clientSecret string
 	g.run("app center sign-in",
 		chromedp.Navigate(sim+"/appcenter"),
-		chromedp.WaitVisible("#username", chromedp.ByID),
-		chromedp.SendKeys("#username", "demo", chromedp.ByID),
-		chromedp.SendKeys("#password", "demo", chromedp.ByID),
-		chromedp.Click("#login", chromedp.ByID),
-		chromedp.WaitVisible("#register", chromedp.ByID),
-		chromedp.Click("#register", chromedp.ByID),
-		chromedp.WaitVisible("#redirect_uri", chromedp.ByID),
-		chromedp.SendKeys("#name", "ROGER365.io – accounts", chromedp.ByID),
-		chromedp.SendKeys("#redirect_uri", redirectURL, chromedp.ByID),
-		chromedp.Click("#terms", chromedp.ByID))
+		chromedp.WaitVisible(chromedp.ID("#username")),
+		chromedp.SendKeys(chromedp.ID("#username"), "demo"),
+		chromedp.SendKeys(chromedp.ID("#password"), "demo"),
+		chromedp.Click(chromedp.ID("#login")),
+		chromedp.WaitVisible(chromedp.ID("#register")),
+		chromedp.Click(chromedp.ID("#register")),
+		chromedp.WaitVisible(chromedp.ID("#redirect_uri")),
+		chromedp.SendKeys(chromedp.ID("#name"), "ROGER365.io – accounts"),
+		chromedp.SendKeys(chromedp.ID("#redirect_uri"), redirectURL),
+		chromedp.Click(chromedp.ID("#terms")))
 	g.screenshot(ctx, "appcenter-register")
 	g.run("register app",
-		chromedp.Click("#save", chromedp.ByID),
-		chromedp.WaitVisible("#client-id", chromedp.ByID),
-		chromedp.Text("#client-id", &clientID, chromedp.ByID),
-		chromedp.Text("#client-secret", &clientSecret, chromedp.ByID))
+		chromedp.Click(chromedp.ID("#save")),
+		chromedp.WaitVisible(chromedp.ID("#client-id")),
+		into(&clientID, chromedp.Text(chromedp.ID("#client-id"))),
+		into(&clientSecret, chromedp.Text(chromedp.ID("#client-secret"))))
 	g.screenshot(ctx, "appcenter-app")
 
 	// 4. Paste Client ID and Secret; the secret is not shown again.
 	g.run("paste credentials",
 		chromedp.Navigate(repURL),
-		chromedp.WaitVisible("#client_id", chromedp.ByID),
-		chromedp.SendKeys("#client_id", clientID, chromedp.ByID),
-		chromedp.SendKeys("#client_secret", clientSecret, chromedp.ByID),
-		chromedp.Click("#save-credentials", chromedp.ByID),
-		chromedp.WaitVisible("#authorize-button", chromedp.ByID))
+		chromedp.WaitVisible(chromedp.ID("#client_id")),
+		chromedp.SendKeys(chromedp.ID("#client_id"), clientID),
+		chromedp.SendKeys(chromedp.ID("#client_secret"), clientSecret),
+		chromedp.Click(chromedp.ID("#save-credentials")),
+		chromedp.WaitVisible(chromedp.ID("#authorize-button")))
 	var page string
-	g.run("read page", chromedp.OuterHTML("html", &page, chromedp.ByQuery))
+	g.run("read page", into(&page, chromedp.OuterHTML(chromedp.CSS("html"))))
 	if strings.Contains(page, clientSecret) {
 		t.Fatal("the replicator page shows the Client Secret after saving")
 	}
@@ -255,11 +255,11 @@ func TestSetupGuideInBrowser(t *testing.T) {
 
 	// 5. Authorize application: a popup with Exact's login and consent.
 	popupCh := chromedp.WaitNewTarget(ctx, func(info *target.Info) bool { return info.URL != "" })
-	g.run("click authorize", chromedp.Click("#authorize-button", chromedp.ByID))
+	g.run("click authorize", chromedp.Click(chromedp.ID("#authorize-button")))
 	var popupID = <-popupCh
 	popup, cancelPopup := chromedp.NewContext(ctx, chromedp.WithTargetID(popupID))
 	defer cancelPopup()
-	if err := chromedp.Run(popup); err != nil {
+	if err := chromedp.Do(popup); err != nil {
 		t.Fatalf("attach to the popup: %v", err)
 	}
 	pg := &guide{t: t, ctx: popup, shots: shots, shotNum: g.shotNum}
@@ -267,25 +267,25 @@ func TestSetupGuideInBrowser(t *testing.T) {
 	// may go straight to its consent page; otherwise it asks to sign in.
 	var needLogin bool
 	pg.run("exact page in popup",
-		chromedp.WaitVisible("#username, #allow", chromedp.ByQuery),
-		chromedp.Evaluate(`document.querySelector("#username") !== null`, &needLogin))
+		chromedp.WaitVisible(chromedp.CSS("#username, #allow")),
+		into(&needLogin, chromedp.Evaluate[bool](`document.querySelector("#username") !== null`)))
 	if needLogin {
 		pg.run("exact login in popup",
-			chromedp.SendKeys("#username", "demo", chromedp.ByID),
-			chromedp.SendKeys("#password", "demo", chromedp.ByID))
+			chromedp.SendKeys(chromedp.ID("#username"), "demo"),
+			chromedp.SendKeys(chromedp.ID("#password"), "demo"))
 		pg.screenshot(popup, "popup-exact-login")
-		pg.run("sign in to exact", chromedp.Click("#login", chromedp.ByID), chromedp.WaitVisible("#allow", chromedp.ByID))
+		pg.run("sign in to exact", chromedp.Click(chromedp.ID("#login")), chromedp.WaitVisible(chromedp.ID("#allow")))
 	}
 	pg.screenshot(popup, "popup-consent")
 	var result string
-	pg.run("allow", chromedp.Click("#allow", chromedp.ByID), chromedp.WaitVisible("#result", chromedp.ByID), chromedp.Text("#message", &result, chromedp.ByID))
+	pg.run("allow", chromedp.Click(chromedp.ID("#allow")), chromedp.WaitVisible(chromedp.ID("#result")), into(&result, chromedp.Text(chromedp.ID("#message"))))
 	pg.screenshot(popup, "popup-authorized")
 	g.shotNum = pg.shotNum
 	if result != "Authorized. You can close this window." {
 		t.Fatalf("popup says %q", result)
 	}
 	// The opener updates itself.
-	g.run("opener shows authorized", chromedp.WaitVisible("#authorized", chromedp.ByID))
+	g.run("opener shows authorized", chromedp.WaitVisible(chromedp.ID("#authorized")))
 	g.screenshot(ctx, "authorized")
 	cancelPopup()
 
@@ -293,21 +293,21 @@ func TestSetupGuideInBrowser(t *testing.T) {
 	var rows [][]string
 	g.run("relations",
 		chromedp.Navigate(sim+"/docs/MenuPortal.aspx"),
-		chromedp.WaitVisible(`a[href*="CRMAccounts.aspx"]`, chromedp.ByQuery),
-		chromedp.Click(`a[href*="CRMAccounts.aspx"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`a.relation`, chromedp.ByQuery),
+		chromedp.WaitVisible(chromedp.CSS(`a[href*="CRMAccounts.aspx"]`)),
+		chromedp.Click(chromedp.CSS(`a[href*="CRMAccounts.aspx"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a.relation`)),
 		// The relations with a phone number of at least eight digits.
-		chromedp.Evaluate(`Array.from(document.querySelectorAll("tr")).map(tr => [tr.querySelector("a.relation"), tr.querySelectorAll("td")])
+		into(&rows, chromedp.Evaluate[[][]string](`Array.from(document.querySelectorAll("tr")).map(tr => [tr.querySelector("a.relation"), tr.querySelectorAll("td")])
 			.filter(([a, tds]) => a && tds.length >= 4 && tds[3].textContent.replace(/\D/g, "").length >= 8)
-			.map(([a, tds]) => [a.href, tds[3].textContent.trim()])`, &rows))
+			.map(([a, tds]) => [a.href, tds[3].textContent.trim()])`)))
 	// The caller: the first of them whose number is a valid one of its
 	// country (the card's address ends in the country code).
 	var relationName, cardURL, phoneText, caller string
 	for _, row := range rows {
 		var address string
-		g.run("open relation", chromedp.Navigate(row[0]), chromedp.WaitVisible("#card-name", chromedp.ByID),
-			chromedp.Text("#card-name", &relationName, chromedp.ByID), chromedp.Location(&cardURL),
-			chromedp.Text(`//dt[text()="Address"]/following-sibling::dd[1]`, &address, chromedp.BySearch))
+		g.run("open relation", chromedp.Navigate(row[0]), chromedp.WaitVisible(chromedp.ID("#card-name")),
+			into(&relationName, chromedp.Text(chromedp.ID("#card-name"))), into(&cardURL, chromedp.Location()),
+			into(&address, chromedp.Text(chromedp.Search(`//dt[text()="Address"]/following-sibling::dd[1]`))))
 		fields := strings.Fields(address)
 		if len(fields) == 0 {
 			continue
@@ -337,23 +337,23 @@ func TestSetupGuideInBrowser(t *testing.T) {
 	template := sim + "/docs/CRMAccountCard.aspx?AccountID=%7b{CompanyId}%7d&_Division_=" + division
 	g.run("contact url",
 		chromedp.Navigate(repURL),
-		chromedp.WaitVisible("#contact_url", chromedp.ByID),
+		chromedp.WaitVisible(chromedp.ID("#contact_url")),
 		retype("#contact_url", "https://start.exactonline.nl/docs/CRMAccountCard.aspx?AccountID={AccountId}"),
-		chromedp.WaitVisible("#contact-url-check .error", chromedp.ByQuery))
+		chromedp.WaitVisible(chromedp.CSS("#contact-url-check .error")))
 	var checkText string
-	g.run("bad template message", chromedp.Text("#contact-url-check", &checkText, chromedp.ByID))
+	g.run("bad template message", into(&checkText, chromedp.Text(chromedp.ID("#contact-url-check"))))
 	if !strings.Contains(checkText, "{AccountId} is not a placeholder") {
 		t.Fatalf("live check of a bad template says %q", checkText)
 	}
 	g.screenshot(ctx, "contact-url-refused")
 	g.run("good template",
 		retype("#contact_url", template),
-		chromedp.WaitVisible("#contact-url-check .ok", chromedp.ByQuery),
+		chromedp.WaitVisible(chromedp.CSS("#contact-url-check .ok")),
 		// Before the first sync, the example is a record read from Exact.
-		chromedp.WaitVisible("#contact-url-example", chromedp.ByID),
+		chromedp.WaitVisible(chromedp.ID("#contact-url-example")),
 		retype("#country", "+31"))
 	g.screenshot(ctx, "settings")
-	g.run("save settings", chromedp.Click("#save-settings", chromedp.ByID), chromedp.WaitVisible("#sync-now", chromedp.ByID))
+	g.run("save settings", chromedp.Click(chromedp.ID("#save-settings")), chromedp.WaitVisible(chromedp.ID("#sync-now")))
 
 	// 8. The first sync finishes on its own; the page shows its progress
 	// and then the run in the history.
@@ -361,19 +361,19 @@ func TestSetupGuideInBrowser(t *testing.T) {
 	// The progress line, filled from the run the page polls.
 	var progress string
 	g.waitFor("progress", `document.getElementById("progress").textContent.startsWith("Full sync")`, 20*time.Second)
-	g.run("progress text", chromedp.Text("#progress", &progress, chromedp.ByID))
+	g.run("progress text", into(&progress, chromedp.Text(chromedp.ID("#progress"))))
 	if !strings.Contains(progress, "records read") || !strings.Contains(progress, "API calls") {
 		t.Fatalf("progress line %q", progress)
 	}
 	g.screenshot(ctx, "synced")
 	var state string
-	g.run("state", chromedp.Text("#state", &state, chromedp.ByID))
+	g.run("state", into(&state, chromedp.Text(chromedp.ID("#state"))))
 	if state != "active" {
 		t.Fatalf("after the first sync the replicator is %q", state)
 	}
 	var records string
-	g.run("replicator list", chromedp.Navigate(portal+"/replicators"), chromedp.WaitVisible("#replicators", chromedp.ByID),
-		chromedp.Text("#replicators tbody tr td:nth-child(5)", &records, chromedp.ByQuery))
+	g.run("replicator list", chromedp.Navigate(portal+"/replicators"), chromedp.WaitVisible(chromedp.ID("#replicators")),
+		into(&records, chromedp.Text(chromedp.CSS("#replicators tbody tr td:nth-child(5)"))))
 	g.screenshot(ctx, "replicators")
 	if records != "50" {
 		t.Fatalf("the list shows %q records, want the 50 accounts of division %s", records, division)
@@ -382,10 +382,20 @@ func TestSetupGuideInBrowser(t *testing.T) {
 }
 
 // retype empties an input and types value into it, as a person would.
-func retype(sel, value string) chromedp.Action {
-	return chromedp.Tasks{
-		chromedp.Evaluate(fmt.Sprintf(`document.querySelector(%q).value = ""`, sel), nil),
-		chromedp.SendKeys(sel, value, chromedp.ByQuery),
+func retype(sel, value string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).value = ""`, sel)),
+		chromedp.SendKeys(chromedp.CSS(sel), value),
+	)
+}
+
+// into runs a and keeps its value in dst, so that a step can read values
+// among actions that return none.
+func into[T any](dst *T, a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		v, err := a(ctx, t)
+		*dst = v
+		return chromedp.Void{}, err
 	}
 }
 
@@ -393,26 +403,28 @@ func retype(sel, value string) chromedp.Action {
 // would type it, checks the match and follows the CRM link to the card.
 func (g *guide) lookUp(name, number, e164, division string) {
 	g.t.Helper()
-	var got, rule, link, understood string
+	var got, rule, understood string
+	var linkAttr chromedp.AttributeResult
 	g.run("directory search",
 		chromedp.Navigate(g.portal+"/directory"),
-		chromedp.WaitVisible("#q", chromedp.ByID),
-		chromedp.SendKeys("#q", number, chromedp.ByID),
-		chromedp.Click("#search", chromedp.ByID),
-		chromedp.WaitVisible(".match", chromedp.ByQuery),
-		chromedp.Text(".match .name", &got, chromedp.ByQuery),
-		chromedp.Text(".match .rule", &rule, chromedp.ByQuery),
-		chromedp.AttributeValue(".match a.crm", "href", &link, nil, chromedp.ByQuery),
-		chromedp.Text("#e164", &understood, chromedp.ByID))
+		chromedp.WaitVisible(chromedp.ID("#q")),
+		chromedp.SendKeys(chromedp.ID("#q"), number),
+		chromedp.Click(chromedp.ID("#search")),
+		chromedp.WaitVisible(chromedp.CSS(".match")),
+		into(&got, chromedp.Text(chromedp.CSS(".match .name"))),
+		into(&rule, chromedp.Text(chromedp.CSS(".match .rule"))),
+		into(&linkAttr, chromedp.AttributeValue(chromedp.CSS(".match a.crm"), "href")),
+		into(&understood, chromedp.Text(chromedp.ID("#e164"))))
 	g.screenshot(g.ctx, "directory-lookup")
+	link := linkAttr.Value
 	if got != name || understood != e164 || !strings.Contains(link, "_Division_="+division) || rule == "" {
 		g.t.Fatalf("looking up %q (read as %s) found %q (rule %q, link %s), want %q (%s) in division %s", number, understood, got, rule, link, name, e164, division)
 	}
 	var card string
 	g.run("follow CRM link",
 		chromedp.Navigate(link),
-		chromedp.WaitVisible("#card-name", chromedp.ByID),
-		chromedp.Text("#card-name", &card, chromedp.ByID))
+		chromedp.WaitVisible(chromedp.ID("#card-name")),
+		into(&card, chromedp.Text(chromedp.ID("#card-name"))))
 	g.screenshot(g.ctx, "crm-card")
 	if card != name {
 		g.t.Fatalf("the CRM link opened the card of %q, want %q", card, name)
@@ -422,13 +434,13 @@ func (g *guide) lookUp(name, number, e164, division string) {
 	var popLink, popName string
 	g.run("screen-pop link",
 		chromedp.Navigate(g.portal+"/integrations"),
-		chromedp.WaitVisible("#pop-link", chromedp.ByID),
-		chromedp.Value("#pop-link", &popLink, chromedp.ByID))
+		chromedp.WaitVisible(chromedp.ID("#pop-link")),
+		into(&popLink, chromedp.Value(chromedp.ID("#pop-link"))))
 	g.screenshot(g.ctx, "integrations")
 	g.run("screen pop",
 		chromedp.Navigate(strings.Replace(popLink, "{number}", url.QueryEscape(number), 1)),
-		chromedp.WaitVisible(".match .name", chromedp.ByQuery),
-		chromedp.Text(".match .name", &popName, chromedp.ByQuery))
+		chromedp.WaitVisible(chromedp.CSS(".match .name")),
+		into(&popName, chromedp.Text(chromedp.CSS(".match .name"))))
 	g.screenshot(g.ctx, "screen-pop")
 	if popName != name {
 		g.t.Fatalf("the screen pop shows %q, want %q", popName, name)

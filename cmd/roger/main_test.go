@@ -212,6 +212,31 @@ func addContactsReplicator(t *testing.T, getenv func(string) string, simAddr str
 	}
 }
 
+// servedAt registers app simClientID (secret "s3cret") in the simulator
+// at simAddr with the Redirect URL of replicator 1 of the roger serving
+// at base, and returns getenv with that roger's public URL, which the
+// command line needs to build the same Redirect URL. roger listens on a
+// port picked when it starts, so the app can only be registered then.
+func servedAt(t *testing.T, getenv func(string) string, simAddr, base string) func(string) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"name": "roger", "redirect_uri": base + "/oauth/exact/1/callback", "client_id": simClientID, "client_secret": "s3cret"})
+	resp, err := http.Post("http://"+simAddr+"/_sim/apps", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("register the app in the simulator: %s %s", resp.Status, answer)
+	}
+	return func(k string) string {
+		if k == "ROGER_PUBLIC_URL" {
+			return base
+		}
+		return getenv(k)
+	}
+}
+
 // authorizeReplicator authorizes replicator 1 as the simulator's user
 // demo/demo would, delivering the callback to the running server.
 func authorizeReplicator(t *testing.T, getenv func(string) string) {

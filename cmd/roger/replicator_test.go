@@ -18,7 +18,12 @@ import (
 func testEnv(t *testing.T, addr string) func(string) string {
 	dir := t.TempDir()
 	vars := map[string]string{"ROGER_DATA_DIR": filepath.Join(dir, "data"), "ROGER_ADDR": addr}
-	return func(k string) string { return vars[k] }
+	getenv := func(k string) string { return vars[k] }
+	// Only migrate and the demo create a database.
+	if out, err := run(t, getenv, "migrate"); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, out)
+	}
+	return getenv
 }
 
 func run(t *testing.T, getenv func(string) string, args ...string) (string, error) {
@@ -85,13 +90,12 @@ func TestReplicatorAddRefusesBadInput(t *testing.T) {
 // TestCommandLineJourney walks issue 3's command line from an empty data
 // directory to a synced, exported directory against the simulator.
 func TestCommandLineJourney(t *testing.T) {
-	simAddr, _, stopSim := startSim(t, "--records", "500", "--user", "demo:demo:123456",
-		"--app", "6f2d8a6e-1c0b-4c39-9a55-2f7c3a1b9e01:s3cret:http://127.0.0.1:18181/oauth/exact/1/callback")
+	simAddr, _, stopSim := startSim(t, "--records", "500", "--user", "demo:demo:123456")
 	defer stopSim()
-	getenv := testEnv(t, "127.0.0.1:18181")
+	getenv := testEnv(t, "127.0.0.1:0")
 
 	out, err := run(t, getenv, "replicator", "add", "--name", "Exact – contacts", "--entity", "contacts", "--exact-url", "http://"+simAddr,
-		"--client-id", "{6F2D8A6E-1C0B-4C39-9A55-2F7C3A1B9E01}", "--client-secret", "s3cret",
+		"--client-id", "{"+strings.ToUpper(simClientID)+"}", "--client-secret", "s3cret",
 		"--contact-url", "http://"+simAddr+"/docs/CRMContactCard.aspx?_ID=%7b{SourceId}%7d&_Division_=123456", "--country", "+31")
 	if err != nil {
 		t.Fatalf("add: %v\n%s", err, out)
@@ -106,7 +110,8 @@ func TestCommandLineJourney(t *testing.T) {
 		done <- m.Run(ctx, []string{"serve"})
 	}()
 	select {
-	case <-ready:
+	case addr := <-ready:
+		getenv = servedAt(t, getenv, simAddr, "http://"+addr)
 	case err := <-done:
 		t.Fatalf("serve ended: %v\n%s", err, serveOut.String())
 	case <-time.After(20 * time.Second):

@@ -159,7 +159,7 @@ func (m *Main) runMigrate(ctx context.Context, args []string) error {
 		fmt.Fprintln(m.Stdout, "Usage: roger migrate\n\nCreates or upgrades the database named by ROGER_DATABASE_URL, then exits.")
 		return nil
 	}
-	a, err := m.openApp(ctx)
+	a, err := m.openOrCreateApp(ctx)
 	if err != nil {
 		return err
 	}

@@ -93,6 +93,8 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = filepath.Join(c.DataDir, "roger.db")
+	} else if err := checkDatabaseURL(c.DatabaseURL); err != nil {
+		return nil, err
 	}
 	if c.SecretKey, err = valueOrFile(getenv, "ROGER_SECRET_KEY"); err != nil {
 		return nil, err
@@ -154,20 +156,11 @@ func (c *Config) RedirectURL(replicatorID int64) string {
 }
 
 // IsPostgres reports whether DatabaseURL names a PostgreSQL server.
-func (c *Config) IsPostgres() bool {
-	return strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://")
-}
+func (c *Config) IsPostgres() bool { return isPostgres(c.DatabaseURL) }
 
 // Describe is the configuration for a start-up log line: the database URL
-// without its password, never a key.
+// without its passwords, never a key.
 func (c *Config) Describe() string {
-	db := c.DatabaseURL
-	if u, err := url.Parse(db); err == nil && u.User != nil {
-		if _, has := u.User.Password(); has {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-		}
-		db = u.String()
-	}
-	return fmt.Sprintf("data dir %s, database %s, listening on %s, public URL %s, %d workers, lookups from %s", c.DataDir, db, c.Addr, c.PublicURL,
+	return fmt.Sprintf("data dir %s, database %s, listening on %s, public URL %s, %d workers, lookups from %s", c.DataDir, RedactDatabaseURL(c.DatabaseURL), c.Addr, c.PublicURL,
 		c.Workers, c.LookupIndex)
 }

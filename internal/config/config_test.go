@@ -100,3 +100,74 @@ func TestLoadTrustedProxies(t *testing.T) {
 		t.Error("ROGER_TRUSTED_PROXIES is missing from --help")
 	}
 }
+
+// TestLoadRefusesMistypedDatabaseURL: a database URL that names neither a
+// PostgreSQL server nor a SQLite file in an existing directory is refused
+// with the forms accepted, never with its password.
+func TestLoadRefusesMistypedDatabaseURL(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name, url, want string
+	}{
+		{"unknown scheme", "mysql://roger:hunter2@db/roger", `roger does not know the scheme "mysql"`},
+		{"file URL", "file:roger.db", `roger does not know the scheme "file"`},
+		{"colons only", "::::", "neither a postgres:// URL nor a file path"},
+		{"URL without scheme", "roger:hunter2@db/roger", `roger does not know the scheme "roger"`},
+		{"colon in a file name", filepath.Join(dir, "a:b.db"), "neither a postgres:// URL nor a file path"},
+		{"missing directory", "/no/such/dir/x.db", "the directory /no/such/dir does not exist"},
+		{"relative missing directory", filepath.Join("no-such-dir", "x.db"), "the directory no-such-dir does not exist"},
+		{"a directory", dir, "is a directory: name the SQLite file in it"},
+		{"keyword connection string", "host=db user=roger password=hunter2", "key=value connection string"},
+		{"postgres URL that does not parse", "postgres://roger:hunter2@[db/roger", "is not a valid URL"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(env(map[string]string{"ROGER_DATABASE_URL": tc.url}))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("want an error with %q, got %v", tc.want, err)
+			}
+			if !strings.Contains(err.Error(), "use postgres://USER:PASSWORD@HOST:5432/DATABASE") && tc.name != "a directory" {
+				t.Errorf("the error does not say what is accepted: %v", err)
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("the error shows the password: %v", err)
+			}
+		})
+	}
+	for _, good := range []string{filepath.Join(dir, "roger.db"), "roger.db", "postgres://roger:pw@db:5432/roger?sslmode=disable", "postgresql://roger@db/roger"} {
+		if c, err := Load(env(map[string]string{"ROGER_DATABASE_URL": good})); err != nil || c.DatabaseURL != good {
+			t.Errorf("%s: %v", good, err)
+		}
+	}
+}
+
+// TestRedactDatabaseURL: a password in the user part or in a query
+// parameter never reaches a log line.
+func TestRedactDatabaseURL(t *testing.T) {
+	tests := []struct {
+		name, url, want string
+	}{
+		{"user part", "postgres://roger:hunter2@db/roger", "postgres://roger:xxxxx@db/roger"},
+		{"query parameter", "postgres://roger@db/roger?sslmode=require&password=hunter2", "postgres://roger@db/roger?password=xxxxx&sslmode=require"},
+		{"both, mixed case", "postgresql://roger:hunter2@db/roger?Password=hunter2&sslpassword=hunter2", "postgresql://roger:xxxxx@db/roger?Password=xxxxx&sslpassword=xxxxx"},
+		{"no password", "postgres://roger@db/roger?sslmode=disable", "postgres://roger@db/roger?sslmode=disable"},
+		{"does not parse", "postgres://roger:hunter2@[db/roger", "postgres://… (not shown: it is not a valid URL)"},
+		{"keyword string", "host=db password=hunter2 user=roger", "host=db password=xxxxx user=roger"},
+		{"scheme missing", "roger:hunter2@db/roger", "roger:xxxxx@db/roger"},
+		{"file path", "/var/lib/roger/roger.db", "/var/lib/roger/roger.db"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := RedactDatabaseURL(tc.url); got != tc.want {
+				t.Errorf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+	c, err := Load(env(map[string]string{"ROGER_DATABASE_URL": "postgres://roger@db/roger?password=hunter2"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := c.Describe(); strings.Contains(d, "hunter2") || !strings.Contains(d, "password=xxxxx") {
+		t.Errorf("Describe shows the password of the query: %s", d)
+	}
+}

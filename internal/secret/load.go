@@ -89,6 +89,22 @@ func LoadKeyring(getenv func(string) string, dataDir string) (k *Keyring, source
 	return ring, path, w, err
 }
 
+// KeyFileToCreate returns the path of the key file LoadKeyring would
+// create: the keys come from neither variable and dataDir holds no
+// secret.key. It is "" when LoadKeyring would create nothing. A caller
+// that can see sealed secrets (the database) checks for them first: a
+// new key in place of a lost one would leave them unreadable.
+func KeyFileToCreate(getenv func(string) string, dataDir string) string {
+	if strings.TrimSpace(getenv(EnvKey)) != "" || strings.TrimSpace(getenv(EnvKeyFile)) != "" || dataDir == "" {
+		return ""
+	}
+	path := filepath.Join(dataDir, KeyFileName)
+	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+		return ""
+	}
+	return path
+}
+
 // loadKeyFile reads and parses a key file; prefix names where its path came
 // from, for the not-found message.
 func loadKeyFile(path, prefix string) (*Keyring, []string, error) {

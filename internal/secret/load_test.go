@@ -431,3 +431,34 @@ func mustRead(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// TestKeyFileToCreate names the key file LoadKeyring would create, and
+// only when it would create one.
+func TestKeyFileToCreate(t *testing.T) {
+	empty, withKey := t.TempDir(), t.TempDir()
+	if _, _, _, err := LoadKeyring(env(nil), withKey); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		vars    map[string]string
+		dataDir string
+		want    string
+	}{
+		{"no key file yet", nil, empty, filepath.Join(empty, KeyFileName)},
+		{"key file there", nil, withKey, ""},
+		{"keys inline", map[string]string{EnvKey: "x"}, empty, ""},
+		{"key file named", map[string]string{EnvKeyFile: filepath.Join(empty, "elsewhere.key")}, empty, ""},
+		{"no data directory", nil, "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := KeyFileToCreate(env(tc.vars), tc.dataDir); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+	if entries, _ := os.ReadDir(empty); len(entries) != 0 {
+		t.Errorf("KeyFileToCreate created %d files", len(entries))
+	}
+}

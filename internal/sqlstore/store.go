@@ -12,8 +12,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -85,6 +83,11 @@ type Store struct {
 type Options struct {
 	Sealer Sealer
 	Clock  roger.Clock
+	// MustExist refuses a database that roger has not created (no
+	// migration applied yet) instead of creating it: only "roger migrate"
+	// and the demo create one, so that a mistyped location is an error
+	// rather than a new, empty directory.
+	MustExist bool
 	// OnUpgrade, when set, is told of each migration before it is applied
 	// to a database that already had some: an upgrade, where a migration
 	// that rebuilds a large table can hold up the start for a while. A
@@ -97,7 +100,8 @@ type Options struct {
 
 // Open connects to the database named by dsn and applies pending
 // migrations. A postgres:// or postgresql:// URL selects PostgreSQL;
-// anything else is a SQLite file path.
+// anything else must be the path of a SQLite file in an existing
+// directory.
 func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if opts.Sealer == nil {
 		return nil, errors.New("sqlstore: a Sealer is required to keep secrets sealed")
@@ -116,10 +120,8 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		db.SetMaxIdleConns(16)
 		s.dialect, s.write, s.read = Postgres, db, db
 	} else {
-		if dir := filepath.Dir(dsn); dir != "" {
-			if err := os.MkdirAll(dir, 0o700); err != nil {
-				return nil, fmt.Errorf("create the data directory %s: %w", dir, err)
-			}
+		if err := checkSQLitePath(dsn, opts.MustExist); err != nil {
+			return nil, err
 		}
 		pragmas := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=cache_size(-32000)&_pragma=wal_autocheckpoint(40000)&_pragma=journal_size_limit(67108864)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 		w, err := sql.Open("sqlite", "file:"+(&url.URL{Path: dsn}).EscapedPath()+pragmas)
@@ -148,6 +150,12 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err := s.write.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("connect to the %s database: %w", s.dialect, err)
+	}
+	if opts.MustExist {
+		if err := s.checkCreated(ctx, dsn); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()

@@ -105,6 +105,10 @@ func run(o options) error {
 		return err
 	}
 	defer os.RemoveAll(work)
+	// roger creates a SQLite file, not the directory it goes in.
+	if err := os.MkdirAll(filepath.Join(work, "data"), 0o700); err != nil {
+		return err
+	}
 	dbName, dsn := "sqlite", filepath.Join(work, "data", "roger.db")
 	env := []string{"ROGER_DATA_DIR=" + filepath.Join(work, "data"), "ROGER_ADDR=" + o.addr, "ROGER_LOOKUP_INDEX=" + o.index}
 	if o.pgAdmin != "" {

@@ -18,7 +18,8 @@ func TestLeanTransport(t *testing.T) {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/slow":
-			time.Sleep(300 * time.Millisecond)
+			// Answer only once the client has given up and hung up.
+			<-r.Context().Done()
 		case "/missing":
 			http.Error(w, "no", http.StatusNotFound)
 			return

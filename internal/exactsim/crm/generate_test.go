@@ -573,21 +573,59 @@ func TestRetainedHeap(t *testing.T) {
 	runtime.KeepAlive(contacts)
 }
 
+// TestSamples checks the records a demo shows first (seed 1, division 1):
+// every phone field in a notation the tests know, numbers that read back
+// valid, a variety of notations, and the first records complete enough to
+// look real. With -v it lists them for a person to read.
 func TestSamples(t *testing.T) {
 	p := populate(1, 1, 40, 120)
+	phones := phoneFields(p)
+	kinds := map[string]int{}
 	var lines []string
-	for _, f := range phoneFields(p) {
-		lines = append(lines, fmt.Sprintf("%-30q %s %s", f.s, f.country, classify(f.s)))
+	for _, f := range phones {
+		k := classify(f.s)
+		kinds[k]++
+		lines = append(lines, fmt.Sprintf("%-30q %s %s", f.s, f.country, k))
+		if k == "other" {
+			t.Errorf("%q is in no known notation", f.s)
+		}
+		if k == "non-number" || k == "no-area" {
+			continue
+		}
+		if cc, nsn := nationalNumber(f.s, f.country); cc != "" {
+			if re := validNSN[cc]; re == nil || !re.MatchString(nsn) {
+				t.Errorf("%q (account country %q) is not a valid number: +%s %s", f.s, f.country, cc, nsn)
+			}
+		}
+	}
+	if len(phones) < 160 {
+		t.Errorf("%d phone fields in 40 accounts and 120 contacts", len(phones))
+	}
+	if families := len(kinds) - 1; families < 6 {
+		t.Errorf("the sample shows %d notations, want 6 or more: %v", families, kinds)
 	}
 	slices.Sort(lines)
 	for _, l := range lines {
 		t.Log(l)
 	}
+	accounts := map[GUID]bool{}
+	for _, a := range p.accounts {
+		accounts[a.ID] = true
+	}
 	for _, a := range p.accounts[:10] {
 		t.Logf("%+v", *a)
+		if a.Name == "" || a.Phone == "" && a.Email == "" {
+			t.Errorf("account %s lacks a name or any way to reach it: %+v", a.Code, *a)
+		}
 	}
 	for _, c := range p.contacts[:10] {
 		t.Logf("%+v", *c)
+		if c.FirstName == "" || c.LastName == "" || !accounts[c.Account] {
+			t.Errorf("contact %d lacks a name or an account of the sample: %+v", c.HID, *c)
+		}
+		if c.Email != "" && !strings.Contains(c.Email, "@") {
+			t.Errorf("contact %d has e-mail address %q", c.HID, c.Email)
+		}
 	}
 }
 
