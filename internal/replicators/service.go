@@ -60,6 +60,9 @@ type Service struct {
 	RedirectURL func(id int64) string
 	HTTPClient  *http.Client
 	Clock       roger.Clock
+	// Sleep waits for a rate limit's reset; nil means a real timer (tests
+	// pass one that moves a fake clock).
+	Sleep func(ctx context.Context, d time.Duration) error
 	// Wake, when set, tells the scheduler a replicator became due.
 	Wake func()
 	Log  *slog.Logger
@@ -300,7 +303,7 @@ func (s *Service) FinishAuthorization(ctx context.Context, id int64, state, code
 	if err != nil {
 		return nil, err
 	}
-	cfg := exact.Config{BaseURL: rep.ExactURL, ClientID: rep.ClientID, ClientSecret: secret, RedirectURL: s.redirectURL(id), HTTPClient: s.HTTPClient, Clock: s.Clock}
+	cfg := s.config(rep, secret)
 	tok, err := exact.Exchange(ctx, cfg, code)
 	if err != nil {
 		s.log().Warn("authorization code exchange failed", "replicator", id, "err", roger.ErrorMessage(err))
@@ -309,20 +312,16 @@ func (s *Service) FinishAuthorization(ctx context.Context, id int64, state, code
 	}
 	who := "an Exact Online user"
 	division := rep.Division
-	client := exact.NewClient(cfg, exact.NewTokenSource(cfg, staticTokens{tok}), s.budgets().Get(rep.ClientID, rep.Division))
 	var accessible []int
-	if me, err := client.Me(ctx); err == nil {
+	// Exact not answering these leaves the division check to the sync.
+	if me, divs, _ := s.whoAndDivisions(ctx, cfg, rep.ClientID, staticTokens{tok}); me != nil {
 		who = me.FullName
 		if division == 0 {
 			// Exact's current division is only where the user last was in
 			// the web UI: a suggestion, which the Contact URL overrides.
 			division = me.CurrentDivision
 		}
-		if divs, err := client.Divisions(ctx, me.CurrentDivision); err == nil {
-			for _, d := range divs {
-				accessible = append(accessible, d.Code)
-			}
-		}
+		accessible = divs
 	}
 	noAccess := accessible != nil && division != 0 && !slices.Contains(accessible, division)
 	change := authorizedState(rep, who, division, accessible, noAccess)
@@ -439,6 +438,11 @@ func (s *Service) SaveSettings(ctx context.Context, orgID, id int64, in roger.Se
 	return cur, activated, err
 }
 
+func (s *Service) config(rep *roger.Replicator, secret string) exact.Config {
+	return exact.Config{BaseURL: rep.ExactURL, ClientID: rep.ClientID, ClientSecret: secret, RedirectURL: s.redirectURL(rep.ID),
+		HTTPClient: s.HTTPClient, Clock: s.Clock, Sleep: s.Sleep}
+}
+
 // Client returns an Exact client for rep with its stored token, spending
 // the process's shared budget of rep's app and division.
 func (s *Service) Client(ctx context.Context, rep *roger.Replicator) (*exact.Client, error) {
@@ -446,8 +450,28 @@ func (s *Service) Client(ctx context.Context, rep *roger.Replicator) (*exact.Cli
 	if err != nil {
 		return nil, err
 	}
-	cfg := exact.Config{BaseURL: rep.ExactURL, ClientID: rep.ClientID, ClientSecret: secret, RedirectURL: s.redirectURL(rep.ID), HTTPClient: s.HTTPClient, Clock: s.Clock}
+	cfg := s.config(rep, secret)
 	return exact.NewClient(cfg, exact.NewTokenSource(cfg, s.Store.TokenStore(rep.ID)), s.budgets().Get(rep.ClientID, rep.Division)), nil
+}
+
+// whoAndDivisions asks Exact who granted the token and which divisions
+// they can open. The divisions are read in the user's current division,
+// so that call is counted in that division's budget, as Exact counts it.
+func (s *Service) whoAndDivisions(ctx context.Context, cfg exact.Config, clientID string, tokens roger.TokenStore) (*exact.Me, []int, error) {
+	ts := exact.NewTokenSource(cfg, tokens)
+	me, err := exact.NewClient(cfg, ts, s.budgets().Get(clientID, 0)).Me(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	divs, err := exact.NewClient(cfg, ts, s.budgets().Get(clientID, me.CurrentDivision)).Divisions(ctx, me.CurrentDivision)
+	if err != nil {
+		return me, nil, err
+	}
+	codes := make([]int, 0, len(divs))
+	for _, d := range divs {
+		codes = append(codes, d.Code)
+	}
+	return me, codes, nil
 }
 
 // checkDivision confirms that the authorized Exact user can open the
@@ -456,21 +480,13 @@ func (s *Service) Client(ctx context.Context, rep *roger.Replicator) (*exact.Cli
 func (s *Service) checkDivision(ctx context.Context, rep *roger.Replicator) string {
 	ctx, cancel := context.WithTimeout(ctx, exactTimeout)
 	defer cancel()
-	client, err := s.Client(ctx, rep)
+	secret, err := s.Store.ClientSecret(ctx, rep.ID)
 	if err != nil {
 		return ""
 	}
-	me, err := client.Me(ctx)
+	me, codes, err := s.whoAndDivisions(ctx, s.config(rep, secret), rep.ClientID, s.Store.TokenStore(rep.ID))
 	if err != nil {
 		return ""
-	}
-	divs, err := client.Divisions(ctx, me.CurrentDivision)
-	if err != nil {
-		return ""
-	}
-	codes := make([]int, 0, len(divs))
-	for _, d := range divs {
-		codes = append(codes, d.Code)
 	}
 	if slices.Contains(codes, rep.Division) {
 		return ""
