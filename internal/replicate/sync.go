@@ -46,7 +46,7 @@ const divisionCheckEvery = 6 * time.Hour
 type Syncer struct {
 	Store Store
 	// Reports moves the replicator's state after a run (the replicator
-	// service): a failure, a lost authorization, a recovery.
+	// service): a failure, a lost authorization, a recovery. Required.
 	Reports roger.SyncReporter
 	Budgets *exact.BudgetRegistry
 	// HTTPClient talks to Exact; nil means exact's default.

@@ -99,10 +99,11 @@ var DefaultExactHosts = []ExactHost{
 type Server struct {
 	Store Store
 	// Replicators is the replicator service: every change to a
-	// replicator, and the OAuth callback, goes through it.
+	// replicator, and the OAuth callback, goes through it. Required.
 	Replicators roger.ReplicatorService
 	// Exact makes the Exact clients of the pages' own reads (the example
 	// record for a Contact URL), on the process's shared rate budget.
+	// Required.
 	Exact ExactClients
 	// RedirectURL is a replicator's Redirect URL; the callback is served
 	// at its path and Exact wants it again in the code exchange.
