@@ -23,6 +23,8 @@ var version = "dev"
 type Main struct {
 	Stdout io.Writer
 	Stderr io.Writer
+	// Stdin is read for a secret given as "-"; nil means os.Stdin.
+	Stdin io.Reader
 	// Ready, when set, is called with the address a server listens on once
 	// it accepts connections.
 	Ready func(addr string)

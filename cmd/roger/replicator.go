@@ -5,20 +5,22 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/roger365io/roger"
-	"github.com/roger365io/roger/internal/exact"
-	"github.com/roger365io/roger/internal/phone"
 	"github.com/roger365io/roger/internal/replicate"
 )
 
 const replicatorUsage = `Usage:
-  roger replicator add --name NAME --entity accounts|contacts --exact-url URL --client-id ID --client-secret SECRET
+  roger replicator add --name NAME --entity accounts|contacts --exact-url URL --client-id ID --client-secret-file FILE
                        --contact-url TEMPLATE --country CC [--division N] [--interval 5m] [--org ORG]
+                       (--client-secret - reads the secret from standard input; prefer either to
+                       --client-secret SECRET, which other users of the machine can see in ps)
   roger replicator list [--org ORG]
   roger replicator authorize ID      print the URL to open; the running "roger serve" receives the callback
   roger replicator sync ID --wait    sync now and print the run's counts
@@ -95,75 +97,88 @@ func (m *Main) replicatorAdd(ctx context.Context, args []string) error {
 		entity       = fs.String("entity", "", "accounts or contacts")
 		exactURL     = fs.String("exact-url", "https://start.exactonline.nl", "the Exact Online host (or the simulator's URL)")
 		clientID     = fs.String("client-id", "", "the app's Client ID from the Exact App Center")
-		clientSecret = fs.String("client-secret", "", "the app's Client Secret from the Exact App Center")
+		clientSecret = fs.String("client-secret", "", "the app's Client Secret; - reads it from standard input. Prefer - or --client-secret-file: a secret on the command line is visible to other users in ps")
+		secretFile   = fs.String("client-secret-file", "", "a file holding the app's Client Secret (the preferred way to pass it)")
 		contactURL   = fs.String("contact-url", "", "link template to the CRM card with {SourceId}, {CompanyId}, {Division}")
 		country      = fs.String("country", "", "default country for numbers without a country code: NL or +31")
 		division     = fs.Int("division", 0, "the Exact division (default: _Division_ of --contact-url, else the one Exact reports at authorization)")
-		interval     = fs.Duration("interval", 5*time.Minute, "time between syncs")
+		interval     = fs.Duration("interval", 5*time.Minute, "time between syncs, in whole minutes from 1m to 24h")
 		orgName      = fs.String("org", "default", "the organisation")
 	)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	r := &roger.Replicator{Name: strings.TrimSpace(*name), Source: roger.SourceExactOnline, Entity: roger.Entity(*entity),
-		ClientID: roger.NormalizeClientID(*clientID), Interval: *interval, Division: *division, State: roger.StateAwaitingAuthorization}
-	var problems []string
-	if r.Name == "" {
-		problems = append(problems, "--name: give the replicator a name")
-	}
-	if !r.Entity.Valid() {
-		problems = append(problems, fmt.Sprintf("--entity %q: use accounts or contacts", *entity))
-	}
-	var err error
-	if r.ExactURL, err = roger.ParseExactURL(*exactURL); err != nil {
-		problems = append(problems, "--exact-url: "+roger.ErrorMessage(err))
-	}
-	if r.ClientID == "" {
-		problems = append(problems, "--client-id: paste the Client ID of the app you registered in the Exact App Center")
-	}
-	if *clientSecret == "" {
-		problems = append(problems, "--client-secret: paste the Client Secret of that app")
-	}
-	if c, err := roger.ParseContactURL(*contactURL); err != nil {
-		problems = append(problems, "--contact-url: "+strings.TrimPrefix(roger.ErrorMessage(err), "Contact URL: "))
-	} else {
-		r.ContactURL = c.Template
-		if r.Division == 0 {
-			r.Division = c.Division
-		} else if c.Division != 0 && c.Division != r.Division {
-			problems = append(problems, fmt.Sprintf("--division %d differs from _Division_=%d in --contact-url: make them the same", r.Division, c.Division))
-		}
-	}
-	if r.DefaultCountry, err = phone.ParseCountry(*country); err != nil {
-		problems = append(problems, "--country: "+roger.ErrorMessage(err))
-	}
-	if *interval < time.Minute {
-		problems = append(problems, "--interval: sync at most once a minute (Exact allows 60 calls a minute per app and division)")
-	}
-	if len(problems) > 0 {
-		return fmt.Errorf("the replicator was not added:\n  %s", strings.Join(problems, "\n  "))
+	secret, err := m.readSecret(*clientSecret, *secretFile)
+	if err != nil {
+		return err
 	}
 	a, err := m.openApp(ctx)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	// The organisation is found (or, for the first replicator, created)
+	// only for input the service accepts.
+	svc := m.replicatorService(a, nil)
+	in := roger.ReplicatorInput{Name: *name, Entity: roger.Entity(*entity), ExactURL: *exactURL,
+		Credentials: &roger.CredentialsInput{ClientID: *clientID, ClientSecret: secret},
+		Settings:    &roger.SettingsInput{ContactURL: *contactURL, Country: *country, Interval: *interval, Division: *division}}
+	if err := svc.Validate(ctx, in); err != nil {
+		return refusedFlags("the replicator was not added", err)
+	}
 	org, err := a.findOrg(ctx, *orgName, true)
 	if err != nil {
 		return err
 	}
-	r.OrgID = org.ID
-	if err := a.store.CreateReplicator(ctx, r); err != nil {
-		return fmt.Errorf("the replicator was not added: %s", roger.ErrorMessage(err))
+	in.OrgID = org.ID
+	r, err := svc.Create(roger.NewContextWithActor(ctx, "command line"), in)
+	if err != nil {
+		return refusedFlags("the replicator was not added", err)
 	}
-	if err := a.store.SaveClientSecret(ctx, r.ID, *clientSecret); err != nil {
-		_ = a.store.DeleteReplicator(ctx, org.ID, r.ID)
-		return err
-	}
-	_ = a.store.AppendAudit(ctx, org.ID, "command line", "replicator.create", "replicator/"+strconv.FormatInt(r.ID, 10), "name "+r.Name)
 	fmt.Fprintf(m.Stdout, "Added replicator %d %q.\nRedirect URL (register it with the app in the Exact App Center): %s\nNext: roger replicator authorize %d\n",
 		r.ID, r.Name, a.cfg.RedirectURL(r.ID), r.ID)
 	return nil
+}
+
+// refusedFlags writes the service's refusals as the flags they concern:
+// the portal's field client_id is the flag --client-id.
+func refusedFlags(what string, err error) error {
+	var fields roger.Invalid
+	if !errors.As(err, &fields) {
+		return fmt.Errorf("%s: %s", what, roger.ErrorMessage(err))
+	}
+	problems := make([]string, len(fields))
+	for i, f := range fields {
+		problems[i] = "--" + strings.ReplaceAll(f.Field, "_", "-") + ": " + f.Message
+	}
+	return fmt.Errorf("%s:\n  %s", what, strings.Join(problems, "\n  "))
+}
+
+// readSecret returns the Client Secret from --client-secret-file, from
+// standard input (--client-secret -), or from the flag itself.
+func (m *Main) readSecret(flagValue, file string) (string, error) {
+	var raw []byte
+	var err error
+	switch {
+	case file != "" && flagValue != "":
+		return "", errors.New("give the Client Secret once: --client-secret or --client-secret-file")
+	case file != "":
+		if raw, err = os.ReadFile(file); err != nil {
+			return "", fmt.Errorf("--client-secret-file: %w", err)
+		}
+	case flagValue == "-":
+		in := m.Stdin
+		if in == nil {
+			in = os.Stdin
+		}
+		if raw, err = io.ReadAll(io.LimitReader(in, 64<<10)); err != nil {
+			return "", fmt.Errorf("--client-secret -: read standard input: %w", err)
+		}
+	default:
+		return flagValue, nil
+	}
+	// A file or a pipe ends in a newline that is not part of the secret.
+	return strings.TrimRight(string(raw), "\r\n"), nil
 }
 
 func (m *Main) replicatorList(ctx context.Context, args []string) error {
@@ -223,15 +238,10 @@ func (m *Main) replicatorAuthorize(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.Close()
-	r, err := a.store.FindReplicatorByID(ctx, id)
+	url, err := m.replicatorService(a, nil).StartAuthorization(roger.NewContextWithActor(ctx, "command line"), 0, id, "", 30*time.Minute)
 	if err != nil {
 		return err
 	}
-	state, err := a.store.CreateOAuthState(ctx, r.ID, "", 30*time.Minute)
-	if err != nil {
-		return err
-	}
-	url := exact.AuthCodeURL(exact.Config{BaseURL: r.ExactURL, ClientID: r.ClientID, RedirectURL: a.cfg.RedirectURL(r.ID)}, state, false)
 	fmt.Fprintf(m.Stdout, "Open this URL in a browser, sign in to Exact Online and allow access (within 30 minutes):\n%s\n"+
 		"\"roger serve\" must be running at %s to receive the answer.\n", url, a.cfg.PublicURL)
 	return nil
@@ -252,11 +262,9 @@ func (m *Main) replicatorSync(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.Close()
-	if _, err := a.store.FindReplicatorByID(ctx, id); err != nil {
-		return err
-	}
+	svc := m.replicatorService(a, nil)
 	if !*wait {
-		if err := a.store.RequestSync(ctx, id); err != nil {
+		if _, err := svc.SyncNow(roger.NewContextWithActor(ctx, "command line"), 0, id); err != nil {
 			return err
 		}
 		fmt.Fprintf(m.Stdout, "Replicator %d is due now; the running server syncs it within seconds.\n", id)
@@ -272,7 +280,10 @@ func (m *Main) replicatorSync(ctx context.Context, args []string) error {
 	if !claimed {
 		return fmt.Errorf("replicator %d is being synced by another instance right now; try again when it is done", id)
 	}
-	syncer := &replicate.Syncer{Store: a.store, Budgets: exact.NewBudgetRegistry(nil), RedirectURL: a.cfg.RedirectURL, PagesPerCommit: a.cfg.PagesPerCommit,
+	if _, err := a.store.FindReplicatorByID(ctx, id); err != nil {
+		return err
+	}
+	syncer := &replicate.Syncer{Store: a.store, Reports: svc, Budgets: svc.Budgets, RedirectURL: a.cfg.RedirectURL, PagesPerCommit: a.cfg.PagesPerCommit,
 		OnProgress: func(run *roger.SyncRun) {
 			fmt.Fprintf(m.Stderr, "\r%d records read, %d API calls", run.Read, run.APICalls)
 		}}

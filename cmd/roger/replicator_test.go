@@ -58,8 +58,8 @@ func TestReplicatorAddRefusesBadInput(t *testing.T) {
 		{"unknown placeholder", with("--contact-url", "https://start.exactonline.nl/docs/x.aspx?AccountID={Compa nyId}"), "--contact-url: {Compa nyId} is not a placeholder"},
 		{"template without scheme", with("--contact-url", "start.exactonline.nl/docs/x.aspx?ID={SourceId}"), "--contact-url: "},
 		{"not an Exact host", with("--exact-url", "https://example.com"), "--exact-url: Exact URL"},
-		{"bad entity", with("--entity", "invoices"), `--entity "invoices": use accounts or contacts`},
-		{"no secret", with("--client-secret", ""), "--client-secret: paste the Client Secret"},
+		{"bad entity", with("--entity", "invoices"), "--entity: Choose accounts or contacts."},
+		{"no secret", with("--client-secret", ""), "--client-secret: Paste the Client Secret"},
 		{"division mismatch", append(append([]string(nil), base...), "--division", "999"), "differs from _Division_=123456"},
 	}
 	for _, tc := range tests {
@@ -78,7 +78,7 @@ func TestReplicatorAddRefusesBadInput(t *testing.T) {
 	}
 	// The same Client ID again is refused, naming the replicator that has it.
 	_, err := run(t, getenv, with("--name", "second")...)
-	if err == nil || !strings.Contains(err.Error(), `already used by replicator "Exact – contacts"`) {
+	if err == nil || !strings.Contains(err.Error(), "--client-id: This Client ID is already used by replicator “Exact – contacts”") {
 		t.Fatalf("second use of a Client ID: %v", err)
 	}
 	out, err := run(t, getenv, "replicator", "list")

@@ -16,7 +16,6 @@ import (
 	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/clientaddr"
 	"github.com/roger365io/roger/internal/dirindex"
-	"github.com/roger365io/roger/internal/exact"
 	"github.com/roger365io/roger/internal/lookup"
 	"github.com/roger365io/roger/internal/replicate"
 	"github.com/roger365io/roger/internal/web"
@@ -48,11 +47,15 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.Server, started func(addr string)) error {
 	log.Info("roger starting", "version", version, "config", a.cfg.Describe(), "secret keys", a.keySource)
 
-	syncer := &replicate.Syncer{Store: a.store, Budgets: exact.NewBudgetRegistry(nil), RedirectURL: a.cfg.RedirectURL, PagesPerCommit: a.cfg.PagesPerCommit}
+	// One rate budget per (app, division) in the process: the portal's
+	// calls to Exact and the syncs spend the same one.
+	svc := m.replicatorService(a, log)
+	syncer := &replicate.Syncer{Store: a.store, Reports: svc, Budgets: svc.Budgets, RedirectURL: a.cfg.RedirectURL, PagesPerCommit: a.cfg.PagesPerCommit}
 	sched := &replicate.Scheduler{Store: a.store, Syncer: syncer, Owner: a.cfg.Instance, Workers: a.cfg.Workers, Log: log}
 	if a.cfg.Workers > 0 {
-		portal.Wake = sched.Wake
+		svc.Wake = sched.Wake
 	}
+	portal.Replicators, portal.Exact = svc, svc
 	// A nil *dirindex.Index must not become a non-nil NumberFinder.
 	var numbers lookup.NumberFinder
 	var index *dirindex.Index

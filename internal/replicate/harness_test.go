@@ -24,6 +24,7 @@ import (
 	"github.com/roger365io/roger/internal/exact"
 	"github.com/roger365io/roger/internal/exactsim"
 	"github.com/roger365io/roger/internal/exactsim/crm"
+	"github.com/roger365io/roger/internal/replicators"
 	"github.com/roger365io/roger/internal/secret"
 	"github.com/roger365io/roger/internal/sqlstore"
 )
@@ -151,8 +152,8 @@ func (e *env) openStore() *sqlstore.Store {
 // newSyncer returns a Syncer on st as production builds one; on a fake
 // clock its Sleep moves the clock.
 func (e *env) newSyncer(st Store) *Syncer {
-	s := &Syncer{Store: st, Budgets: exact.NewBudgetRegistry(e.clock), HTTPClient: &http.Client{Timeout: 30 * time.Second},
-		Clock: e.clock, RedirectURL: redirectURL}
+	s := &Syncer{Store: st, Reports: &replicators.Service{Store: e.store, Clock: e.clock}, Budgets: exact.NewBudgetRegistry(e.clock),
+		HTTPClient: &http.Client{Timeout: 30 * time.Second}, Clock: e.clock, RedirectURL: redirectURL}
 	if e.clk != nil {
 		e.sleeps = &clock.Sleeper{Clock: e.clk}
 		s.Sleep = e.sleeps.Sleep

@@ -16,6 +16,7 @@ import (
 	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/exact"
 	"github.com/roger365io/roger/internal/exactsim"
+	"github.com/roger365io/roger/internal/replicators"
 	"github.com/roger365io/roger/internal/secret"
 	"github.com/roger365io/roger/internal/sqlstore"
 )
@@ -55,7 +56,7 @@ func TestHelperSyncProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Syncer{Store: store, Budgets: exact.NewBudgetRegistry(nil), RedirectURL: redirectURL}
+	s := &Syncer{Store: store, Reports: &replicators.Service{Store: store}, Budgets: exact.NewBudgetRegistry(nil), RedirectURL: redirectURL}
 	run, err := s.Sync(ctx, id, roger.TriggerManual)
 	if err != nil {
 		t.Fatalf("sync: %v", err)

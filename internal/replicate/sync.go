@@ -26,7 +26,6 @@ type Store interface {
 	StartFullSync(ctx context.Context, id int64, moveDate int64) (int64, error)
 	FinishFullSync(ctx context.Context, id, pass int64) (int, error)
 	SetDivisionChecked(ctx context.Context, id int64, at time.Time) error
-	SetState(ctx context.Context, id int64, state roger.ReplicatorState, message string) error
 	CreateSyncRun(ctx context.Context, r *roger.SyncRun) error
 	AbandonRuns(ctx context.Context, replicatorID int64, message string) error
 	UpdateSyncRun(ctx context.Context, r *roger.SyncRun) error
@@ -43,7 +42,10 @@ const divisionCheckEvery = 6 * time.Hour
 
 // Syncer runs synchronisations.
 type Syncer struct {
-	Store   Store
+	Store Store
+	// Reports moves the replicator's state after a run (the replicator
+	// service): a failure, a lost authorization, a recovery. Required.
+	Reports roger.SyncReporter
 	Budgets *exact.BudgetRegistry
 	// HTTPClient talks to Exact; nil means exact's default.
 	HTTPClient *http.Client
@@ -99,22 +101,14 @@ func (s *Syncer) Sync(ctx context.Context, id int64, trigger roger.SyncTrigger) 
 	save := context.WithoutCancel(ctx)
 	if err != nil {
 		run.Outcome, run.Error = roger.OutcomeFailed, roger.ErrorMessage(err)
-		state := roger.StateFailing
-		if roger.ErrorCodeOf(err) == roger.EREAUTHORIZE {
-			state = roger.StateNeedsReauthorization
-		}
 		if errors.Is(err, context.Canceled) {
 			run.Error = "The sync was stopped before it finished; it goes on from the last saved page next time."
-		} else if serr := s.Store.SetState(save, r.ID, state, run.Error); serr != nil {
-			err = errors.Join(err, serr)
 		}
 	} else {
 		run.Outcome = roger.OutcomeOK
-		if r.State == roger.StateFailing {
-			if serr := s.Store.SetState(save, r.ID, roger.StateActive, ""); serr != nil {
-				err = serr
-			}
-		}
+	}
+	if rerr := s.Reports.RunEnded(save, r, run, err); rerr != nil {
+		err = errors.Join(err, rerr)
 	}
 	if uerr := s.Store.UpdateSyncRun(save, run); uerr != nil && err == nil {
 		err = uerr

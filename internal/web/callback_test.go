@@ -14,6 +14,7 @@ import (
 	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/clock"
 	"github.com/roger365io/roger/internal/exactsim"
+	"github.com/roger365io/roger/internal/replicators"
 	"github.com/roger365io/roger/internal/sqlstore"
 )
 
@@ -36,6 +37,8 @@ func newWorld(t *testing.T) *world {
 	srv := &Server{Store: w.store, Clock: w.clock}
 	w.site = httptest.NewServer(nil)
 	srv.RedirectURL = func(id int64) string { return w.site.URL + "/oauth/exact/" + itoa(id) + "/callback" }
+	svc := &replicators.Service{Store: w.store, Clock: w.clock, RedirectURL: srv.RedirectURL}
+	srv.Replicators, srv.Exact = svc, svc
 	w.site.Config.Handler = srv.Handler()
 	t.Cleanup(w.site.Close)
 

@@ -20,6 +20,7 @@ import (
 	"github.com/roger365io/roger/internal/exactsim"
 	"github.com/roger365io/roger/internal/lookup"
 	"github.com/roger365io/roger/internal/password"
+	"github.com/roger365io/roger/internal/replicators"
 	"github.com/roger365io/roger/internal/secret"
 	"github.com/roger365io/roger/internal/sqlstore"
 	"github.com/roger365io/roger/internal/sqlstore/storetest"
@@ -41,6 +42,7 @@ type portal struct {
 	simSrv *httptest.Server
 	repA   *roger.Replicator
 	repB   *roger.Replicator
+	svc    *replicators.Service
 }
 
 const adminPassword = "correct horse battery"
@@ -56,6 +58,8 @@ func newPortal(t *testing.T) *portal {
 	p.srv = httptest.NewServer(nil)
 	p.site.PublicURL, p.site.Links = p.srv.URL, ring
 	p.site.RedirectURL = func(id int64) string { return p.srv.URL + "/oauth/exact/" + itoa(id) + "/callback" }
+	p.svc = &replicators.Service{Store: p.store, Clock: p.clock, RedirectURL: p.site.RedirectURL, Log: p.site.Log}
+	p.site.Replicators, p.site.Exact = p.svc, p.svc
 	p.srv.Config.Handler = p.site.Handler()
 	t.Cleanup(p.srv.Close)
 	p.sim = exactsim.New(exactsim.Options{Clock: p.clock})

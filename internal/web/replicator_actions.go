@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/roger365io/roger"
-	"github.com/roger365io/roger/internal/exact"
 )
 
 // oauthStateTTL bounds how long the Exact login may take in the popup.
@@ -23,131 +22,81 @@ func replicatorPath(rep *roger.Replicator) string {
 // single-use state bound to this browser session and sends the popup to
 // Exact's login and consent.
 func (s *Server) handleReplicatorAuthorize(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
-	ctx := r.Context()
-	rep, ok := s.replicator(w, r, sess)
+	id, ok := s.replicatorID(w, r, sess)
 	if !ok {
 		return
 	}
-	if rep.ClientID == "" || rep.ClientSecretHint == "" {
-		s.fail(w, r, sess, roger.Errorf(roger.EINVALID, "Save the app's Client ID and Client Secret first; then click Authorize application."))
-		return
-	}
-	state, err := s.Store.CreateOAuthState(ctx, rep.ID, sess.IDHash, oauthStateTTL)
+	to, err := s.Replicators.StartAuthorization(s.actor(r, sess), sess.OrgID, id, sess.IDHash, oauthStateTTL)
 	if err != nil {
 		s.fail(w, r, sess, err)
 		return
 	}
-	cfg := exact.Config{BaseURL: rep.ExactURL, ClientID: rep.ClientID, RedirectURL: s.RedirectURL(rep.ID)}
-	s.audit(r, sess, "replicator.authorize-start", rep, "sent to "+rep.ExactURL+" to sign in")
-	http.Redirect(w, r, exact.AuthCodeURL(cfg, state, false), http.StatusSeeOther)
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 func (s *Server) handleReplicatorSync(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
-	rep, ok := s.replicator(w, r, sess)
+	id, ok := s.replicatorID(w, r, sess)
 	if !ok {
 		return
 	}
-	if rep.State != roger.StateActive && rep.State != roger.StateFailing {
-		s.fail(w, r, sess, roger.Errorf(roger.EINVALID, "Replicator %q is %s: %s", rep.Name, stateLabel(rep.State), nextStep(rep)))
-		return
-	}
-	if err := s.requestSync(r.Context(), rep.ID); err != nil {
+	rep, err := s.Replicators.SyncNow(s.actor(r, sess), sess.OrgID, id)
+	if err != nil {
 		s.fail(w, r, sess, err)
 		return
 	}
-	s.audit(r, sess, "replicator.sync", rep, "sync now")
 	http.Redirect(w, r, replicatorPath(rep)+"?done=sync#sync", http.StatusSeeOther)
 }
 
-// requestSync makes the replicator due now and wakes the scheduler.
-func (s *Server) requestSync(ctx context.Context, id int64) error {
-	if err := s.Store.RequestSync(ctx, id); err != nil {
-		return err
-	}
-	if s.Wake != nil {
-		s.Wake()
-	}
-	return nil
-}
-
-// nextStep says what a replicator that cannot sync needs.
-func nextStep(rep *roger.Replicator) string {
-	switch rep.State {
-	case roger.StateDraft:
-		return "save the Client ID and Client Secret of its Exact app first."
-	case roger.StateAwaitingAuthorization:
-		return "authorize the application, then save the Contact URL and Country Code."
-	case roger.StateNeedsReauthorization:
-		return "click Authorize application to sign in to Exact Online again."
-	case roger.StatePaused:
-		return "resume it first."
-	}
-	return "check its settings."
-}
-
 func (s *Server) handleReplicatorPause(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
-	rep, ok := s.replicator(w, r, sess)
+	id, ok := s.replicatorID(w, r, sess)
 	if !ok {
 		return
 	}
-	if err := s.Store.SetState(r.Context(), rep.ID, roger.StatePaused, "Paused by "+sess.Email+"."); err != nil {
+	rep, err := s.Replicators.Pause(s.actor(r, sess), sess.OrgID, id)
+	if err != nil {
 		s.fail(w, r, sess, err)
 		return
 	}
-	s.audit(r, sess, "replicator.pause", rep, "")
 	http.Redirect(w, r, replicatorPath(rep)+"?done=paused", http.StatusSeeOther)
 }
 
 func (s *Server) handleReplicatorResume(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
-	ctx := r.Context()
-	rep, ok := s.replicator(w, r, sess)
+	id, ok := s.replicatorID(w, r, sess)
 	if !ok {
 		return
 	}
-	if rep.State != roger.StatePaused {
-		http.Redirect(w, r, replicatorPath(rep), http.StatusSeeOther)
-		return
-	}
-	state := roger.StateActive
-	if !s.authorized(ctx, rep) || rep.ContactURL == "" || rep.DefaultCountry == "" || rep.Division == 0 {
-		state = roger.StateAwaitingAuthorization
-	}
-	if err := s.Store.SetState(ctx, rep.ID, state, ""); err != nil {
+	before, err := s.Store.FindReplicator(r.Context(), sess.OrgID, id)
+	if err != nil {
 		s.fail(w, r, sess, err)
 		return
 	}
-	if state == roger.StateActive {
-		if err := s.requestSync(ctx, rep.ID); err != nil {
-			s.fail(w, r, sess, err)
-			return
-		}
+	rep, err := s.Replicators.Resume(s.actor(r, sess), sess.OrgID, id)
+	if err != nil {
+		s.fail(w, r, sess, err)
+		return
 	}
-	s.audit(r, sess, "replicator.resume", rep, "")
+	if before.State != roger.StatePaused {
+		http.Redirect(w, r, replicatorPath(rep), http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, replicatorPath(rep)+"?done=resumed", http.StatusSeeOther)
 }
 
 func (s *Server) handleReplicatorDelete(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
-	ctx := r.Context()
-	rep, ok := s.replicator(w, r, sess)
+	id, ok := s.replicatorID(w, r, sess)
 	if !ok {
 		return
 	}
 	if r.PostFormValue("confirm") != "yes" {
-		v, err := s.replicatorView(ctx, rep, sess)
-		if err != nil {
-			s.fail(w, r, sess, err)
-			return
-		}
-		v.Errors["delete"] = "Tick the box to confirm: deleting cannot be undone."
-		s.renderReplicator(w, r, http.StatusBadRequest, sess, v)
+		var refused roger.Invalid
+		refused.Add("delete", "Tick the box to confirm: deleting cannot be undone.")
+		s.refuse(w, r, sess, id, nil, refused.Err(), func(*replicatorView) {})
 		return
 	}
-	entries, _, _ := s.Store.CountEntries(ctx, rep.ID)
-	if err := s.Store.DeleteReplicator(ctx, sess.OrgID, rep.ID); err != nil {
+	if _, err := s.Replicators.Delete(s.actor(r, sess), sess.OrgID, id); err != nil {
 		s.fail(w, r, sess, err)
 		return
 	}
-	s.audit(r, sess, "replicator.delete", rep, fmt.Sprintf("%d directory entries removed", entries))
 	http.Redirect(w, r, "/replicators?done=deleted", http.StatusSeeOther)
 }
 

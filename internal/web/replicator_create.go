@@ -1,20 +1,21 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/roger365io/roger"
 )
 
 type newReplicatorView struct {
-	Name   string
-	Entity string
-	Hosts  []ExactHost
-	Host   string
-	Errors map[string]string
+	Name    string
+	Entity  string
+	Hosts   []ExactHost
+	Host    string
+	Errors  map[string]string
+	Refused []refusal
 }
 
 func (s *Server) handleReplicatorNew(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
@@ -26,30 +27,27 @@ func (s *Server) handleReplicatorNew(w http.ResponseWriter, r *http.Request, ses
 // accounts or contacts. Everything else is filled in on its page.
 func (s *Server) handleReplicatorCreate(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
 	v := newReplicatorView{Name: strings.TrimSpace(r.PostFormValue("name")), Entity: r.PostFormValue("entity"),
-		Host: r.PostFormValue("exact_url"), Hosts: s.exactHosts(), Errors: map[string]string{}}
-	rep := &roger.Replicator{OrgID: sess.OrgID, Name: v.Name, Source: roger.SourceExactOnline, Entity: roger.Entity(v.Entity),
-		Interval: 5 * time.Minute, State: roger.StateDraft}
-	if v.Name == "" {
-		v.Errors["name"] = "Give the replicator a name, for example “Exact accounts”."
-	} else if len(v.Name) > 100 {
-		v.Errors["name"] = "Keep the name under 100 characters."
+		Host: r.PostFormValue("exact_url"), Hosts: s.exactHosts()}
+	in := roger.ReplicatorInput{OrgID: sess.OrgID, Name: v.Name, Entity: roger.Entity(v.Entity), ExactURL: v.Host}
+	var refused roger.Invalid
+	if _, err := s.parseHost(v.Host); err != nil {
+		refused.Add("exact_url", roger.ErrorMessage(err))
+		in.ExactURL = ""
 	}
-	if !rep.Entity.Valid() {
-		v.Errors["entity"] = "Choose accounts or contacts."
-	}
-	var err error
-	if rep.ExactURL, err = s.parseHost(v.Host); err != nil {
-		v.Errors["exact_url"] = roger.ErrorMessage(err)
-	}
-	if len(v.Errors) > 0 {
+	rep, err := s.Replicators.Create(s.actor(r, sess), in)
+	var fields roger.Invalid
+	if errors.As(err, &fields) {
+		for _, f := range fields {
+			refused.Add(f.Field, f.Message)
+		}
+		v.Errors, v.Refused = refusals(refused)
 		s.render(w, http.StatusBadRequest, "replicator_new", view{Title: "New replicator", Session: sess, Nav: "replicators", Data: v})
 		return
 	}
-	if err := s.Store.CreateReplicator(r.Context(), rep); err != nil {
+	if err != nil {
 		s.fail(w, r, sess, err)
 		return
 	}
-	s.audit(r, sess, "replicator.create", rep, "name "+rep.Name+", "+string(rep.Entity))
 	http.Redirect(w, r, "/replicators/"+strconv.FormatInt(rep.ID, 10)+"?done=created", http.StatusSeeOther)
 }
 
@@ -61,11 +59,4 @@ func (s *Server) parseHost(raw string) (string, error) {
 		}
 	}
 	return "", roger.Errorf(roger.EINVALID, "Choose the Exact Online country your company uses.")
-}
-
-func (s *Server) audit(r *http.Request, sess *roger.Session, action string, rep *roger.Replicator, detail string) {
-	target := "replicator/" + strconv.FormatInt(rep.ID, 10) + " (" + rep.Name + ")"
-	if err := s.Store.AppendAudit(r.Context(), sess.OrgID, sess.Email, action, target, detail); err != nil {
-		s.log().Error("audit", "action", action, "err", err)
-	}
 }

@@ -30,10 +30,12 @@ type replicatorView struct {
 	ExampleName      string
 	IntervalMinutes  int
 
-	// Form values and errors when a form is shown again after a refusal.
+	// Form values and errors when a form is shown again after a refusal:
+	// at each field, and in the banner at the top.
 	Cred     credentialsForm
 	Settings settingsForm
 	Errors   map[string]string
+	Refused  []refusal
 }
 
 type credentialsForm struct {
@@ -57,9 +59,8 @@ type badEntry struct {
 // replicator loads the replicator in the path, of the session's
 // organisation only: another organisation's id is "not found".
 func (s *Server) replicator(w http.ResponseWriter, r *http.Request, sess *roger.Session) (*roger.Replicator, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.fail(w, r, sess, roger.Errorf(roger.ENOTFOUND, "There is no replicator %q.", r.PathValue("id")))
+	id, ok := s.replicatorID(w, r, sess)
+	if !ok {
 		return nil, false
 	}
 	rep, err := s.Store.FindReplicator(r.Context(), sess.OrgID, id)
@@ -187,7 +188,10 @@ func (s *Server) exampleRecord(ctx context.Context, rep *roger.Replicator, div i
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	client, err := s.exactClient(ctx, rep)
+	// The budget spent is the one of the division read.
+	at := *rep
+	at.Division = div
+	client, err := s.Exact.Client(ctx, &at)
 	if err != nil {
 		return nil
 	}

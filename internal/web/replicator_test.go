@@ -331,7 +331,7 @@ func TestSyncPauseResumeDelete(t *testing.T) {
 	ctx := context.Background()
 	p.authorize(p.repA)
 	woken := 0
-	p.site.Wake = func() { woken++ }
+	p.svc.Wake = func() { woken++ }
 	a := p.admin("Alpha")
 	path := "/replicators/" + itoa(p.repA.ID)
 	p.repA.State = roger.StateAwaitingAuthorization

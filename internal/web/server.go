@@ -19,45 +19,63 @@ import (
 	"github.com/roger365io/roger/internal/password"
 )
 
-// Store is what the pages need of the database (*sqlstore.Store).
-type Store interface {
-	ConsumeOAuthState(ctx context.Context, state string) (int64, string, error)
-	CreateOAuthState(ctx context.Context, replicatorID int64, sessionID string, ttl time.Duration) (string, error)
-	FindReplicatorByID(ctx context.Context, id int64) (*roger.Replicator, error)
+// The pages depend on a few small interfaces, each what one group of
+// pages reads or writes; *sqlstore.Store has them all. Every change to a
+// replicator goes through the replicator service (Server.Replicators),
+// not through these.
+
+// ReplicatorReader is what the replicator pages read: the replicators, their
+// authorization, their entries and their runs.
+type ReplicatorReader interface {
 	FindReplicator(ctx context.Context, orgID, id int64) (*roger.Replicator, error)
-	FindReplicatorByClientID(ctx context.Context, clientID string) (*roger.Replicator, error)
 	ListReplicators(ctx context.Context, orgID int64) ([]*roger.Replicator, error)
-	CreateReplicator(ctx context.Context, r *roger.Replicator) error
-	UpdateReplicator(ctx context.Context, r *roger.Replicator) error
-	DeleteReplicator(ctx context.Context, orgID, id int64) error
-	SetState(ctx context.Context, id int64, state roger.ReplicatorState, message string) error
-	RequestSync(ctx context.Context, id int64) error
-	StartFullSync(ctx context.Context, id int64, moveDate int64) (int64, error)
-	ClearToken(ctx context.Context, id int64) error
-	ClientSecret(ctx context.Context, id int64) (string, error)
-	SaveClientSecret(ctx context.Context, id int64, secret string) error
-	SaveToken(ctx context.Context, id int64, t *roger.Token) error
 	TokenStore(id int64) roger.TokenStore
 	CountEntries(ctx context.Context, replicatorID int64) (entries, unparseable int, err error)
 	ForEachEntry(ctx context.Context, f roger.EntryFilter, fn func(*roger.Entry) error) error
 	ListSyncRuns(ctx context.Context, replicatorID int64, limit int) ([]*roger.SyncRun, error)
 	APICallsSince(ctx context.Context, orgID int64, since time.Time) (map[int64]int, error)
-	FindOrganizationByID(ctx context.Context, id int64) (*roger.Organization, error)
-	AppendAudit(ctx context.Context, orgID int64, actor, action, target, detail string) error
-	ListAudit(ctx context.Context, orgID int64, limit int) ([]roger.AuditEvent, error)
-	CreateUser(ctx context.Context, u *roger.User) error
-	FindUserByEmail(ctx context.Context, email string) (*roger.User, error)
-	ListUsers(ctx context.Context, orgID int64) ([]*roger.User, error)
+}
+
+// SessionStore keeps the admins' sign-in sessions.
+type SessionStore interface {
 	CreateSession(ctx context.Context, sess *roger.Session) error
 	FindSession(ctx context.Context, idHash string) (*roger.Session, error)
 	TouchSession(ctx context.Context, idHash string, at time.Time) error
 	DeleteSession(ctx context.Context, idHash string) error
 	DeleteStaleSessions(ctx context.Context, idleBefore, startedBefore time.Time) (int, error)
+}
+
+// AccountStore keeps organisations and their admins.
+type AccountStore interface {
+	FindOrganizationByID(ctx context.Context, id int64) (*roger.Organization, error)
+	CreateUser(ctx context.Context, u *roger.User) error
+	FindUserByEmail(ctx context.Context, email string) (*roger.User, error)
+	ListUsers(ctx context.Context, orgID int64) ([]*roger.User, error)
+}
+
+// AuditLog is the organisation's record of who changed what.
+type AuditLog interface {
+	AppendAudit(ctx context.Context, orgID int64, actor, action, target, detail string) error
+	ListAudit(ctx context.Context, orgID int64, limit int) ([]roger.AuditEvent, error)
+}
+
+// IntegrationStore keeps what the telephony uses: API keys and the
+// screen-pop links' generation.
+type IntegrationStore interface {
 	CreateAPIKey(ctx context.Context, orgID int64, name string) (*roger.APIKey, string, error)
 	ListAPIKeys(ctx context.Context, orgID int64) ([]*roger.APIKey, error)
 	RevokeAPIKey(ctx context.Context, orgID, id int64) error
 	PopLinkGeneration(ctx context.Context, orgID int64) (int64, error)
 	RenewPopLinks(ctx context.Context, orgID int64) (int64, error)
+}
+
+// Store is all the pages read and write besides the replicator service.
+type Store interface {
+	ReplicatorReader
+	SessionStore
+	AccountStore
+	AuditLog
+	IntegrationStore
 }
 
 // ExactHost is an Exact Online deployment an admin can pick for a
@@ -81,6 +99,13 @@ var DefaultExactHosts = []ExactHost{
 // Server serves the portal.
 type Server struct {
 	Store Store
+	// Replicators is the replicator service: every change to a
+	// replicator, and the OAuth callback, goes through it. Required.
+	Replicators roger.ReplicatorService
+	// Exact makes the Exact clients of the pages' own reads (the example
+	// record for a Contact URL), on the process's shared rate budget.
+	// Required.
+	Exact ExactClients
 	// RedirectURL is a replicator's Redirect URL; the callback is served
 	// at its path and Exact wants it again in the code exchange.
 	RedirectURL func(id int64) string
@@ -100,9 +125,6 @@ type Server struct {
 	// Pop answers the screen pop, the telephony's question; nil means
 	// Directory.
 	Pop Directory
-	// Wake, when set, tells the scheduler a sync was asked for, so "Sync
-	// now" starts at once rather than at the next poll.
-	Wake func()
 	// Passwords are the argon2id costs of new password hashes; zero means
 	// password.Default.
 	Passwords password.Params
