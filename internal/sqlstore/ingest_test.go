@@ -198,8 +198,8 @@ func TestMigration005KeepsTheDirectory(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			if fmt.Sprint(upgrades) != "[005_ingest.sql]" {
-				t.Errorf("upgrades reported: %v; want the one migration applied", upgrades)
+			if len(upgrades) == 0 || upgrades[0] != "005_ingest.sql" {
+				t.Errorf("upgrades reported: %v; want 005 first, then the later ones", upgrades)
 			}
 			if after := directoryOf(t, s, f.org.ID, r.ID); !maps.Equal(after, before) || len(after) != 2 {
 				t.Fatalf("after the upgrade %v; before %v", after, before)
