@@ -29,7 +29,9 @@ func (l *reclaimingLeases) ClaimDue(context.Context, string, time.Duration, int)
 	return []*roger.Replicator{l.r}, nil
 }
 
-func (l *reclaimingLeases) RenewLease(context.Context, int64, string, time.Duration) error { return nil }
+func (l *reclaimingLeases) RenewLease(context.Context, int64, string, time.Duration) error {
+	return nil
+}
 
 func (l *reclaimingLeases) ReleaseLease(context.Context, int64, string, time.Time) error { return nil }
 
