@@ -43,24 +43,30 @@ func TestRefreshHoldsNoDatabase(t *testing.T) {
 	eachBackend(t, func(t *testing.T, f *fixture) {
 		ctx := context.Background()
 		r, other := f.replicator("a"), f.replicator("b")
-		if err := f.store.SaveToken(ctx, r.ID, &roger.Token{AccessToken: "a0", RefreshToken: "r0"}); err != nil {
+		now := f.clock.Now()
+		if err := f.store.SaveToken(ctx, r.ID, &roger.Token{AccessToken: "a0", RefreshToken: "r0", Obtained: now.Add(-11 * time.Minute), Expiry: now.Add(-time.Minute)}); err != nil {
 			t.Fatal(err)
 		}
 		var order events
-		started, written := make(chan struct{}), make(chan struct{})
+		called, written := make(chan struct{}), make(chan struct{})
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			close(called)
+			select {
+			case <-written:
+			case <-time.After(5 * time.Second): // the hanging token endpoint
+			}
+			order.add("refresh answered")
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"access_token":"a1","token_type":"bearer","expires_in":"600","refresh_token":"r1"}`)
+		}))
+		defer srv.Close()
+		tokens := exact.NewTokenSource(exact.Config{BaseURL: srv.URL, ClientID: "a", ClientSecret: "s", HTTPClient: srv.Client(), Clock: f.clock}, f.store.TokenStore(r.ID))
 		refreshed := make(chan error, 1)
 		go func() {
-			refreshed <- f.store.TokenStore(r.ID).UpdateToken(ctx, func(cur *roger.Token) (*roger.Token, error) {
-				close(started)
-				select {
-				case <-written:
-				case <-time.After(5 * time.Second): // the hanging token endpoint
-				}
-				order.add("refresh answered")
-				return &roger.Token{AccessToken: "a1", RefreshToken: "r1"}, nil
-			})
+			_, err := tokens.Token(ctx)
+			refreshed <- err
 		}()
-		<-started
+		<-called
 		page := Page{ReplicatorID: other.ID, OrgID: f.org.ID, Upserts: []roger.Entry{entry("1", 10, ok("Phone", "+31201234567"))}}
 		if _, err := f.store.ApplyPages(ctx, []Page{page}); err != nil {
 			t.Fatal(err)
