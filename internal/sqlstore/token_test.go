@@ -18,19 +18,19 @@ import (
 	"github.com/roger365io/roger/internal/exact"
 )
 
-// events records what happened in which order, across goroutines.
-type events struct {
+// orderLog records what happened in which order, across goroutines.
+type orderLog struct {
 	mu   sync.Mutex
 	list []string
 }
 
-func (e *events) add(ev string) {
+func (e *orderLog) add(ev string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.list = append(e.list, ev)
 }
 
-func (e *events) String() string {
+func (e *orderLog) String() string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return strings.Join(e.list, ", ")
@@ -47,7 +47,7 @@ func TestRefreshHoldsNoDatabase(t *testing.T) {
 		if err := f.store.SaveToken(ctx, r.ID, &roger.Token{AccessToken: "a0", RefreshToken: "r0", Obtained: now.Add(-11 * time.Minute), Expiry: now.Add(-time.Minute)}); err != nil {
 			t.Fatal(err)
 		}
-		var order events
+		var order orderLog
 		called, written := make(chan struct{}), make(chan struct{})
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 			close(called)
