@@ -129,7 +129,7 @@ func (e *env) fault(f exactsim.Fault) {
 }
 
 // memStore is an in-memory roger.TokenStore: UpdateToken holds one lock
-// across fn, as the SQL store's row lock does across instances, and
+// across fn, as the SQL store's refresh lease does across instances, and
 // stores nothing when fn fails or returns nil.
 type memStore struct {
 	update sync.Mutex // held across fn

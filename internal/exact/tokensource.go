@@ -2,6 +2,7 @@ package exact
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -24,10 +25,10 @@ const (
 
 // TokenSource hands out a valid access token for one replicator. Exact's
 // refresh tokens are single-use and rotate, so a refresh is serialised
-// through the store's UpdateToken (which locks across goroutines and
-// instances and re-reads the token inside the lock), and the new pair is
-// stored before anybody sends it. A failed refresh never touches the
-// stored token.
+// through the store's UpdateToken (which serialises across goroutines and
+// instances and re-reads the token once it is this caller's turn), and the
+// new pair is stored before anybody sends it. A failed refresh never
+// touches the stored token.
 type TokenSource struct {
 	cfg   Config
 	store roger.TokenStore
@@ -125,8 +126,8 @@ func (ts *TokenSource) run(ctx context.Context, f *flight) {
 }
 
 // obtain returns the stored token when it is fresh (another goroutine or
-// instance may have refreshed it) and refreshes it under the store's lock
-// otherwise.
+// instance may have refreshed it) and refreshes it through the store's
+// UpdateToken otherwise.
 func (ts *TokenSource) obtain(ctx context.Context) (*roger.Token, error) {
 	cur, err := ts.store.LoadToken(ctx)
 	if err != nil {
@@ -141,8 +142,9 @@ func (ts *TokenSource) obtain(ctx context.Context) (*roger.Token, error) {
 	if fresh {
 		return cur, nil
 	}
-	var got *roger.Token
+	var got, from *roger.Token
 	err = ts.store.UpdateToken(ctx, func(cur *roger.Token) (*roger.Token, error) {
+		from = cur
 		tok, store, err := ts.decide(ctx, cur)
 		if err != nil {
 			return nil, err
@@ -154,6 +156,9 @@ func (ts *TokenSource) obtain(ctx context.Context) (*roger.Token, error) {
 		return nil, nil // nothing to store
 	})
 	if err != nil {
+		if tok := ts.successor(ctx, from, err); tok != nil {
+			return tok, nil
+		}
 		return nil, err
 	}
 	if got == nil {
@@ -162,7 +167,29 @@ func (ts *TokenSource) obtain(ctx context.Context) (*roger.Token, error) {
 	return got, nil
 }
 
-// decide runs inside the store's lock with the token as stored now. It
+// successor returns the token stored in place of from when Exact refused
+// from's refresh token as already used: another holder refreshed the chain
+// meanwhile (it took over a refresh whose holder stalled past its lease)
+// and stored the new pair, so the chain is intact and nobody needs to
+// authorize again. It returns nil otherwise.
+func (ts *TokenSource) successor(ctx context.Context, from *roger.Token, err error) *roger.Token {
+	var terr *TokenError
+	if from == nil || !errors.As(err, &terr) || terr.Kind != OldTokenUsed {
+		return nil
+	}
+	stored, lerr := ts.store.LoadToken(ctx)
+	if lerr != nil || stored == nil || stored.RefreshToken == from.RefreshToken {
+		return nil
+	}
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if !ts.freshLocked(stored, ts.cfg.Clock.Now()) {
+		return nil
+	}
+	return stored
+}
+
+// decide runs in the store's UpdateToken with the token as stored now. It
 // returns the token to use and whether it is a new one to store.
 func (ts *TokenSource) decide(ctx context.Context, cur *roger.Token) (*roger.Token, bool, error) {
 	if cur == nil || cur.RefreshToken == "" {

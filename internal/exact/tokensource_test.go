@@ -411,3 +411,52 @@ func TestTokenErrorKindsDirect(t *testing.T) {
 	}
 	_ = next
 }
+
+// overtakenStore is a token store in which another holder refreshes the
+// chain, and stores the new pair, between the moment fn is given the
+// stored token and fn's own call to Exact: what happens when a refresh
+// stalls past its lease and another instance takes the refresh over.
+type overtakenStore struct {
+	*memStore
+	overtake func(cur *roger.Token)
+}
+
+func (s *overtakenStore) UpdateToken(ctx context.Context, fn func(*roger.Token) (*roger.Token, error)) error {
+	return s.memStore.UpdateToken(ctx, func(cur *roger.Token) (*roger.Token, error) {
+		s.overtake(cur)
+		return fn(cur)
+	})
+}
+
+// TestOvertakenRefreshUsesTheSuccessor: Exact refuses the overtaken
+// refresh as "Old refresh token used", but the chain lives on in the
+// stored successor, which is handed out; nobody is asked to authorize
+// again.
+func TestOvertakenRefreshUsesTheSuccessor(t *testing.T) {
+	e := newEnv(t, exactsim.Options{}, "", 0, 0)
+	e.login()
+	e.clk.Advance(600 * time.Second)
+	var successor *roger.Token
+	store := &overtakenStore{memStore: e.store, overtake: func(cur *roger.Token) {
+		tok, terr := refreshCall(context.Background(), e.cfg, cur.RefreshToken)
+		if terr != nil {
+			t.Fatal(terr)
+		}
+		successor = tok
+		e.store.set(tok)
+	}}
+	calls := e.tokenCalls()
+	got, err := NewTokenSource(e.cfg, store).Token(context.Background())
+	if err != nil {
+		t.Fatalf("an overtaken refresh: %v; want the successor", err)
+	}
+	if successor == nil || got != successor.AccessToken {
+		t.Fatal("the token handed out is not the one the other holder stored")
+	}
+	if d := e.tokenCalls() - calls; d != 2 {
+		t.Fatalf("%d token calls, want 2 (the other holder's and the refused one)", d)
+	}
+	if e.store.current().RefreshToken != successor.RefreshToken {
+		t.Fatal("the stored successor was replaced")
+	}
+}

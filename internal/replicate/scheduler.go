@@ -10,6 +10,10 @@ import (
 	"github.com/roger365io/roger"
 )
 
+// DefaultLease is how long a scheduler's claim on a replicator lasts
+// without renewal when Scheduler.Lease is not set.
+const DefaultLease = 30 * time.Second
+
 // LeaseStore is what the scheduler needs of the database (*sqlstore.Store).
 type LeaseStore interface {
 	ClaimDue(ctx context.Context, owner string, lease time.Duration, limit int) ([]*roger.Replicator, error)
@@ -20,7 +24,9 @@ type LeaseStore interface {
 // Scheduler claims due replicators with a lease and syncs them on a small
 // worker pool. Instances sharing a PostgreSQL database each run one; the
 // lease makes sure a replicator is synced by one instance at a time, and a
-// crashed instance's replicators are taken over when its leases run out.
+// crashed instance's replicators are taken over when its leases run out
+// (within Lease), or at the next poll by an instance on the same host,
+// which sees that the holder's process is gone.
 type Scheduler struct {
 	Store  LeaseStore
 	Syncer *Syncer
@@ -28,8 +34,9 @@ type Scheduler struct {
 	Owner string
 	// Workers is how many replicators sync at once. Default 4.
 	Workers int
-	// Lease is how long a claim lasts without renewal. Default 2 minutes;
-	// a running sync renews it every third of that.
+	// Lease is how long a claim lasts without renewal. Default 30 s; a
+	// running sync renews it every third of that, so only a crashed or
+	// frozen instance loses it, and another resumes its work soon.
 	Lease time.Duration
 	// Poll is how often due replicators are looked for. Default 5 s.
 	Poll time.Duration
@@ -62,7 +69,7 @@ func (s *Scheduler) defaults() {
 		s.Workers = 4
 	}
 	if s.Lease <= 0 {
-		s.Lease = 2 * time.Minute
+		s.Lease = DefaultLease
 	}
 	if s.Poll <= 0 {
 		s.Poll = 5 * time.Second
@@ -90,6 +97,12 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	slots := make(chan struct{}, s.Workers)
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	// running holds the replicators this scheduler syncs now. A lease
+	// whose renewal came late can be claimed again by its own holder; the
+	// sync under way goes on (the claim extended its lease) and no second
+	// one starts.
+	var mu sync.Mutex
+	running := map[int64]bool{}
 	tick := time.NewTicker(s.Poll)
 	defer tick.Stop()
 	for {
@@ -100,12 +113,22 @@ func (s *Scheduler) Run(ctx context.Context) error {
 				s.Log.Error("claim due replicators", "err", err)
 			}
 			for _, r := range claimed {
+				mu.Lock()
+				again := running[r.ID]
+				running[r.ID] = true
+				mu.Unlock()
+				if again {
+					continue
+				}
 				slots <- struct{}{}
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
 					defer func() { <-slots }()
 					s.runOne(ctx, r)
+					mu.Lock()
+					delete(running, r.ID)
+					mu.Unlock()
 				}()
 			}
 		}

@@ -2,12 +2,15 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/roger365io/roger"
 )
@@ -140,30 +143,295 @@ func (s *Store) tokenLock(id int64) *sync.Mutex {
 	return m
 }
 
-// UpdateToken serialises refreshes: a mutex within the process, and a
-// database lock across processes (PostgreSQL's row lock; SQLite's write
-// lock, taken at BEGIN IMMEDIATE, which also covers a CLI command running
-// beside the server). The token is re-read under the lock and what fn
-// returns is committed before UpdateToken returns; an error from fn stores
-// nothing.
+// UpdateToken serialises refreshes without holding the database while
+// fn runs (fn calls Exact's token endpoint, which may take 30 s): a mutex
+// within the process, and across processes a lease on the credentials row,
+// claimed and released in short transactions of their own. A process that
+// finds the lease held by another waits for it, polling with backoff until
+// ctx ends, so that the token it then reads is the one the holder stored.
+// A holder renews its lease while fn runs; the lease of one that crashed
+// runs out after refreshLease, or at once when it was held by a process on
+// this host that is gone.
+//
+// The token fn returns is stored before UpdateToken returns, and only if
+// the row still holds the token fn was given: a token stored meanwhile (the
+// application authorized again, the token cleared) is newer than the
+// refresh and is kept. When the store fails, the refreshed token stays in
+// this process and is stored before anything else at the next UpdateToken
+// of the replicator, since Exact has already replaced the stored refresh
+// token with it. An error from fn stores nothing.
 func (ts *tokenStore) UpdateToken(ctx context.Context, fn func(current *roger.Token) (*roger.Token, error)) error {
-	m := ts.s.tokenLock(ts.id)
+	s, id := ts.s, ts.id
+	m := s.tokenLock(id)
 	m.Lock()
 	defer m.Unlock()
-	return ts.s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, ts.s.q(`INSERT INTO credentials (replicator_id, updated) VALUES (?, ?) ON CONFLICT (replicator_id) DO NOTHING`), ts.id, ts.s.now()); err != nil {
+	if err := s.storePending(ctx, id); err != nil {
+		return err
+	}
+	if err := s.claimRefresh(ctx, id); err != nil {
+		return err
+	}
+	stop := s.renewRefresh(ctx, id)
+	release := true
+	defer func() {
+		stop()
+		if release {
+			_ = s.releaseRefresh(context.WithoutCancel(ctx), id)
+		}
+	}()
+	cur, err := s.readToken(ctx, s.read, id, false)
+	if err != nil {
+		return err
+	}
+	next, err := fn(cur)
+	if err != nil || next == nil {
+		return err
+	}
+	stop()
+	err = s.storeRefreshed(ctx, id, cur, next)
+	if err == nil || errors.Is(err, errTokenChanged) {
+		// A stored token clears the lease in the same transaction.
+		release = err != nil
+		return err
+	}
+	// The lease stays until it runs out: another instance must not refresh
+	// from the stored token, which Exact no longer accepts.
+	release = false
+	s.setPending(id, cur, next)
+	return &roger.Error{Code: roger.EUNAVAILABLE, Op: "sqlstore.UpdateToken",
+		Message: "The new Exact Online token could not be saved in the database: roger keeps it and saves it before its next call to Exact; check that the database is reachable and has room.", Err: err}
+}
+
+const (
+	// refreshLease is how long a claimed refresh lasts without renewal.
+	// Its holder renews it every third of that while fn runs, so only a
+	// holder that stopped (crashed, or frozen) loses it.
+	refreshLease = 30 * time.Second
+	// refreshPollMax bounds the wait between two looks at a refresh lease
+	// that another holds.
+	refreshPollMax = time.Second
+	// storeTries is how often a refreshed token is offered to the database
+	// before it is kept in memory instead.
+	storeTries = 4
+)
+
+// errTokenChanged says the stored token is no longer the one a refresh
+// started from.
+var errTokenChanged = errors.New("the stored token changed during the refresh")
+
+func tokenChanged() error {
+	return &roger.Error{Code: roger.EUNAVAILABLE, Op: "sqlstore.UpdateToken", Err: errTokenChanged,
+		Message: "The Exact Online token was replaced while roger refreshed it (the application was authorized again, or the authorization was removed): roger uses the stored one from its next call on."}
+}
+
+// holder names one store handle in the leases it takes, and the process
+// it runs in (see process.go).
+type holder struct {
+	once           sync.Once
+	owner, process string
+}
+
+func (h *holder) get() (owner, process string) {
+	h.once.Do(func() {
+		h.process = thisProcess()
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		h.owner = hex.EncodeToString(b[:])
+	})
+	return h.owner, h.process
+}
+
+// claimRefresh takes the refresh lease of replicator id, waiting while
+// another holds it.
+func (s *Store) claimRefresh(ctx context.Context, id int64) error {
+	wait := 20 * time.Millisecond
+	for {
+		got, err := s.tryClaimRefresh(ctx, id)
+		if err != nil {
+			return fmt.Errorf("claim the token refresh: %w", err)
+		}
+		if got {
+			return nil
+		}
+		if s.onRefreshWait != nil {
+			s.onRefreshWait()
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return &roger.Error{Code: roger.EUNAVAILABLE, Op: "sqlstore.UpdateToken",
+				Message: "Another roger instance is refreshing the Exact Online token and has not finished yet: try again in a minute.", Err: ctx.Err()}
+		case <-t.C:
+		}
+		wait = min(2*wait, refreshPollMax)
+	}
+}
+
+// tryClaimRefresh takes the refresh lease when it is free, has run out, is
+// already this handle's, or is held by a process of this host that is gone.
+func (s *Store) tryClaimRefresh(ctx context.Context, id int64) (bool, error) {
+	owner, process := s.holder.get()
+	now := s.now()
+	until := now + refreshLease.Milliseconds()
+	got := false
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO credentials (replicator_id, updated) VALUES (?, ?) ON CONFLICT (replicator_id) DO NOTHING`), id, now); err != nil {
 			return err
 		}
-		cur, err := ts.s.readToken(ctx, tx, ts.id, true)
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE credentials SET refresh_owner = ?, refresh_process = ?, refresh_until = ?
+			WHERE replicator_id = ? AND (refresh_owner = '' OR refresh_owner = ? OR refresh_until < ?)`), owner, process, until, id, owner, now)
 		if err != nil {
 			return err
 		}
-		next, err := fn(cur)
-		if err != nil || next == nil {
+		if n, _ := res.RowsAffected(); n == 1 {
+			got = true
+			return nil
+		}
+		var heldBy, heldIn string
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT refresh_owner, refresh_process FROM credentials WHERE replicator_id = ?`), id).Scan(&heldBy, &heldIn); err != nil {
 			return err
 		}
-		return ts.s.writeToken(ctx, tx, ts.id, next)
+		if !processGone(heldIn, process) {
+			return nil
+		}
+		res, err = tx.ExecContext(ctx, s.q(`UPDATE credentials SET refresh_owner = ?, refresh_process = ?, refresh_until = ?
+			WHERE replicator_id = ? AND refresh_owner = ? AND refresh_process = ?`), owner, process, until, id, heldBy, heldIn)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		got = n == 1
+		return nil
 	})
+	return got, err
+}
+
+// renewRefresh keeps this handle's refresh lease of replicator id alive
+// until the returned stop is called; stop waits for a renewal under way, so
+// none lands after the lease is released. A renewal that finds the lease
+// lost stops: the store that follows checks the row, not the lease.
+func (s *Store) renewRefresh(ctx context.Context, id int64) (stop func()) {
+	owner, _ := s.holder.get()
+	done, exited := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(exited)
+		t := time.NewTicker(refreshLease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			res, err := s.write.ExecContext(ctx, s.q(`UPDATE credentials SET refresh_until = ? WHERE replicator_id = ? AND refresh_owner = ?`),
+				s.now()+refreshLease.Milliseconds(), id, owner)
+			if err != nil {
+				continue // the next tick tries again while the lease lasts
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() { close(done) })
+		<-exited
+	}
+}
+
+// releaseRefresh gives up this handle's refresh lease of replicator id.
+func (s *Store) releaseRefresh(ctx context.Context, id int64) error {
+	owner, _ := s.holder.get()
+	_, err := s.write.ExecContext(ctx, s.q(`UPDATE credentials SET refresh_owner = '', refresh_process = '', refresh_until = 0 WHERE replicator_id = ? AND refresh_owner = ?`), id, owner)
+	if err != nil {
+		return fmt.Errorf("release the token refresh: %w", err)
+	}
+	return nil
+}
+
+// storeRefreshed stores next, refreshed from from, if the row still holds
+// from, and releases this handle's refresh lease in the same transaction.
+// A failing database is tried a few times; errTokenChanged is not retried.
+func (s *Store) storeRefreshed(ctx context.Context, id int64, from, next *roger.Token) error {
+	owner, _ := s.holder.get()
+	wait := 100 * time.Millisecond
+	var err error
+	for try := 1; ; try++ {
+		err = s.tx(ctx, func(tx *sql.Tx) error {
+			stored, err := s.readToken(ctx, tx, id, true)
+			if err != nil && roger.ErrorCodeOf(err) != roger.EREAUTHORIZE {
+				return err
+			}
+			if !sameToken(stored, from) {
+				return tokenChanged()
+			}
+			if err := s.writeToken(ctx, tx, id, next); err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, s.q(`UPDATE credentials SET refresh_owner = '', refresh_process = '', refresh_until = 0 WHERE replicator_id = ? AND refresh_owner = ?`), id, owner)
+			return err
+		})
+		if err == nil || errors.Is(err, errTokenChanged) || try == storeTries {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		wait *= 2
+	}
+}
+
+// sameToken reports whether a and b are the same token (both nil, or the
+// same pair); a token that cannot be opened is nil here.
+func sameToken(a, b *roger.Token) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.AccessToken == b.AccessToken && a.RefreshToken == b.RefreshToken
+}
+
+// pendingToken is a refreshed token the database did not take, and the
+// token it was refreshed from.
+type pendingToken struct {
+	from, next *roger.Token
+}
+
+func (s *Store) setPending(id int64, from, next *roger.Token) {
+	s.tokenMu.Lock()
+	defer s.tokenMu.Unlock()
+	if s.pending == nil {
+		s.pending = map[int64]pendingToken{}
+	}
+	s.pending[id] = pendingToken{from: from, next: next}
+}
+
+// storePending stores the refreshed token of replicator id that an
+// earlier UpdateToken could not store. The caller holds the replicator's
+// token lock.
+func (s *Store) storePending(ctx context.Context, id int64) error {
+	s.tokenMu.Lock()
+	p, ok := s.pending[id]
+	s.tokenMu.Unlock()
+	if !ok {
+		return nil
+	}
+	err := s.storeRefreshed(ctx, id, p.from, p.next)
+	if err != nil && !errors.Is(err, errTokenChanged) {
+		return &roger.Error{Code: roger.EUNAVAILABLE, Op: "sqlstore.UpdateToken",
+			Message: "A new Exact Online token still waits to be saved in the database: check that the database is reachable and has room; roger tries again at its next call.", Err: err}
+	}
+	s.tokenMu.Lock()
+	delete(s.pending, id)
+	s.tokenMu.Unlock()
+	return nil
 }
 
 // ResealAll re-seals every stored secret with reseal (the secret key

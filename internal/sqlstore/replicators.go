@@ -215,10 +215,15 @@ func (s *Store) RequestSync(ctx context.Context, id int64) error {
 // ClaimDue leases up to limit due replicators (active or failing, a sync
 // requested or the next sync in the past, no live lease) to owner until
 // now+lease, requested ones first. An instance that crashes loses its
-// leases when they run out and another takes over. The replicators come
-// back with SyncRequested as it was when claimed; in the database the
-// request is cleared, so a "Sync now" during the run asks for another.
+// leases when they run out and another takes over; a lease held by a
+// process of this host that is gone is taken at once. The replicators
+// come back with SyncRequested as it was when claimed; in the database
+// the request is cleared, so a "Sync now" during the run asks for another.
 func (s *Store) ClaimDue(ctx context.Context, owner string, lease time.Duration, limit int) ([]*roger.Replicator, error) {
+	if err := s.endGoneLeases(ctx); err != nil {
+		return nil, fmt.Errorf("claim due replicators: %w", err)
+	}
+	_, process := s.holder.get()
 	now := s.clock.Now()
 	pick := `SELECT id FROM replicators WHERE state IN ('active', 'failing') AND (sync_requested = 1 OR next_sync_at <= ?) AND lease_until < ?
 		ORDER BY sync_requested DESC, next_sync_at LIMIT ?`
@@ -228,11 +233,11 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, lease time.Duration,
 	// The WHERE is repeated in the UPDATE: under PostgreSQL's read
 	// committed, a row another instance claimed meanwhile is re-checked
 	// after its lock is released and then skipped.
-	query := `UPDATE replicators SET lease_owner = ?, lease_until = ? WHERE id IN (` + pick + `) AND lease_until < ? RETURNING ` + replicatorColumns
+	query := `UPDATE replicators SET lease_owner = ?, lease_process = ?, lease_until = ? WHERE id IN (` + pick + `) AND lease_until < ? RETURNING ` + replicatorColumns
 	var out []*roger.Replicator
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		out = nil
-		rows, err := tx.QueryContext(ctx, s.q(query), owner, now.Add(lease).UnixMilli(), now.UnixMilli(), now.UnixMilli(), limit, now.UnixMilli())
+		rows, err := tx.QueryContext(ctx, s.q(query), owner, process, now.Add(lease).UnixMilli(), now.UnixMilli(), now.UnixMilli(), limit, now.UnixMilli())
 		if err != nil {
 			return err
 		}
@@ -268,11 +273,14 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, lease time.Duration,
 }
 
 // RenewLease extends owner's lease; it fails with ECONFLICT when the lease
-// was lost (it ran out and another instance took the replicator).
+// was lost (it ran out and another instance took the replicator). A lease
+// that ran out but that nobody took is still owner's: a claim changes the
+// owner in the same statement that checks the lease, so a renewal that
+// comes late (a slow database, a paused process) keeps the sync going.
 func (s *Store) RenewLease(ctx context.Context, id int64, owner string, lease time.Duration) error {
 	now := s.clock.Now()
-	res, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET lease_until = ? WHERE id = ? AND lease_owner = ? AND lease_until >= ?`),
-		now.Add(lease).UnixMilli(), id, owner, now.UnixMilli())
+	res, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET lease_until = ? WHERE id = ? AND lease_owner = ?`),
+		now.Add(lease).UnixMilli(), id, owner)
 	if err != nil {
 		return fmt.Errorf("renew lease: %w", err)
 	}
@@ -284,7 +292,7 @@ func (s *Store) RenewLease(ctx context.Context, id int64, owner string, lease ti
 
 // ReleaseLease ends owner's lease and schedules the next sync.
 func (s *Store) ReleaseLease(ctx context.Context, id int64, owner string, next time.Time) error {
-	_, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET lease_owner = '', lease_until = 0, next_sync_at = ?, last_sync_at = ? WHERE id = ? AND lease_owner = ?`),
+	_, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET lease_owner = '', lease_process = '', lease_until = 0, next_sync_at = ?, last_sync_at = ? WHERE id = ? AND lease_owner = ?`),
 		ms(next), s.now(), id, owner)
 	if err != nil {
 		return fmt.Errorf("release lease: %w", err)
@@ -303,15 +311,59 @@ func (s *Store) SetDivisionChecked(ctx context.Context, id int64, at time.Time) 
 }
 
 // ClaimOne leases one replicator to owner whatever its schedule, unless
-// another owner holds a live lease; it reports whether it got it. The
-// owner syncs it at once, which answers a pending "Sync now" too.
+// another owner holds a live lease (one whose process is running, or may
+// be); it reports whether it got it. The owner syncs it at once, which
+// answers a pending "Sync now" too.
 func (s *Store) ClaimOne(ctx context.Context, id int64, owner string, lease time.Duration) (bool, error) {
+	if err := s.endGoneLeases(ctx); err != nil {
+		return false, fmt.Errorf("claim replicator: %w", err)
+	}
+	_, process := s.holder.get()
 	now := s.clock.Now()
-	res, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET lease_owner = ?, lease_until = ?, sync_requested = 0 WHERE id = ? AND (lease_until < ? OR lease_owner = ?)`),
-		owner, now.Add(lease).UnixMilli(), id, now.UnixMilli(), owner)
+	res, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET lease_owner = ?, lease_process = ?, lease_until = ?, sync_requested = 0 WHERE id = ? AND (lease_until < ? OR lease_owner = ?)`),
+		owner, process, now.Add(lease).UnixMilli(), id, now.UnixMilli(), owner)
 	if err != nil {
 		return false, fmt.Errorf("claim replicator: %w", err)
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
+}
+
+// endGoneLeases ends the sync leases held by processes of this host that
+// are gone (killed, crashed), so that their replicators are claimed at
+// once instead of when the lease runs out.
+func (s *Store) endGoneLeases(ctx context.Context) error {
+	_, self := s.holder.get()
+	if self == "" {
+		return nil
+	}
+	rows, err := s.read.QueryContext(ctx, s.q(`SELECT id, lease_owner, lease_process FROM replicators WHERE lease_until >= ? AND lease_process <> '' AND lease_process <> ?`), s.now(), self)
+	if err != nil {
+		return err
+	}
+	type held struct {
+		id             int64
+		owner, process string
+	}
+	var gone []held
+	for rows.Next() {
+		var h held
+		if err := rows.Scan(&h.id, &h.owner, &h.process); err != nil {
+			rows.Close()
+			return err
+		}
+		if processGone(h.process, self) {
+			gone = append(gone, h)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, h := range gone {
+		if _, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET lease_until = 0 WHERE id = ? AND lease_owner = ? AND lease_process = ?`), h.id, h.owner, h.process); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -57,9 +57,14 @@ type Store struct {
 	clock  roger.Clock
 
 	// tokenLocks serialises token refreshes within this process; across
-	// processes PostgreSQL's row lock does it.
+	// processes the refresh lease on the credentials row does it.
 	tokenMu    sync.Mutex
 	tokenLocks map[int64]*sync.Mutex
+	// pending holds a refreshed token whose store failed, by replicator:
+	// Exact has already replaced the stored refresh token with it.
+	pending map[int64]pendingToken
+	// holder names this handle and its process in the leases it takes.
+	holder holder
 
 	// stmts caches prepared statements of the ingest path: parsing a
 	// 200-row upsert again for every page costs more than running it.
@@ -74,6 +79,9 @@ type Store struct {
 	// beforeCursor, when set by a test, runs inside ApplyPage's
 	// transaction just before the cursor moves, to fail a page midway.
 	beforeCursor func() error
+	// onRefreshWait, when set by a test, runs each time a token refresh
+	// finds the refresh lease held by another and waits.
+	onRefreshWait func()
 	// migrateThrough and onUpgrade are those of Options.
 	migrateThrough int
 	onUpgrade      func(migration string)
