@@ -20,7 +20,7 @@ import (
 )
 
 // benchKey is the only key fakeKeys knows.
-const benchKey = "rgr_benchbenchbenchbenchbenchbenchbenchbench"
+const benchKey = "rgr_benchbenchbenchbenchbenchbenchbenchbench123"
 
 // fakeKeys knows benchKey and forgets every use, so the benchmarks time the
 // API and not a database.
@@ -34,6 +34,8 @@ func (fakeKeys) AuthenticateAPIKey(_ context.Context, key string) (*roger.APIKey
 }
 
 func (fakeKeys) TouchAPIKey(context.Context, int64, time.Time) error { return nil }
+
+func (fakeKeys) APIKeysRevokedSince(context.Context, time.Time) ([]int64, error) { return nil, nil }
 
 // fakeLookups answers every lookup with the same match, the size of a
 // typical answer, without a directory.
