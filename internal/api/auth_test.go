@@ -35,7 +35,9 @@ func (k *countingKeys) AuthenticateAPIKey(context.Context, string) (*roger.APIKe
 	return &roger.APIKey{ID: 7, OrgID: 1}, nil
 }
 
-func (k *countingKeys) APIKeysRevokedSince(context.Context, time.Time) ([]int64, error) { return nil, nil }
+func (k *countingKeys) APIKeysRevokedSince(context.Context, time.Time) ([]int64, error) {
+	return nil, nil
+}
 
 func (k *countingKeys) TouchAPIKey(_ context.Context, _ int64, t time.Time) error {
 	k.mu.Lock()
