@@ -93,7 +93,9 @@ func TestPostgresOutage(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
-	lookUp := func(key string) (int, string) { return getWithKey(t, srv.URL, "/api/v1/lookup?number=020+123+4567", key) }
+	lookUp := func(key string) (int, string) {
+		return getWithKey(t, srv.URL, "/api/v1/lookup?number=020+123+4567", key)
+	}
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	adminPage := func() (int, string, string) {
