@@ -60,6 +60,14 @@ const (
 	// many addresses can make the API remember.
 	maxMisses  = 10_000
 	maxClients = 10_000
+	// maxFirstChecks is how many checks of keys not seen before may ask
+	// the database at once, and firstCheckWait how long one more waits
+	// for a turn. Guesses from many addresses, each within its own
+	// budget, then hold at most this many of the database's connections
+	// (SQLite reads with four), so lookups and pages still get theirs.
+	// Known keys' re-checks do not wait for a turn.
+	maxFirstChecks = 2
+	firstCheckWait = 100 * time.Millisecond
 	// revocationOverlap is how far back each look for revocations
 	// reaches before the previous one began: instances' clocks differ a
 	// little, and a check that raced a revocation is looked at again.
@@ -111,6 +119,9 @@ type authenticator struct {
 
 	misses   missCache
 	failures failureLimiter
+	// firstChecks holds a token for every check of a key not seen
+	// before that is asking the database.
+	firstChecks chan struct{}
 
 	// A look for revocations runs in the background every ttl, started
 	// by the first request after nextSweep, one at a time.
@@ -125,7 +136,7 @@ type authenticator struct {
 
 func newAuthenticator(keys Keys, clk roger.Clock, log *slog.Logger, ttl, touchEvery, grace time.Duration, rate int, clientAddr func(*http.Request) netip.Addr) *authenticator {
 	a := &authenticator{keys: keys, clock: clk, log: log, ttl: ttl, touchEvery: touchEvery, grace: grace, clientAddr: clientAddr,
-		touched: map[int64]time.Time{}, sweepFrom: clk.Now().Add(-revocationOverlap)}
+		touched: map[int64]time.Time{}, sweepFrom: clk.Now().Add(-revocationOverlap), firstChecks: make(chan struct{}, maxFirstChecks)}
 	if rate > 0 {
 		a.every, a.burst = time.Second/time.Duration(rate), int64(rate)
 	}
@@ -233,6 +244,14 @@ func (a *authenticator) check(r *http.Request, token string, hash [32]byte, now 
 	if !roger.WellFormedAPIKey(token) || a.misses.has(hash, now) {
 		return nil, errBadKey
 	}
+	if counted {
+		if !a.takeTurn(r.Context()) {
+			refund()
+			return nil, &roger.Error{Code: roger.EUNAVAILABLE, Op: "authenticate",
+				Message: "Too many API keys not seen before are being checked just now; try again in a moment."}
+		}
+		defer func() { <-a.firstChecks }()
+	}
 	key, err := a.keys.AuthenticateAPIKey(r.Context(), token)
 	if err == nil {
 		refund()
@@ -268,6 +287,25 @@ func (a *authenticator) check(r *http.Request, token string, hash [32]byte, now 
 		return c, nil
 	}
 	return nil, &roger.Error{Code: roger.EUNAVAILABLE, Op: "authenticate", Message: "API keys cannot be checked just now; try again.", Err: err}
+}
+
+// takeTurn waits up to firstCheckWait for one of the maxFirstChecks turns
+// to ask the database about a key not seen before.
+func (a *authenticator) takeTurn(ctx context.Context) bool {
+	select {
+	case a.firstChecks <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTimer(firstCheckWait)
+	defer t.Stop()
+	select {
+	case a.firstChecks <- struct{}{}:
+		return true
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return false
 }
 
 // confirmed is when the key of c was last known to work: when the

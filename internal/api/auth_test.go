@@ -102,6 +102,9 @@ type memKeys struct {
 	down    bool
 	checks  int
 	clock   roger.Clock
+	// gate, when set, holds every check of an unknown key until it is
+	// closed.
+	gate chan struct{}
 }
 
 func newMemKeys(clk roger.Clock) *memKeys {
@@ -135,6 +138,13 @@ func (k *memKeys) queries() int {
 }
 
 func (k *memKeys) AuthenticateAPIKey(_ context.Context, key string) (*roger.APIKey, error) {
+	k.mu.Lock()
+	_, known := k.keys[key]
+	gate := k.gate
+	k.mu.Unlock()
+	if gate != nil && !known {
+		<-gate
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.checks++
@@ -458,6 +468,51 @@ func TestKeysDuringAnOutage(t *testing.T) {
 		want(used, http.StatusServiceUnavailable, "a checked key past the grace")
 		keys.setDown(false)
 		want(used, http.StatusOK, "a checked key once the database is back")
+		synctest.Wait()
+	})
+}
+
+// TestFirstChecksTakeTurns: checks of keys not seen before ask the
+// database a few at a time, so guesses from many addresses cannot take
+// every connection; one more waits briefly, then gets 503. A known key's
+// re-check does not wait.
+func TestFirstChecksTakeTurns(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		keys := newMemKeys(clock.System{})
+		keys.add(testKey, 1)
+		h := (&Server{Lookup: okLookups{}, Keys: keys}).Handler()
+		if w := (caller{t, h, "192.0.2.1:1"}).get(testKey); w.Code != http.StatusOK {
+			t.Fatalf("the good key: %d", w.Code)
+		}
+		gate := make(chan struct{})
+		keys.mu.Lock()
+		keys.gate = gate
+		keys.mu.Unlock()
+		var wg sync.WaitGroup
+		held := make([]int, maxFirstChecks)
+		for i := range maxFirstChecks {
+			wg.Go(func() { held[i] = (caller{t, h, fmt.Sprintf("198.51.100.%d:1", i)}).get(randomKey(t)).Code })
+		}
+		synctest.Wait()
+		time.Sleep(DefaultKeyCacheTTL)
+		if w := (caller{t, h, "192.0.2.1:1"}).get(testKey); w.Code != http.StatusOK {
+			t.Errorf("the good key's re-check while the turns are taken: %d %s", w.Code, w.Body)
+		}
+		start := time.Now()
+		w := (caller{t, h, "203.0.113.1:1"}).get(randomKey(t))
+		if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "not seen before") || time.Since(start) != firstCheckWait {
+			t.Errorf("one more check: %d after %v %s", w.Code, time.Since(start), w.Body)
+		}
+		close(gate)
+		wg.Wait()
+		for i, code := range held {
+			if code != http.StatusUnauthorized {
+				t.Errorf("held check %d: %d", i, code)
+			}
+		}
+		if w := (caller{t, h, "203.0.113.1:1"}).get(randomKey(t)); w.Code != http.StatusUnauthorized {
+			t.Errorf("a check once the turns are free: %d %s", w.Code, w.Body)
+		}
 		synctest.Wait()
 	})
 }

@@ -56,7 +56,7 @@ var Vars = []Var{
 	{"ROGER_INSTANCE", "host name and process id", "this instance's name in sync leases"},
 	{"ROGER_LOOKUP_INDEX", "memory", "memory: lookups answer from an in-process copy of the numbers (about 200 MB per million numbers); database: a query per lookup, no copy"},
 	{"ROGER_API_KEY_RATE_LIMIT", "20000", "requests a second one API key may make, in bursts of a second's worth; beyond it 429 with Retry-After; 0: no limit"},
-	{"ROGER_METRICS_TOKEN", "(none: /metrics is open)", "bearer token /metrics asks for (\"Authorization: Bearer …\") (also ROGER_METRICS_TOKEN_FILE)"},
+	{"ROGER_METRICS_TOKEN", "none: /metrics is open", "bearer token /metrics asks for (\"Authorization: Bearer …\") (also ROGER_METRICS_TOKEN_FILE)"},
 }
 
 // Load reads the configuration from getenv (os.Getenv in production).
