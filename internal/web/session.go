@@ -186,18 +186,19 @@ func (s *Server) SweepSessions(ctx context.Context, every time.Duration) {
 	}
 }
 
-// databaseUnavailable answers a signed-in page while the database does not
-// answer: the session cannot be read, but that is no reason to send the
-// admin to sign in, which cannot work either. The page says what is
-// happening and reloads itself.
+// databaseUnavailable answers a signed-in request while the database does
+// not answer: the session cannot be read, but that is no reason to send the
+// admin to sign in, which cannot work either. A page view gets a page that
+// says what is happening and reloads itself; anything else (a form, the
+// scripts' polls) a short text.
 func (s *Server) databaseUnavailable(w http.ResponseWriter, r *http.Request, err error) {
 	s.log().Warn("page without its database", "path", r.URL.Path, "err", err)
-	const msg = "roger cannot reach its database just now, so this page cannot be shown. You are still signed in: this page tries again every 15 seconds."
 	w.Header().Set("Retry-After", "15")
-	if r.Method != http.MethodGet {
-		http.Error(w, msg, http.StatusServiceUnavailable)
+	if r.Method != http.MethodGet || strings.HasSuffix(r.URL.Path, "/status") || strings.HasSuffix(r.URL.Path, "/contact-url") {
+		http.Error(w, "roger cannot reach its database just now, so this was not done. You are still signed in; try again in a moment.", http.StatusServiceUnavailable)
 		return
 	}
 	w.Header().Set("Refresh", "15")
+	const msg = "roger cannot reach its database just now, so this page cannot be shown. You are still signed in: this page tries again every 15 seconds."
 	s.render(w, http.StatusServiceUnavailable, "message", view{Title: "Database unavailable", Data: messageView{Title: "Database unavailable", Message: msg}})
 }
