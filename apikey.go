@@ -54,3 +54,23 @@ func HashAPIKey(key string) string {
 func LooksLikeAPIKey(s string) bool {
 	return strings.HasPrefix(s, APIKeyPrefix) && len(s) >= apiKeyPrefixLen
 }
+
+// apiKeyLen is the length of every key NewAPIKey makes: the prefix and 32
+// bytes in unpadded base64url.
+var apiKeyLen = len(APIKeyPrefix) + base64.RawURLEncoding.EncodedLen(32)
+
+// WellFormedAPIKey reports whether s could be a key NewAPIKey made: the
+// prefix, then 43 base64url characters. Anything else cannot be a key, so
+// it is refused without asking the database.
+func WellFormedAPIKey(s string) bool {
+	if len(s) != apiKeyLen || !strings.HasPrefix(s, APIKeyPrefix) {
+		return false
+	}
+	for i := len(APIKeyPrefix); i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}

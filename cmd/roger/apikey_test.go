@@ -118,7 +118,7 @@ func TestReadyz(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := readyz(a.store, slog.New(slog.DiscardHandler))
+	h := readyz(a.store, nil, slog.New(slog.DiscardHandler))
 	get := func() (int, string) {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))

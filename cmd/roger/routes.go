@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,14 +38,44 @@ func (m *Main) mountExtra(mux *http.ServeMux, a *app, syncer *replicate.Syncer, 
 	}
 	lookups := lookup.New(a.store, lookup.Options{Numbers: numbers,
 		Observe: func(o lookup.Outcome, d time.Duration) { met.ObserveLookup(string(o), d) }})
+	var fromMemory func() bool
 	if idx, ok := numbers.(*dirindex.Index); ok {
 		registerIndexMetrics(met.Registry(), idx)
+		fromMemory = func() bool { return idx.Stats().Ready }
 	}
 	portal.Pop = lookups
-	mux.Handle("/api/v1/", (&api.Server{Lookup: lookups, Keys: a.store, Log: log, Observe: met.ObserveRequest}).Handler())
-	mux.Handle("GET /metrics", met.Handler())
-	mux.Handle("GET /readyz", readyz(a.store, log))
+	rate := a.cfg.APIKeyRateLimit
+	if rate == 0 {
+		rate = -1 // the API's "no limit"
+	}
+	// Behind a trusted proxy the per-address limits count the client, not
+	// the proxy: the same resolver as the portal's.
+	mux.Handle("/api/v1/", (&api.Server{Lookup: lookups, Keys: a.store, Log: log, Observe: met.ObserveRequest, KeyRateLimit: rate,
+		ClientAddr: portal.Proxies.Addr}).Handler())
+	mux.Handle("GET /metrics", bearerOnly(a.cfg.MetricsToken, met.Handler()))
+	mux.Handle("GET /readyz", readyz(a.store, fromMemory, log))
 	return nil
+}
+
+// bearerOnly lets through only requests with "Authorization: Bearer
+// token"; an empty token lets every request through. The tokens are
+// compared as SHA-256 sums in constant time, so neither the time taken
+// nor the token's length tells how much of a guess was right.
+func bearerOnly(token string, h http.Handler) http.Handler {
+	if token == "" {
+		return h
+	}
+	want := sha256.Sum256([]byte(token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, got, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="roger metrics"`)
+			http.Error(w, "Send the metrics token set in ROGER_METRICS_TOKEN: \"Authorization: Bearer …\".", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // registerIndexMetrics exports the in-memory lookup index's state, so an
@@ -69,18 +102,27 @@ func registerIndexMetrics(reg prometheus.Registerer, idx *dirindex.Index) {
 
 // readyz answers 200 while the database answers and 503 when it does not,
 // so a load balancer sends lookups only to instances that can serve them.
-func readyz(db interface{ Ping(context.Context) error }, log *slog.Logger) http.Handler {
+// An instance whose lookups come from its in-memory index (fromMemory, nil
+// without one) still serves them while the database is away: it answers
+// 200 and says the database is unavailable, since taking every instance
+// out of the balancer would stop the lookups the outage spares.
+func readyz(db interface{ Ping(context.Context) error }, fromMemory func() bool, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
-		if err := db.Ping(ctx); err != nil {
+		err := db.Ping(ctx)
+		switch {
+		case err == nil:
+			_, _ = w.Write([]byte("ready\n"))
+		case fromMemory != nil && fromMemory():
+			log.Warn("the database does not answer; lookups are answered from memory", "err", err)
+			_, _ = w.Write([]byte("ready for lookups; database unavailable: lookups are answered from memory with the keys checked before the outage, while the portal and syncs wait for the database\n"))
+		default:
 			log.Warn("not ready", "err", err)
 			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = w.Write([]byte("not ready: the database does not answer\n"))
-			return
+			_, _ = w.Write([]byte("not ready: database unavailable (the database does not answer)\n"))
 		}
-		_, _ = w.Write([]byte("ready\n"))
 	})
 }

@@ -9,8 +9,10 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"sync"
@@ -48,7 +50,32 @@ type Server struct {
 	// TouchEvery is the least time between two records of a key's last
 	// use; 0 means DefaultTouchEvery.
 	TouchEvery time.Duration
+	// KeyGrace is how long a key the database confirmed keeps working
+	// while the database cannot be reached, so that lookups answered
+	// from memory go on through an outage; 0 means DefaultKeyGrace and a
+	// negative value turns it off. A key seen revoked is never taken.
+	KeyGrace time.Duration
+	// KeyRateLimit is how many requests a second one key may make, in
+	// bursts of up to a second's worth; beyond it a request is answered
+	// 429 with Retry-After. 0 means DefaultKeyRateLimit and a negative
+	// value no limit. Without the key cache (KeyCacheTTL < 0) there is
+	// no limit either.
+	KeyRateLimit int
+	// ClientAddr is the address a request comes from, which failed
+	// authentications are counted against (per /64 for IPv6); nil means
+	// the address of the connection.
+	ClientAddr func(*http.Request) netip.Addr
 }
+
+// DefaultKeyGrace carries lookups through an outage of the database of up
+// to an hour: long enough for a restart or a fail-over, short enough that
+// a key whose revocation was missed does not live on.
+const DefaultKeyGrace = time.Hour
+
+// DefaultKeyRateLimit is generous: above what one instance answers, so
+// that it only stops a runaway client from starving the other
+// organisations' lookups when an operator sets it lower.
+const DefaultKeyRateLimit = 20_000
 
 // DefaultKeyCacheTTL keeps the key check off the database on almost every
 // call at thousands of lookups a second, while a revoked key stops
@@ -79,8 +106,15 @@ func (s *Server) Handler() http.Handler {
 	if touch == 0 {
 		touch = DefaultTouchEvery
 	}
+	grace, rate := s.KeyGrace, s.KeyRateLimit
+	if grace == 0 {
+		grace = DefaultKeyGrace
+	}
+	if rate == 0 {
+		rate = DefaultKeyRateLimit
+	}
 	h := &handler{lookup: s.Lookup, log: log, observe: s.Observe,
-		auth: &authenticator{keys: s.Keys, clock: clk, log: log, ttl: ttl, touchEvery: touch, touched: map[int64]time.Time{}}}
+		auth: newAuthenticator(s.Keys, clk, log, ttl, touch, grace, rate, s.ClientAddr)}
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/lookup", h.route("lookup", h.authed(h.handleLookup)))
 	mux.Handle("/api/v1/entries", h.route("entries", h.authed(h.handleEntries)))
@@ -150,6 +184,10 @@ type errorDetail struct {
 // generic message.
 func (h *handler) writeError(w http.ResponseWriter, r *http.Request, status int, err error) {
 	code := roger.ErrorCodeOf(err)
+	if lim, ok := errors.AsType[*limitError](err); ok && status == 0 {
+		status = http.StatusTooManyRequests
+		w.Header().Set("Retry-After", lim.retryAfter())
+	}
 	if status == 0 {
 		status = roger.HTTPStatus(code)
 	}

@@ -38,6 +38,12 @@ type Config struct {
 	// X-Forwarded-Proto are believed (ROGER_TRUSTED_PROXIES); none by
 	// default, when the connection's peer is the client.
 	TrustedProxies []netip.Prefix
+	// APIKeyRateLimit is how many requests a second one API key may make
+	// (ROGER_API_KEY_RATE_LIMIT); 0 is no limit.
+	APIKeyRateLimit int
+	// MetricsToken, when set, is the bearer token /metrics asks for
+	// (ROGER_METRICS_TOKEN or ROGER_METRICS_TOKEN_FILE).
+	MetricsToken string
 }
 
 // Var documents one environment variable.
@@ -57,6 +63,8 @@ var Vars = []Var{
 	{"ROGER_SYNC_PAGES_PER_COMMIT", "8", "pages of 1000 records a sync may write in one transaction when the database falls behind Exact; 1: every page commits alone, so a crash re-reads at most one page"},
 	{"ROGER_INSTANCE", "host name and process id", "this instance's name in sync leases"},
 	{"ROGER_LOOKUP_INDEX", "memory", "memory: lookups answer from an in-process copy of the numbers (about 200 MB per million numbers); database: a query per lookup, no copy"},
+	{"ROGER_API_KEY_RATE_LIMIT", "20000", "requests a second one API key may make, in bursts of a second's worth; beyond it 429 with Retry-After; 0: no limit"},
+	{"ROGER_METRICS_TOKEN", "none: /metrics is open", "bearer token /metrics asks for (\"Authorization: Bearer …\") (also ROGER_METRICS_TOKEN_FILE)"},
 }
 
 // Load reads the configuration from getenv (os.Getenv in production).
@@ -103,6 +111,12 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, err
 	}
 	if c.PagesPerCommit, err = intVar(getenv, "ROGER_SYNC_PAGES_PER_COMMIT", 8, 1, "1 (every page commits alone)", 64); err != nil {
+		return nil, err
+	}
+	if c.APIKeyRateLimit, err = intVar(getenv, "ROGER_API_KEY_RATE_LIMIT", 20_000, 0, "0 (no limit)", 1_000_000); err != nil {
+		return nil, err
+	}
+	if c.MetricsToken, err = valueOrFile(getenv, "ROGER_METRICS_TOKEN"); err != nil {
 		return nil, err
 	}
 	switch c.LookupIndex = getenv("ROGER_LOOKUP_INDEX"); c.LookupIndex {

@@ -371,6 +371,16 @@ func (s *Service) defaultCountry(ctx context.Context, orgID int64) (string, erro
 		if roger.ErrorCodeOf(err) == roger.ENOTFOUND {
 			return "", err
 		}
+		if ok {
+			// The database is away, but the index can still answer:
+			// the country last read is as good as it was a moment ago.
+			// It is asked again after another countryTTL, not at every
+			// lookup, each of which would wait for it to fail.
+			s.mu.Lock()
+			s.countries[orgID] = cachedCountry{country: c.country, until: now.Add(countryTTL)}
+			s.mu.Unlock()
+			return c.country, nil
+		}
 		return "", &roger.Error{Code: roger.EUNAVAILABLE, Op: "lookup", Message: "The directory cannot be read just now; try again.", Err: err}
 	}
 	s.mu.Lock()

@@ -417,3 +417,32 @@ func TestSearch(t *testing.T) {
 		}
 	})
 }
+
+// TestLookupWhileTheDatabaseIsAway: with the database gone, the in-memory
+// index still answers, read with the organisation's country as last read,
+// past the time that country is normally kept; an organisation whose
+// country was never read cannot be answered.
+func TestLookupWhileTheDatabaseIsAway(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *sqlstore.Store) {
+		d := fixture(t, s)
+		other := d.org("Elders", "BE")
+		clk := clock.NewFake(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
+		svc := lookup.New(s, lookup.Options{Clock: clk, Numbers: followingIndex(t, s)})
+		ctx := context.Background()
+		org := d.orgs["Voorbeeld"].ID
+		if res, err := svc.Lookup(ctx, org, "06 12345678", ""); err != nil || len(res.Matches) != 1 {
+			t.Fatalf("before: %+v, %v", res, err)
+		}
+		s.Close()
+		for _, after := range []time.Duration{time.Minute, time.Hour} {
+			clk.Advance(after)
+			res, err := svc.Lookup(ctx, org, "06 12345678", "")
+			if err != nil || len(res.Matches) != 1 || res.Number.E164 != "+31612345678" {
+				t.Errorf("%v after the database went away: %+v, %v", after, res, err)
+			}
+		}
+		if _, err := svc.Lookup(ctx, other.ID, "02 123 45 67", ""); roger.ErrorCodeOf(err) != roger.EUNAVAILABLE {
+			t.Errorf("an organisation whose country was never read: %v; want unavailable", err)
+		}
+	})
+}

@@ -119,3 +119,26 @@ func (s *Store) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// APIKeysRevokedSince returns the IDs of the keys revoked at or after
+// since, so that an instance holding checked keys in memory learns of a
+// revocation without waiting for the key to be used again.
+func (s *Store) APIKeysRevokedSince(ctx context.Context, since time.Time) ([]int64, error) {
+	rows, err := s.read.QueryContext(ctx, s.q(`SELECT id FROM api_keys WHERE revoked <> 0 AND revoked >= ?`), ms(since))
+	if err != nil {
+		return nil, fmt.Errorf("list revoked API keys: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("list revoked API keys: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list revoked API keys: %w", err)
+	}
+	return ids, nil
+}

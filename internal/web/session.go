@@ -132,33 +132,47 @@ func clearCookie(w http.ResponseWriter, r *http.Request) {
 // session returns the request's live session, ending it when it has been
 // idle too long or is too old.
 func (s *Server) session(r *http.Request) (*roger.Session, bool) {
+	sess, err := s.findSession(r)
+	return sess, err == nil
+}
+
+// errNoSession is a request without a live session.
+var errNoSession = roger.Errorf(roger.EUNAUTHORIZED, "Your session has ended; sign in again.")
+
+// findSession is session, with the error: EUNAUTHORIZED when there is no
+// live session, anything else when the database could not say.
+func (s *Server) findSession(r *http.Request) (*roger.Session, error) {
 	id := sessionIDHash(r)
 	if id == "" {
-		return nil, false
+		return nil, errNoSession
 	}
 	ctx := r.Context()
 	sess, err := s.Store.FindSession(ctx, id)
 	if err != nil {
-		return nil, false
+		return nil, err
 	}
 	now := s.now()
 	if now.Sub(sess.LastSeen) > s.idleTimeout() || now.Sub(sess.Created) > s.maxAge() {
 		_ = s.Store.DeleteSession(ctx, id)
-		return nil, false
+		return nil, errNoSession
 	}
 	// One write a minute at most keeps page views from being writes.
 	if now.Sub(sess.LastSeen) > touchEvery {
 		_ = s.Store.TouchSession(ctx, id, now)
 	}
-	return sess, true
+	return sess, nil
 }
 
 // signedIn guards a page: without a live session a page view goes to the
 // sign-in page (and comes back after), anything else gets a 401.
 func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, *roger.Session)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		sess, ok := s.session(r)
-		if !ok {
+		sess, err := s.findSession(r)
+		if err != nil && roger.ErrorCodeOf(err) != roger.EUNAUTHORIZED {
+			s.databaseUnavailable(w, r, err)
+			return
+		}
+		if err != nil {
 			if r.Method == http.MethodGet && !strings.HasSuffix(r.URL.Path, "/status") && !strings.HasSuffix(r.URL.Path, "/contact-url") {
 				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
@@ -200,4 +214,21 @@ func (s *Server) SweepSessions(ctx context.Context, every time.Duration) {
 		case <-t.C:
 		}
 	}
+}
+
+// databaseUnavailable answers a signed-in request while the database does
+// not answer: the session cannot be read, but that is no reason to send the
+// admin to sign in, which cannot work either. A page view gets a page that
+// says what is happening and reloads itself; anything else (a form, the
+// scripts' polls) a short text.
+func (s *Server) databaseUnavailable(w http.ResponseWriter, r *http.Request, err error) {
+	s.log().Warn("page without its database", "path", r.URL.Path, "err", err)
+	w.Header().Set("Retry-After", "15")
+	if r.Method != http.MethodGet || strings.HasSuffix(r.URL.Path, "/status") || strings.HasSuffix(r.URL.Path, "/contact-url") {
+		http.Error(w, "roger cannot reach its database just now, so this was not done. You are still signed in; try again in a moment.", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Refresh", "15")
+	const msg = "roger cannot reach its database just now, so this page cannot be shown. You are still signed in: this page tries again every 15 seconds."
+	s.render(w, http.StatusServiceUnavailable, "message", view{Title: "Database unavailable", Data: messageView{Title: "Database unavailable", Message: msg}})
 }
