@@ -19,6 +19,9 @@ func TestServeBehindAnHTTPSProxy(t *testing.T) {
 	vars := map[string]string{"ROGER_DATA_DIR": filepath.Join(dir, "data"), "ROGER_ADDR": "127.0.0.1:0",
 		"ROGER_PUBLIC_URL": "https://roger.example.com", "ROGER_TRUSTED_PROXIES": "127.0.0.1/32, ::1"}
 	getenv := func(k string) string { return vars[k] }
+	if out, err := run(t, getenv, "migrate"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
 	if out, err := run(t, getenv, "user", "add", "--email", "anna@example.nl", "--create-org", "--password-file", writeFile(t, "a long enough password\n")); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}

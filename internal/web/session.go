@@ -168,7 +168,9 @@ func (s *Server) findSession(r *http.Request) (*roger.Session, error) {
 func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, *roger.Session)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		sess, err := s.findSession(r)
-		if err != nil && roger.ErrorCodeOf(err) != roger.EUNAUTHORIZED {
+		// A session the store does not know is signed out; only a store
+		// that could not say is an outage.
+		if code := roger.ErrorCodeOf(err); err != nil && code != roger.EUNAUTHORIZED && code != roger.ENOTFOUND {
 			s.databaseUnavailable(w, r, err)
 			return
 		}
