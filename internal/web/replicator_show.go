@@ -27,6 +27,10 @@ type replicatorView struct {
 	CallsToday       int
 	Runs             []*roger.SyncRun
 	Bad              []badEntry
+	// Cleaned are records whose text was changed to be stored, SetAside
+	// those the database refused: the rest of the data-quality list.
+	Cleaned  []badEntry
+	SetAside []roger.SetAsideRecord
 	Example          string
 	ExampleName      string
 	IntervalMinutes  int
@@ -53,6 +57,7 @@ type badEntry struct {
 	Company string
 	Link    string
 	Numbers []roger.Number
+	Notes   []string
 }
 
 // replicator loads the replicator in the path, of the session's
@@ -117,6 +122,20 @@ func (s *Server) replicatorView(ctx context.Context, rep *roger.Replicator, sess
 		return nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	err = s.Store.ForEachEntry(ctx, sqlstore.EntryFilter{OrgID: sess.OrgID, ReplicatorID: rep.ID, Cleaned: true, Limit: 100}, func(e *roger.Entry) error {
+		b := badEntry{Name: e.DisplayName, Company: e.CompanyName, Notes: e.Cleaned}
+		if tmpl != nil {
+			b.Link = tmpl.Render(e.SourceID, e.CompanyID, rep.Division)
+		}
+		v.Cleaned = append(v.Cleaned, b)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if v.SetAside, err = s.Store.ListSetAside(ctx, rep.ID, 100); err != nil {
 		return nil, err
 	}
 	v.Example, v.ExampleName = s.exampleLink(ctx, rep, rep.ContactURL)

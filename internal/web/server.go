@@ -40,6 +40,7 @@ type Store interface {
 	CountEntries(ctx context.Context, replicatorID int64) (entries, unparseable int, err error)
 	ForEachEntry(ctx context.Context, f sqlstore.EntryFilter, fn func(*roger.Entry) error) error
 	ListSyncRuns(ctx context.Context, replicatorID int64, limit int) ([]*roger.SyncRun, error)
+	ListSetAside(ctx context.Context, replicatorID int64, limit int) ([]roger.SetAsideRecord, error)
 	APICallsSince(ctx context.Context, orgID int64, since time.Time) (map[int64]int, error)
 	FindOrganizationByID(ctx context.Context, id int64) (*roger.Organization, error)
 	AppendAudit(ctx context.Context, orgID int64, actor, action, target, detail string) error
@@ -182,7 +183,7 @@ func (s *Server) Handler() http.Handler {
 	// Every state change is a POST checked for a same-origin request
 	// (Sec-Fetch-Site / Origin), which stops cross-site form posts
 	// without tokens in forms.
-	return securityHeaders(http.NewCrossOriginProtection().Handler(mux))
+	return securityHeaders(http.NewCrossOriginProtection().Handler(s.validInput(mux)))
 }
 
 func securityHeaders(next http.Handler) http.Handler {
