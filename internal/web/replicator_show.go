@@ -29,11 +29,11 @@ type replicatorView struct {
 	Bad              []badEntry
 	// Cleaned are records whose text was changed to be stored, SetAside
 	// those the database refused: the rest of the data-quality list.
-	Cleaned  []badEntry
-	SetAside []roger.SetAsideRecord
-	Example          string
-	ExampleName      string
-	IntervalMinutes  int
+	Cleaned         []badEntry
+	SetAside        []roger.SetAsideRecord
+	Example         string
+	ExampleName     string
+	IntervalMinutes int
 
 	// Form values and errors when a form is shown again after a refusal.
 	Cred     credentialsForm
