@@ -27,18 +27,19 @@ type replicatorView struct {
 	CallsToday       int
 	Runs             []*roger.SyncRun
 	Bad              []badEntry
-	// Cleaned are records whose text was changed to be stored, SetAside
-	// those the database refused: the rest of the data-quality list.
-	Cleaned         []badEntry
-	SetAside        []roger.SetAsideRecord
-	Example         string
-	ExampleName     string
-	IntervalMinutes int
+	Example          string
+	ExampleName      string
+	IntervalMinutes  int
 
 	// Form values and errors when a form is shown again after a refusal.
 	Cred     credentialsForm
 	Settings settingsForm
 	Errors   map[string]string
+
+	// Cleaned are records whose text was changed to be stored, SetAside
+	// those the database refused: the rest of the data-quality list.
+	Cleaned  []badEntry
+	SetAside []roger.SetAsideRecord
 }
 
 type credentialsForm struct {
