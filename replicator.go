@@ -163,9 +163,11 @@ type Entry struct {
 	SourceTimestamp int64
 	SyncedAt        time.Time
 	Numbers         []Number
+
 	// Cleaned says what was changed in Exact's text to store it, one
-	// note a field ("FirstName had a NUL byte"); the replicator's
-	// data-quality list shows it. Empty for nearly every entry.
+	// note a field ("FirstName: a NUL byte, replaced by �"); the
+	// replicator's data-quality list shows it. Empty for nearly every
+	// entry.
 	Cleaned []string
 }
 
@@ -203,11 +205,12 @@ type SyncRun struct {
 	Updated      int
 	Deleted      int
 	Unparseable  int
+	APICalls     int
+	Error        string
+
 	// SetAside counts records the database refused; they are listed with
 	// the replicator instead of stopping the records after them.
 	SetAside int
-	APICalls int
-	Error    string
 }
 
 // Clock tells the time; tests pass a fake.
