@@ -1,6 +1,7 @@
 package replicate
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 
@@ -65,4 +66,39 @@ func TestEntriesAreCleaned(t *testing.T) {
 	if accounts[0].DisplayName != "Acme\uFFFD B.V." || !slices.Equal(accounts[0].Cleaned, []string{"Name: a NUL byte, replaced by \uFFFD"}) {
 		t.Errorf("account %q with notes %q", accounts[0].DisplayName, accounts[0].Cleaned)
 	}
+}
+
+// Every text field of Exact's records is cleaned: a field added to them
+// later must be added to the lists too.
+func TestEveryTextFieldIsCleaned(t *testing.T) {
+	t.Parallel()
+	check := func(t *testing.T, rec reflect.Value, fields []field) {
+		t.Helper()
+		listed := map[string]bool{}
+		for _, f := range fields {
+			listed[f.name] = true
+		}
+		for i := range rec.NumField() {
+			if name := rec.Type().Field(i).Name; rec.Field(i).Kind() == reflect.String && !listed[name] {
+				t.Errorf("%s.%s is not cleaned", rec.Type().Name(), name)
+			}
+		}
+		for _, f := range fields {
+			*f.text = "x\x00"
+		}
+		if notes := cleanFields(fields); len(notes) != len(fields) {
+			t.Errorf("%d notes for %d fields", len(notes), len(fields))
+		}
+		for i := range rec.NumField() {
+			if f := rec.Field(i); f.Kind() == reflect.String && f.String() != "x\uFFFD" {
+				t.Errorf("%s.%s is %q after cleaning", rec.Type().Name(), rec.Type().Field(i).Name, f.String())
+			}
+		}
+	}
+	var a exact.Account
+	af := accountFields(&a)
+	check(t, reflect.ValueOf(&a).Elem(), af[:])
+	var c exact.Contact
+	cf := contactFields(&c)
+	check(t, reflect.ValueOf(&c).Elem(), cf[:])
 }

@@ -351,7 +351,8 @@ func accountEntries(rows []exact.Account, defaultCountry string) ([]roger.Entry,
 	out := make([]roger.Entry, 0, len(rows))
 	var maxTS int64
 	for _, a := range rows {
-		cleaned := cleanRecord(&a)
+		fields := accountFields(&a)
+		cleaned := cleanFields(fields[:])
 		country := strings.TrimSpace(a.Country)
 		if country == "" {
 			country = defaultCountry
@@ -371,7 +372,8 @@ func contactEntries(rows []exact.Contact, defaultCountry string) ([]roger.Entry,
 	out := make([]roger.Entry, 0, len(rows))
 	var maxTS int64
 	for _, c := range rows {
-		cleaned := cleanRecord(&c)
+		fields := contactFields(&c)
+		cleaned := cleanFields(fields[:])
 		country := strings.TrimSpace(c.Country)
 		if country == "" {
 			country = defaultCountry
