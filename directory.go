@@ -65,6 +65,18 @@ type PageResult struct {
 	// Stale counts upserts ignored because the directory already held a
 	// newer version.
 	Stale int
+	// SetAside counts records the database refused; they are listed
+	// (SetAsideRecord) instead of stopping the records after them.
+	SetAside int
+}
+
+// Add adds what o counted to r.
+func (r *PageResult) Add(o PageResult) {
+	r.Created += o.Created
+	r.Updated += o.Updated
+	r.Deleted += o.Deleted
+	r.Stale += o.Stale
+	r.SetAside += o.SetAside
 }
 
 // EntryFilter selects entries.
@@ -73,5 +85,6 @@ type EntryFilter struct {
 	ReplicatorID int64 // 0: all of the organisation
 	E164         string
 	Unparseable  bool // only entries with a number that did not parse
+	Cleaned      bool // only entries whose text was cleaned to be stored
 	Limit        int  // 0: no limit
 }

@@ -179,6 +179,12 @@ type Entry struct {
 	SourceTimestamp int64
 	SyncedAt        time.Time
 	Numbers         []Number
+
+	// Cleaned says what was changed in Exact's text to store it, one
+	// note a field ("FirstName: a NUL byte, replaced by �"); the
+	// replicator's data-quality list shows it. Empty for nearly every
+	// entry.
+	Cleaned []string
 }
 
 // SyncTrigger says what started a run.
@@ -217,6 +223,10 @@ type SyncRun struct {
 	Unparseable  int
 	APICalls     int
 	Error        string
+
+	// SetAside counts records the database refused; they are listed with
+	// the replicator instead of stopping the records after them.
+	SetAside int
 }
 
 // Clock tells the time; tests pass a fake.

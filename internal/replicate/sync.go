@@ -151,6 +151,7 @@ func (s *Syncer) sync(ctx context.Context, r *roger.Replicator, run *roger.SyncR
 		run.Created += res.Created
 		run.Updated += res.Updated
 		run.Deleted += res.Deleted
+		run.SetAside += res.SetAside
 		run.APICalls = int(client.Calls())
 		if s.OnProgress != nil {
 			s.OnProgress(run)
@@ -332,6 +333,7 @@ func (s *Syncer) readDeletions(ctx context.Context, client *exact.Client, r *rog
 // normalizeID writes Exact GUIDs one way (lower case, no braces), so that
 // a deletion finds the record whatever case the two answers used.
 func normalizeID(id string) string {
+	id, _ = cleanText(id)
 	return strings.ToLower(strings.Trim(id, "{}"))
 }
 
@@ -347,6 +349,8 @@ func accountEntries(rows []exact.Account, defaultCountry string) ([]roger.Entry,
 	out := make([]roger.Entry, 0, len(rows))
 	var maxTS int64
 	for _, a := range rows {
+		fields := accountFields(&a)
+		cleaned := cleanFields(fields[:])
 		country := strings.TrimSpace(a.Country)
 		if country == "" {
 			country = defaultCountry
@@ -356,7 +360,7 @@ func accountEntries(rows []exact.Account, defaultCountry string) ([]roger.Entry,
 		nums = addNumber(nums, a.Fax, "Fax", "", country)
 		id := normalizeID(a.ID)
 		out = append(out, roger.Entry{Kind: roger.KindAccount, SourceID: id, CompanyID: id, DisplayName: a.Name, CompanyName: a.Name,
-			Email: a.Email, SourceModified: a.Modified, SourceTimestamp: a.Timestamp, Numbers: nums})
+			Email: a.Email, SourceModified: a.Modified, SourceTimestamp: a.Timestamp, Numbers: nums, Cleaned: cleaned})
 		maxTS = max(maxTS, a.Timestamp)
 	}
 	return out, maxTS
@@ -366,6 +370,8 @@ func contactEntries(rows []exact.Contact, defaultCountry string) ([]roger.Entry,
 	out := make([]roger.Entry, 0, len(rows))
 	var maxTS int64
 	for _, c := range rows {
+		fields := contactFields(&c)
+		cleaned := cleanFields(fields[:])
 		country := strings.TrimSpace(c.Country)
 		if country == "" {
 			country = defaultCountry
@@ -387,7 +393,7 @@ func contactEntries(rows []exact.Contact, defaultCountry string) ([]roger.Entry,
 			name = strings.Join(strings.Fields(c.FirstName+" "+c.MiddleName+" "+c.LastName), " ")
 		}
 		out = append(out, roger.Entry{Kind: roger.KindContact, SourceID: normalizeID(c.ID), CompanyID: normalizeID(c.Account), DisplayName: name,
-			CompanyName: c.AccountName, Email: c.Email, JobTitle: c.JobTitleDescription, SourceModified: c.Modified, SourceTimestamp: c.Timestamp, Numbers: nums})
+			CompanyName: c.AccountName, Email: c.Email, JobTitle: c.JobTitleDescription, SourceModified: c.Modified, SourceTimestamp: c.Timestamp, Numbers: nums, Cleaned: cleaned})
 		maxTS = max(maxTS, c.Timestamp)
 	}
 	return out, maxTS

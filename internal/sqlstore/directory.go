@@ -33,19 +33,19 @@ func (s *Store) directoryChanged() {
 func (s *Store) ReplicatorVersions(ctx context.Context) ([]roger.ReplicatorVersion, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT id, org_id, name, contact_url, division, directory_version, removals_floor FROM replicators ORDER BY id`)
 	if err != nil {
-		return nil, fmt.Errorf("replicator versions: %w", err)
+		return nil, fmt.Errorf("replicator versions: %w", dbError(err))
 	}
 	defer rows.Close()
 	var out []roger.ReplicatorVersion
 	for rows.Next() {
 		var v roger.ReplicatorVersion
 		if err := rows.Scan(&v.ID, &v.OrgID, &v.Name, &v.ContactURL, &v.Division, &v.Version, &v.RemovalsFloor); err != nil {
-			return nil, fmt.Errorf("replicator versions: %w", err)
+			return nil, fmt.Errorf("replicator versions: %w", dbError(err))
 		}
 		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("replicator versions: %w", err)
+		return nil, fmt.Errorf("replicator versions: %w", dbError(err))
 	}
 	return out, nil
 }
@@ -63,14 +63,14 @@ func (s *Store) ForEachEntrySince(ctx context.Context, replicatorID, after int64
 func (s *Store) RemovedSince(ctx context.Context, replicatorID, after int64) ([]int64, error) {
 	rows, err := s.read.QueryContext(ctx, s.q(`SELECT entry_id FROM entry_removals WHERE replicator_id = ? AND version > ?`), replicatorID, after)
 	if err != nil {
-		return nil, fmt.Errorf("read removed entries: %w", err)
+		return nil, fmt.Errorf("read removed entries: %w", dbError(err))
 	}
 	defer rows.Close()
 	var ids []int64
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("read removed entries: %w", err)
+			return nil, fmt.Errorf("read removed entries: %w", dbError(err))
 		}
 		ids = append(ids, id)
 	}
@@ -97,7 +97,7 @@ func (s *Store) PruneRemovals(ctx context.Context, before time.Time) (int, error
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("prune removals: %w", err)
+		return 0, fmt.Errorf("prune removals: %w", dbError(err))
 	}
 	return int(n), nil
 }

@@ -9,6 +9,7 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/roger365io/roger"
 )
@@ -75,7 +76,7 @@ func ingestQueries() []string {
 // has, and returns the ids of those it inserted.
 func insertQuery(n int) string {
 	return `INSERT OR IGNORE INTO entries (` + entryColumns + `) VALUES ` +
-		strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?),`, n), ",") + ` RETURNING id, source_id`
+		strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?),`, n), ",") + ` RETURNING id, source_id`
 }
 
 // updateQuery upserts n entries the replicator already has: each is
@@ -88,12 +89,12 @@ func updateQuery(n int) string {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		b.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	}
 	b.WriteString(` ON CONFLICT (replicator_id, source_id) DO UPDATE SET kind = excluded.kind, company_id = excluded.company_id,
 		display_name = excluded.display_name, company_name = excluded.company_name, email = excluded.email, job_title = excluded.job_title,
 		source_modified = excluded.source_modified, source_timestamp = excluded.source_timestamp, synced_at = excluded.synced_at,
-		pass = excluded.pass, numbers = excluded.numbers, unparseable = excluded.unparseable, version = excluded.version
+		pass = excluded.pass, numbers = excluded.numbers, unparseable = excluded.unparseable, version = excluded.version, cleaned = excluded.cleaned
 		WHERE entries.source_timestamp <= excluded.source_timestamp RETURNING id, source_id`)
 	return b.String()
 }
@@ -103,7 +104,10 @@ func numbersQuery(n int) string {
 }
 
 const entryColumns = `org_id, replicator_id, kind, source_id, company_id, display_name, company_name, email, job_title,
-	source_modified, source_timestamp, synced_at, pass, numbers, unparseable, version`
+	source_modified, source_timestamp, synced_at, pass, numbers, unparseable, version, cleaned`
+
+// entryArgs is the number of entryColumns.
+const entryArgs = 17
 
 // ApplyPage upserts and deletes a page of entries and moves the
 // replicator's position, in one transaction. An upsert never replaces a
@@ -119,6 +123,11 @@ func (s *Store) ApplyPage(ctx context.Context, p roger.Page) (roger.PageResult, 
 // database was busy cost one commit instead of several: with random keys
 // in the directory's indexes, each commit writes back roughly one index
 // page per record, whether it holds one page or four.
+//
+// A record the database refuses (a value too long, a constraint, text it
+// cannot hold) does not fail the pages: it is set aside, listed by
+// ListSetAside and counted in PageResult.SetAside, and the records after
+// it are stored as usual.
 func (s *Store) ApplyPages(ctx context.Context, pages []roger.Page) (roger.PageResult, error) {
 	var res roger.PageResult
 	if len(pages) == 0 {
@@ -134,9 +143,30 @@ func (s *Store) ApplyPages(ctx context.Context, pages []roger.Page) (roger.PageR
 	}
 	if upserts && s.dialect == SQLite {
 		if err := s.warm(ctx, ingestQueryList...); err != nil {
-			return res, fmt.Errorf("apply page: %w", err)
+			return res, fmt.Errorf("apply page: %w", dbError(err))
 		}
 	}
+	res, err := s.applyPages(ctx, pages, false)
+	if err != nil && recordLevel(err) {
+		// The pages are written again, each in a savepoint, and a page
+		// that fails record by record to find the records to set aside.
+		// Not on the first try: on SQLite an open savepoint makes every
+		// page the transaction changes be copied to a journal first,
+		// which would slow down every page for the sake of a rare one.
+		res, err = s.applyPages(ctx, pages, true)
+	}
+	if err == nil {
+		s.directoryChanged()
+	}
+	return res, err
+}
+
+// applyPages is ApplyPages' transaction. Carefully, each page is written
+// in a savepoint, and one the database refuses is written again record
+// by record, setting aside those it refuses.
+func (s *Store) applyPages(ctx context.Context, pages []roger.Page, carefully bool) (roger.PageResult, error) {
+	var res roger.PageResult
+	last := pages[len(pages)-1]
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		res = roger.PageResult{}
 		if s.dialect == Postgres {
@@ -155,11 +185,24 @@ func (s *Store) ApplyPages(ctx context.Context, pages []roger.Page) (roger.PageR
 			return fmt.Errorf("apply page: replicator %d: %w", last.ReplicatorID, err)
 		}
 		st.now = s.now()
+		var aside []roger.SetAsideRecord
 		for _, p := range pages {
-			if err := s.applyChanges(ctx, tx, p, st, &res); err != nil {
+			if !carefully {
+				if err := s.applyChanges(ctx, tx, p, st, &res); err != nil {
+					return err
+				}
+				continue
+			}
+			set, err := s.applyCarefully(ctx, tx, p, st, &res)
+			if err != nil {
 				return err
 			}
+			aside = append(aside, set...)
 		}
+		if err := s.updateSetAside(ctx, tx, pages, aside, st); err != nil {
+			return err
+		}
+		res.SetAside = len(aside)
 		if s.beforeCursor != nil {
 			if err := s.beforeCursor(); err != nil {
 				return err
@@ -180,10 +223,169 @@ func (s *Store) ApplyPages(ctx context.Context, pages []roger.Page) (roger.PageR
 		}
 		return nil
 	})
-	if err == nil {
-		s.directoryChanged()
-	}
 	return res, err
+}
+
+// applyCarefully writes a page in a savepoint and, when the database
+// refuses it for a record's sake, each of its records in a savepoint of
+// its own. It returns the records the database refused.
+func (s *Store) applyCarefully(ctx context.Context, tx *sql.Tx, p roger.Page, st stamp, res *roger.PageResult) ([]roger.SetAsideRecord, error) {
+	var pr roger.PageResult
+	err := s.savepoint(ctx, tx, func() error { return s.applyChanges(ctx, tx, p, st, &pr) })
+	if err == nil || !recordLevel(err) {
+		res.Add(pr)
+		return nil, err
+	}
+	var aside []roger.SetAsideRecord
+	for _, e := range latestPerSource(p.Upserts) {
+		one := roger.Page{ReplicatorID: p.ReplicatorID, OrgID: p.OrgID, Upserts: []roger.Entry{e}}
+		var r roger.PageResult
+		err := s.savepoint(ctx, tx, func() error { return s.applyChanges(ctx, tx, one, st, &r) })
+		switch {
+		case err == nil:
+			res.Add(r)
+		case recordLevel(err):
+			aside = append(aside, roger.SetAsideRecord{ReplicatorID: p.ReplicatorID, SourceID: e.SourceID, Kind: e.Kind,
+				DisplayName: e.DisplayName, Reason: refusal(err)})
+		default:
+			return nil, err
+		}
+	}
+	for _, d := range p.Deletes {
+		one := roger.Page{ReplicatorID: p.ReplicatorID, OrgID: p.OrgID, Deletes: []roger.Deletion{d}}
+		var r roger.PageResult
+		err := s.savepoint(ctx, tx, func() error { return s.applyChanges(ctx, tx, one, st, &r) })
+		switch {
+		case err == nil:
+			res.Add(r)
+		case recordLevel(err):
+			aside = append(aside, roger.SetAsideRecord{ReplicatorID: p.ReplicatorID, SourceID: d.SourceID,
+				Reason: "Exact deleted it, but the deletion could not be applied: " + refusal(err)})
+		default:
+			return nil, err
+		}
+	}
+	return aside, nil
+}
+
+// savepoint runs fn in a savepoint of tx: when fn fails, what it wrote is
+// undone and the transaction can go on.
+func (s *Store) savepoint(ctx context.Context, tx *sql.Tx, fn func() error) error {
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT apply_record`); err != nil {
+		return fmt.Errorf("apply page: savepoint: %w", err)
+	}
+	if err := fn(); err != nil {
+		if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT apply_record`); rerr != nil {
+			// Not the record's error: the transaction cannot go on.
+			return fmt.Errorf("apply page: roll back to savepoint: %v (after %v)", rerr, err)
+		}
+		if _, rerr := tx.ExecContext(ctx, `RELEASE SAVEPOINT apply_record`); rerr != nil {
+			return fmt.Errorf("apply page: release savepoint: %v (after %v)", rerr, err)
+		}
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT apply_record`); err != nil {
+		return fmt.Errorf("apply page: release savepoint: %w", err)
+	}
+	return nil
+}
+
+// setAsideIDMax bounds the id kept of a record set aside: an id too long
+// for the database's index may be why it was refused.
+const setAsideIDMax = 200
+
+// updateSetAside keeps the list of records set aside current: records of
+// the pages that were stored or deleted now leave it, those refused now
+// join it (or have their reason and time renewed).
+func (s *Store) updateSetAside(ctx context.Context, tx *sql.Tx, pages []roger.Page, aside []roger.SetAsideRecord, st stamp) error {
+	id := pages[0].ReplicatorID
+	if len(aside) == 0 {
+		// Most replicators never have one: a look at the primary key
+		// spares each page the deletes.
+		var n int
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM (SELECT 1 FROM set_aside_records WHERE replicator_id = ? LIMIT 1) x`), id).Scan(&n); err != nil {
+			return fmt.Errorf("apply page: records set aside: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+	}
+	refused := make(map[string]bool, len(aside))
+	for _, a := range aside {
+		refused[storable(a.SourceID, setAsideIDMax)] = true
+	}
+	var seen []any
+	for _, p := range pages {
+		for i := range p.Upserts {
+			if sid := storable(p.Upserts[i].SourceID, setAsideIDMax); !refused[sid] {
+				seen = append(seen, sid)
+			}
+		}
+		for _, d := range p.Deletes {
+			if sid := storable(d.SourceID, setAsideIDMax); !refused[sid] {
+				seen = append(seen, sid)
+			}
+		}
+	}
+	for start := 0; start < len(seen); start += 500 {
+		batch := seen[start:min(start+500, len(seen))]
+		args := append([]any{id}, batch...)
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM set_aside_records WHERE replicator_id = ? AND source_id IN (`+placeholders(len(batch))+`)`), args...); err != nil {
+			return fmt.Errorf("apply page: records set aside: %w", err)
+		}
+	}
+	for _, a := range aside {
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO set_aside_records (replicator_id, source_id, kind, display_name, reason, pass, at) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (replicator_id, source_id) DO UPDATE SET kind = excluded.kind, display_name = excluded.display_name, reason = excluded.reason,
+			pass = excluded.pass, at = excluded.at`),
+			id, storable(a.SourceID, setAsideIDMax), string(a.Kind), storable(a.DisplayName, 200), a.Reason, st.pass, st.now)
+		if err != nil {
+			return fmt.Errorf("apply page: set aside %s: %w", storable(a.SourceID, 60), err)
+		}
+	}
+	return nil
+}
+
+// storable makes s safe to keep in either database, whatever it holds:
+// valid UTF-8 without NUL bytes, at most max bytes. The list of records
+// set aside uses it, since what made a record unstorable may be its id
+// or its name.
+func storable(s string, max int) string {
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// ListSetAside returns the records of a replicator the database refused
+// to store, newest first, at most limit.
+func (s *Store) ListSetAside(ctx context.Context, replicatorID int64, limit int) ([]roger.SetAsideRecord, error) {
+	rows, err := s.read.QueryContext(ctx, s.q(`SELECT source_id, kind, display_name, reason, at FROM set_aside_records WHERE replicator_id = ?
+		ORDER BY at DESC, source_id LIMIT ?`), replicatorID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list records set aside: %w", dbError(err))
+	}
+	defer rows.Close()
+	var out []roger.SetAsideRecord
+	for rows.Next() {
+		r := roger.SetAsideRecord{ReplicatorID: replicatorID}
+		var kind string
+		var at int64
+		if err := rows.Scan(&r.SourceID, &kind, &r.DisplayName, &r.Reason, &at); err != nil {
+			return nil, fmt.Errorf("list records set aside: %w", dbError(err))
+		}
+		r.Kind, r.At = roger.Kind(kind), fromMS(at)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list records set aside: %w", dbError(err))
+	}
+	return out, nil
 }
 
 // applyChanges writes one page's upserts and deletions, adding what they
@@ -296,7 +498,7 @@ func latestPerSource(entries []roger.Entry) []roger.Entry {
 // upsertBatch writes a batch on SQLite: new entries inserted, known ones
 // updated unless the directory holds a newer version.
 func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, p roger.Page, batch []roger.Entry, st stamp) ([]written, error) {
-	args := make([]any, 0, len(batch)*16)
+	args := make([]any, 0, len(batch)*entryArgs)
 	for i := range batch {
 		e := &batch[i]
 		numbers, err := json.Marshal(e.Numbers)
@@ -310,7 +512,7 @@ func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, p roger.Page, batch
 			}
 		}
 		args = append(args, p.OrgID, p.ReplicatorID, string(e.Kind), e.SourceID, e.CompanyID, e.DisplayName, e.CompanyName, e.Email, e.JobTitle,
-			ms(e.SourceModified), e.SourceTimestamp, st.now, st.pass, string(numbers), bad, st.version)
+			ms(e.SourceModified), e.SourceTimestamp, st.now, st.pass, string(numbers), bad, st.version, cleanedText(e.Cleaned))
 	}
 	out := make([]written, 0, len(batch))
 	out, err := s.collectWritten(ctx, tx, insertQuery(len(batch)), args, out, true)
@@ -328,9 +530,9 @@ func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, p roger.Page, batch
 		}
 	}
 	for start, size := range eachChunk(chunks(len(known), upsertBatch)) {
-		update := make([]any, 0, size*16)
+		update := make([]any, 0, size*entryArgs)
 		for _, i := range known[start : start+size] {
-			update = append(update, args[i*16:(i+1)*16]...)
+			update = append(update, args[i*entryArgs:(i+1)*entryArgs]...)
 		}
 		if out, err = s.collectWritten(ctx, tx, updateQuery(size), update, out, false); err != nil {
 			return nil, err
@@ -501,6 +703,11 @@ func (s *Store) FinishFullSync(ctx context.Context, id, pass int64) (int, error)
 		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM entry_numbers WHERE entry_id IN (SELECT id FROM entries WHERE replicator_id = ? AND pass < ?)`), id, pass); err != nil {
 			return fmt.Errorf("finish full sync: %w", err)
 		}
+		// A record set aside in an earlier pass and not read in this one
+		// is gone from Exact.
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM set_aside_records WHERE replicator_id = ? AND pass < ?`), id, pass); err != nil {
+			return fmt.Errorf("finish full sync: %w", err)
+		}
 		r, err := tx.ExecContext(ctx, s.q(`DELETE FROM entries WHERE replicator_id = ? AND pass < ?`), id, pass)
 		if err != nil {
 			return fmt.Errorf("finish full sync: %w", err)
@@ -530,6 +737,9 @@ func (s *Store) ForEachEntry(ctx context.Context, f roger.EntryFilter, fn func(*
 	if f.Unparseable {
 		query += ` AND e.unparseable > 0`
 	}
+	if f.Cleaned {
+		query += ` AND e.cleaned <> ''`
+	}
 	query += ` ORDER BY e.id`
 	if f.Limit > 0 {
 		query += ` LIMIT ?`
@@ -543,20 +753,20 @@ func (s *Store) ForEachEntry(ctx context.Context, f roger.EntryFilter, fn func(*
 func (s *Store) eachEntry(ctx context.Context, op, query string, args []any, fn func(*roger.Entry) error) error {
 	rows, err := s.read.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
+		return fmt.Errorf("%s: %w", op, dbError(err))
 	}
 	defer rows.Close()
 	for rows.Next() {
 		e, err := scanEntry(rows)
 		if err != nil {
-			return fmt.Errorf("%s: %w", op, err)
+			return fmt.Errorf("%s: %w", op, dbError(err))
 		}
 		if err := fn(e); err != nil {
 			return err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("%s: %w", op, err)
+		return fmt.Errorf("%s: %w", op, dbError(err))
 	}
 	return nil
 }
@@ -567,29 +777,36 @@ func (s *Store) CountEntries(ctx context.Context, replicatorID int64) (entries, 
 	// Two queries, each answered from an index: the unique key for the
 	// count, the partial index for the few that did not parse.
 	if err = s.read.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM entries WHERE replicator_id = ?`), replicatorID).Scan(&entries); err != nil {
-		return 0, 0, fmt.Errorf("count entries: %w", err)
+		return 0, 0, fmt.Errorf("count entries: %w", dbError(err))
 	}
 	if err = s.read.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM entries WHERE replicator_id = ? AND unparseable > 0`), replicatorID).Scan(&unparseable); err != nil {
-		return 0, 0, fmt.Errorf("count entries: %w", err)
+		return 0, 0, fmt.Errorf("count entries: %w", dbError(err))
 	}
 	return entries, unparseable, nil
 }
 
 // scanEntryColumns are the columns scanEntry reads, of entries as e.
 const scanEntryColumns = `e.id, e.org_id, e.replicator_id, e.kind, e.source_id, e.company_id, e.display_name, e.company_name, e.email,
-	e.job_title, e.source_modified, e.source_timestamp, e.synced_at, e.numbers`
+	e.job_title, e.source_modified, e.source_timestamp, e.synced_at, e.numbers, e.cleaned`
 
 func scanEntry(rows *sql.Rows) (*roger.Entry, error) {
 	var e roger.Entry
-	var kind, numbers string
+	var kind, numbers, cleaned string
 	var modified, synced int64
 	if err := rows.Scan(&e.ID, &e.OrgID, &e.ReplicatorID, &kind, &e.SourceID, &e.CompanyID, &e.DisplayName, &e.CompanyName, &e.Email,
-		&e.JobTitle, &modified, &e.SourceTimestamp, &synced, &numbers); err != nil {
+		&e.JobTitle, &modified, &e.SourceTimestamp, &synced, &numbers, &cleaned); err != nil {
 		return nil, err
 	}
 	e.Kind, e.SourceModified, e.SyncedAt = roger.Kind(kind), fromMS(modified), fromMS(synced)
 	if err := json.Unmarshal([]byte(numbers), &e.Numbers); err != nil {
 		return nil, fmt.Errorf("numbers of entry %d: %w", e.ID, err)
 	}
+	if cleaned != "" {
+		e.Cleaned = strings.Split(cleaned, "\n")
+	}
 	return &e, nil
 }
+
+// cleanedText is how an entry's Cleaned notes are stored: one a line,
+// "" for none (the partial index entries_cleaned skips those).
+func cleanedText(notes []string) string { return strings.Join(notes, "\n") }

@@ -198,7 +198,7 @@ func TestMigration005KeepsTheDirectory(t *testing.T) {
 			if _, err := old.write.Exec(old.q(`DELETE FROM entry_numbers WHERE entry_id = ?`), highest); err != nil {
 				t.Fatal(err)
 			}
-			before := directoryOf(t, old, f.org.ID, r.ID)
+			before := map[string]string{"1": "ts 10, numbers +31201234567", "2": "ts 20, numbers +31201234568"}
 			old.Close()
 
 			var upgrades []string

@@ -76,11 +76,11 @@ func (s *Store) findByNumbers(ctx context.Context, orgID int64, e164s []string) 
 	}
 	st, err := s.readStmt(ctx, query)
 	if err != nil {
-		return nil, fmt.Errorf("find by numbers: %w", err)
+		return nil, fmt.Errorf("find by numbers: %w", dbError(err))
 	}
 	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
-		return nil, fmt.Errorf("find by numbers: %w", err)
+		return nil, fmt.Errorf("find by numbers: %w", dbError(err))
 	}
 	defer rows.Close()
 	var out []roger.DirectoryHit
@@ -91,14 +91,14 @@ func (s *Store) findByNumbers(ctx context.Context, orgID int64, e164s []string) 
 		e := &h.Entry
 		if err := rows.Scan(&h.Matched.E164, &h.Matched.Extension, &h.Matched.Field, &e.ID, &e.ReplicatorID, &kind, &e.SourceID, &e.CompanyID,
 			&e.DisplayName, &e.CompanyName, &e.Email, &e.JobTitle, &modified, &synced, &h.ReplicatorName, &h.ContactURL, &h.Division); err != nil {
-			return nil, fmt.Errorf("find by numbers: %w", err)
+			return nil, fmt.Errorf("find by numbers: %w", dbError(err))
 		}
 		e.OrgID, e.Kind, e.SourceModified, e.SyncedAt = orgID, roger.Kind(kind), fromMS(modified), fromMS(synced)
 		h.Matched.Status = roger.NumberOK
 		out = append(out, h)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find by numbers: %w", err)
+		return nil, fmt.Errorf("find by numbers: %w", dbError(err))
 	}
 	return out, nil
 }
@@ -122,7 +122,7 @@ func (s *Store) SearchEntries(ctx context.Context, orgID int64, q string, after 
 	args = append(args, limit)
 	rows, err := s.read.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
-		return nil, fmt.Errorf("search entries: %w", err)
+		return nil, fmt.Errorf("search entries: %w", dbError(err))
 	}
 	defer rows.Close()
 	var out []roger.DirectoryHit
@@ -133,7 +133,7 @@ func (s *Store) SearchEntries(ctx context.Context, orgID int64, q string, after 
 		e := &h.Entry
 		if err := rows.Scan(&e.ID, &e.ReplicatorID, &kind, &e.SourceID, &e.CompanyID, &e.DisplayName, &e.CompanyName, &e.Email, &e.JobTitle,
 			&modified, &synced, &numbers, &h.ReplicatorName, &h.ContactURL, &h.Division); err != nil {
-			return nil, fmt.Errorf("search entries: %w", err)
+			return nil, fmt.Errorf("search entries: %w", dbError(err))
 		}
 		e.OrgID, e.Kind, e.SourceModified, e.SyncedAt = orgID, roger.Kind(kind), fromMS(modified), fromMS(synced)
 		if err := json.Unmarshal([]byte(numbers), &e.Numbers); err != nil {
@@ -142,7 +142,7 @@ func (s *Store) SearchEntries(ctx context.Context, orgID int64, q string, after 
 		out = append(out, h)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("search entries: %w", err)
+		return nil, fmt.Errorf("search entries: %w", dbError(err))
 	}
 	return out, nil
 }

@@ -31,7 +31,7 @@ func (s *Store) CreateOAuthState(ctx context.Context, replicatorID int64, sessio
 		return err
 	})
 	if err != nil {
-		return "", fmt.Errorf("create OAuth state: %w", err)
+		return "", fmt.Errorf("create OAuth state: %w", dbError(err))
 	}
 	return state, nil
 }
@@ -49,7 +49,7 @@ func (s *Store) ConsumeOAuthState(ctx context.Context, state string) (replicator
 		return 0, "", roger.Errorf(roger.EINVALID, "This authorization link was already used or has expired: start again with Authorize application.")
 	}
 	if err != nil {
-		return 0, "", fmt.Errorf("consume OAuth state: %w", err)
+		return 0, "", fmt.Errorf("consume OAuth state: %w", dbError(err))
 	}
 	return replicatorID, sessionID, nil
 }

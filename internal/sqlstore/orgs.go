@@ -26,7 +26,7 @@ func (s *Store) CreateOrganization(ctx context.Context, o *roger.Organization) e
 		return roger.Errorf(roger.ECONFLICT, "An organisation named %q exists already.", o.Name)
 	}
 	if err != nil {
-		return fmt.Errorf("create organisation: %w", err)
+		return fmt.Errorf("create organisation: %w", dbError(err))
 	}
 	o.Created = fromMS(now)
 	return nil
@@ -51,7 +51,7 @@ func (s *Store) findOrganization(ctx context.Context, where string, arg any, wha
 		return nil, roger.Errorf(roger.ENOTFOUND, "There is no organisation with %s.", what)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("find organisation: %w", err)
+		return nil, fmt.Errorf("find organisation: %w", dbError(err))
 	}
 	o.Created = fromMS(created)
 	return &o, nil
@@ -61,7 +61,7 @@ func (s *Store) findOrganization(ctx context.Context, where string, arg any, wha
 func (s *Store) ListOrganizations(ctx context.Context) ([]*roger.Organization, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT id, name, default_country, created FROM organizations ORDER BY name`)
 	if err != nil {
-		return nil, fmt.Errorf("list organisations: %w", err)
+		return nil, fmt.Errorf("list organisations: %w", dbError(err))
 	}
 	defer rows.Close()
 	var out []*roger.Organization
@@ -69,7 +69,7 @@ func (s *Store) ListOrganizations(ctx context.Context) ([]*roger.Organization, e
 		var o roger.Organization
 		var created int64
 		if err := rows.Scan(&o.ID, &o.Name, &o.DefaultCountry, &created); err != nil {
-			return nil, fmt.Errorf("list organisations: %w", err)
+			return nil, fmt.Errorf("list organisations: %w", dbError(err))
 		}
 		o.Created = fromMS(created)
 		out = append(out, &o)
@@ -83,7 +83,7 @@ func (s *Store) AppendAudit(ctx context.Context, orgID int64, actor, action, tar
 	_, err := s.write.ExecContext(ctx, s.q(`INSERT INTO audit_log (org_id, at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)`),
 		orgID, s.now(), actor, action, target, detail)
 	if err != nil {
-		return fmt.Errorf("append audit log: %w", err)
+		return fmt.Errorf("append audit log: %w", dbError(err))
 	}
 	return nil
 }
@@ -92,14 +92,14 @@ func (s *Store) AppendAudit(ctx context.Context, orgID int64, actor, action, tar
 func (s *Store) ListAudit(ctx context.Context, orgID int64, limit int) ([]roger.AuditEvent, error) {
 	rows, err := s.read.QueryContext(ctx, s.q(`SELECT id, org_id, at, actor, action, target, detail FROM audit_log WHERE org_id = ? ORDER BY id DESC LIMIT ?`), orgID, limit)
 	if err != nil {
-		return nil, fmt.Errorf("list audit log: %w", err)
+		return nil, fmt.Errorf("list audit log: %w", dbError(err))
 	}
 	defer rows.Close()
 	var out []roger.AuditEvent
 	for rows.Next() {
 		var e roger.AuditEvent
 		if err := rows.Scan(&e.ID, &e.OrgID, &e.At, &e.Actor, &e.Action, &e.Target, &e.Detail); err != nil {
-			return nil, fmt.Errorf("list audit log: %w", err)
+			return nil, fmt.Errorf("list audit log: %w", dbError(err))
 		}
 		out = append(out, e)
 	}

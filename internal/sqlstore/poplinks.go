@@ -18,7 +18,7 @@ func (s *Store) PopLinkGeneration(ctx context.Context, orgID int64) (int64, erro
 		return 0, roger.Errorf(roger.ENOTFOUND, "There is no organisation %d.", orgID)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("pop link generation: %w", err)
+		return 0, fmt.Errorf("pop link generation: %w", dbError(err))
 	}
 	return gen, nil
 }
@@ -32,7 +32,7 @@ func (s *Store) RenewPopLinks(ctx context.Context, orgID int64) (int64, error) {
 		return 0, roger.Errorf(roger.ENOTFOUND, "There is no organisation %d.", orgID)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("renew pop links: %w", err)
+		return 0, fmt.Errorf("renew pop links: %w", dbError(err))
 	}
 	return gen, nil
 }

@@ -16,7 +16,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *roger.Session) error {
 	_, err := s.write.ExecContext(ctx, s.q(`INSERT INTO sessions (id_hash, user_id, org_id, created, last_seen) VALUES (?, ?, ?, ?, ?)`),
 		sess.IDHash, sess.UserID, sess.OrgID, now, now)
 	if err != nil {
-		return fmt.Errorf("create session: %w", err)
+		return fmt.Errorf("create session: %w", dbError(err))
 	}
 	sess.Created, sess.LastSeen = fromMS(now), fromMS(now)
 	return nil
@@ -34,7 +34,7 @@ func (s *Store) FindSession(ctx context.Context, idHash string) (*roger.Session,
 		return nil, roger.Errorf(roger.EUNAUTHORIZED, "Your session has ended; sign in again.")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("find session: %w", err)
+		return nil, fmt.Errorf("find session: %w", dbError(err))
 	}
 	sess.Created, sess.LastSeen = fromMS(created), fromMS(seen)
 	return &sess, nil
@@ -43,7 +43,7 @@ func (s *Store) FindSession(ctx context.Context, idHash string) (*roger.Session,
 // TouchSession records activity on a session, for the idle timeout.
 func (s *Store) TouchSession(ctx context.Context, idHash string, at time.Time) error {
 	if _, err := s.write.ExecContext(ctx, s.q(`UPDATE sessions SET last_seen = ? WHERE id_hash = ?`), at.UnixMilli(), idHash); err != nil {
-		return fmt.Errorf("touch session: %w", err)
+		return fmt.Errorf("touch session: %w", dbError(err))
 	}
 	return nil
 }
@@ -51,7 +51,7 @@ func (s *Store) TouchSession(ctx context.Context, idHash string, at time.Time) e
 // DeleteSession ends a session (sign-out, timeout).
 func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
 	if _, err := s.write.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE id_hash = ?`), idHash); err != nil {
-		return fmt.Errorf("delete session: %w", err)
+		return fmt.Errorf("delete session: %w", dbError(err))
 	}
 	return nil
 }
@@ -61,7 +61,7 @@ func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
 func (s *Store) DeleteStaleSessions(ctx context.Context, idleBefore, startedBefore time.Time) (int, error) {
 	res, err := s.write.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE last_seen < ? OR created < ?`), idleBefore.UnixMilli(), startedBefore.UnixMilli())
 	if err != nil {
-		return 0, fmt.Errorf("delete stale sessions: %w", err)
+		return 0, fmt.Errorf("delete stale sessions: %w", dbError(err))
 	}
 	n, _ := res.RowsAffected()
 	return int(n), nil
@@ -71,7 +71,7 @@ func (s *Store) DeleteStaleSessions(ctx context.Context, idleBefore, startedBefo
 func (s *Store) ListUsers(ctx context.Context, orgID int64) ([]*roger.User, error) {
 	rows, err := s.read.QueryContext(ctx, s.q(`SELECT id, org_id, email, created FROM users WHERE org_id = ? ORDER BY email`), orgID)
 	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
+		return nil, fmt.Errorf("list users: %w", dbError(err))
 	}
 	defer rows.Close()
 	var out []*roger.User
@@ -79,7 +79,7 @@ func (s *Store) ListUsers(ctx context.Context, orgID int64) ([]*roger.User, erro
 		var u roger.User
 		var created int64
 		if err := rows.Scan(&u.ID, &u.OrgID, &u.Email, &created); err != nil {
-			return nil, fmt.Errorf("list users: %w", err)
+			return nil, fmt.Errorf("list users: %w", dbError(err))
 		}
 		u.Created = fromMS(created)
 		out = append(out, &u)
@@ -93,14 +93,14 @@ func (s *Store) APICallsSince(ctx context.Context, orgID int64, since time.Time)
 	rows, err := s.read.QueryContext(ctx, s.q(`SELECT r.replicator_id, SUM(r.api_calls) FROM sync_runs r JOIN replicators p ON p.id = r.replicator_id
 		WHERE p.org_id = ? AND r.started >= ? GROUP BY r.replicator_id`), orgID, since.UnixMilli())
 	if err != nil {
-		return nil, fmt.Errorf("count API calls: %w", err)
+		return nil, fmt.Errorf("count API calls: %w", dbError(err))
 	}
 	defer rows.Close()
 	out := map[int64]int{}
 	for rows.Next() {
 		var id, n int64
 		if err := rows.Scan(&id, &n); err != nil {
-			return nil, fmt.Errorf("count API calls: %w", err)
+			return nil, fmt.Errorf("count API calls: %w", dbError(err))
 		}
 		out[id] = int(n)
 	}

@@ -157,7 +157,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	}
 	if err := s.write.PingContext(ctx); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("connect to the %s database: %w", s.dialect, err)
+		return nil, dbError(fmt.Errorf("connect to the %s database: %w", s.dialect, err))
 	}
 	if opts.MustExist {
 		if err := s.checkCreated(ctx, dsn); err != nil {
@@ -288,10 +288,11 @@ func fromMS(v int64) time.Time {
 }
 
 // tx runs fn in a write transaction, rolling back on error or panic.
+// Its error leaves the store mapped by dbError.
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return dbError(err)
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -300,21 +301,13 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 		}
 		if err != nil {
 			_ = tx.Rollback()
+			err = dbError(err)
 		}
 	}()
 	if err = fn(tx); err != nil {
 		return err
 	}
 	return tx.Commit()
-}
-
-// isUniqueViolation recognises a unique-constraint error of either driver.
-func isUniqueViolation(err error) bool {
-	if err == nil {
-		return false
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505") || strings.Contains(msg, "duplicate key value")
 }
 
 func notFound(what string, id int64) error {

@@ -27,7 +27,7 @@ func (s *Store) CreateUser(ctx context.Context, u *roger.User) error {
 		return s.userInUse(ctx, u)
 	}
 	if err != nil {
-		return fmt.Errorf("create user: %w", err)
+		return fmt.Errorf("create user: %w", dbError(err))
 	}
 	u.Created = fromMS(now)
 	return nil
@@ -60,7 +60,7 @@ func (s *Store) FindUserByEmail(ctx context.Context, email string) (*roger.User,
 		return nil, roger.Errorf(roger.ENOTFOUND, "There is no user with e-mail address %s.", email)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("find user: %w", err)
+		return nil, fmt.Errorf("find user: %w", dbError(err))
 	}
 	u.Created = fromMS(created)
 	return &u, nil
@@ -71,13 +71,13 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) erro
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q(`UPDATE users SET password_hash = ? WHERE id = ?`), hash, userID)
 		if err != nil {
-			return fmt.Errorf("set password: %w", err)
+			return fmt.Errorf("set password: %w", dbError(err))
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return notFound("user", userID)
 		}
 		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE user_id = ?`), userID); err != nil {
-			return fmt.Errorf("set password: %w", err)
+			return fmt.Errorf("set password: %w", dbError(err))
 		}
 		return nil
 	})

@@ -36,6 +36,11 @@ type replicatorView struct {
 	Settings settingsForm
 	Errors   map[string]string
 	Refused  []refusal
+
+	// Cleaned are records whose text was changed to be stored, SetAside
+	// those the database refused: the rest of the data-quality list.
+	Cleaned  []badEntry
+	SetAside []roger.SetAsideRecord
 }
 
 type credentialsForm struct {
@@ -54,6 +59,7 @@ type badEntry struct {
 	Company string
 	Link    string
 	Numbers []roger.Number
+	Notes   []string
 }
 
 // replicator loads the replicator in the path, of the session's
@@ -117,6 +123,20 @@ func (s *Server) replicatorView(ctx context.Context, rep *roger.Replicator, sess
 		return nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	err = s.Store.ForEachEntry(ctx, roger.EntryFilter{OrgID: sess.OrgID, ReplicatorID: rep.ID, Cleaned: true, Limit: 100}, func(e *roger.Entry) error {
+		b := badEntry{Name: e.DisplayName, Company: e.CompanyName, Notes: e.Cleaned}
+		if tmpl != nil {
+			b.Link = tmpl.Render(e.SourceID, e.CompanyID, rep.Division)
+		}
+		v.Cleaned = append(v.Cleaned, b)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if v.SetAside, err = s.Store.ListSetAside(ctx, rep.ID, 100); err != nil {
 		return nil, err
 	}
 	v.Example, v.ExampleName = s.exampleLink(ctx, rep, rep.ContactURL)

@@ -33,6 +33,7 @@ type ReplicatorReader interface {
 	CountEntries(ctx context.Context, replicatorID int64) (entries, unparseable int, err error)
 	ForEachEntry(ctx context.Context, f roger.EntryFilter, fn func(*roger.Entry) error) error
 	ListSyncRuns(ctx context.Context, replicatorID int64, limit int) ([]*roger.SyncRun, error)
+	ListSetAside(ctx context.Context, replicatorID int64, limit int) ([]roger.SetAsideRecord, error)
 	APICallsSince(ctx context.Context, orgID int64, since time.Time) (map[int64]int, error)
 }
 
@@ -214,7 +215,7 @@ func (s *Server) Handler() http.Handler {
 	// Every state change is a POST checked for a same-origin request
 	// (Sec-Fetch-Site / Origin), which stops cross-site form posts
 	// without tokens in forms.
-	return securityHeaders(s.withCookieMode(http.NewCrossOriginProtection().Handler(mux)))
+	return securityHeaders(s.withCookieMode(http.NewCrossOriginProtection().Handler(s.validInput(mux))))
 }
 
 func securityHeaders(next http.Handler) http.Handler {
