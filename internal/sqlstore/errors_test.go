@@ -107,8 +107,9 @@ func TestUnreachableDatabase(t *testing.T) {
 	cases := map[string]string{
 		// Nothing listens on port 1.
 		"postgres refuses": "postgres://postgres@127.0.0.1:1/roger?sslmode=disable&connect_timeout=5",
-		// A directory is no database file.
-		"sqlite cannot open": dir,
+		// A link to a directory that is not there: Open's own checks of
+		// the path let it through, SQLite cannot create the file.
+		"sqlite cannot open": danglingLink(t, dir),
 	}
 	for name, dsn := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -160,4 +161,15 @@ func TestDriverErrorKinds(t *testing.T) {
 			}
 		})
 	}
+}
+
+// danglingLink returns the path of a database file that is a symbolic
+// link into a directory that does not exist.
+func danglingLink(t *testing.T, dir string) string {
+	t.Helper()
+	link := filepath.Join(dir, "roger.db")
+	if err := os.Symlink(filepath.Join(dir, "gone", "roger.db"), link); err != nil {
+		t.Fatal(err)
+	}
+	return link
 }
