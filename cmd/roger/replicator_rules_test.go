@@ -18,18 +18,7 @@ import (
 // one of these.
 func TestCommandLineRefusesWhatThePortalRefuses(t *testing.T) {
 	getenv := testEnv(t, "127.0.0.1:0")
-	base := []string{"replicator", "add", "--name", "Exact – contacts", "--entity", "contacts", "--exact-url", "https://start.exactonline.nl",
-		"--client-id", "6f2d8a6e-1c0b-4c39-9a55-2f7c3a1b9e01", "--client-secret", "s3cret-4f2a", "--contact-url", goodContactURL, "--country", "NL"}
-	with := func(flag, value string) []string {
-		args := append([]string(nil), base...)
-		for i := range args {
-			if args[i] == flag {
-				args[i+1] = value
-				return args
-			}
-		}
-		return append(args, flag, value)
-	}
+	with := addArgsWith
 	tests := []struct {
 		name string
 		args []string

@@ -36,19 +36,23 @@ func run(t *testing.T, getenv func(string) string, args ...string) (string, erro
 
 const goodContactURL = "https://start.exactonline.nl/docs/CRMContactCard.aspx?_ID=%7b{SourceId}%7d&_Division_=123456"
 
+// addArgsWith is a "replicator add" command line that the portal would
+// accept, with flag set to value (added when it is not among them).
+func addArgsWith(flag, value string) []string {
+	args := []string{"replicator", "add", "--name", "Exact – contacts", "--entity", "contacts", "--exact-url", "https://start.exactonline.nl",
+		"--client-id", "6f2d8a6e-1c0b-4c39-9a55-2f7c3a1b9e01", "--client-secret", "s3cret-4f2a", "--contact-url", goodContactURL, "--country", "NL"}
+	for i := range args {
+		if args[i] == flag {
+			args[i+1] = value
+			return args
+		}
+	}
+	return append(args, flag, value)
+}
+
 func TestReplicatorAddRefusesBadInput(t *testing.T) {
 	getenv := testEnv(t, "127.0.0.1:0")
-	base := []string{"replicator", "add", "--name", "Exact – contacts", "--entity", "contacts", "--exact-url", "https://start.exactonline.nl",
-		"--client-id", "6f2d8a6e-1c0b-4c39-9a55-2f7c3a1b9e01", "--client-secret", "s3cret-4f2a", "--contact-url", goodContactURL, "--country", "NL"}
-	with := func(flag, value string) []string {
-		args := append([]string(nil), base...)
-		for i := range args {
-			if args[i] == flag {
-				args[i+1] = value
-			}
-		}
-		return args
-	}
+	with := addArgsWith
 	tests := []struct {
 		name string
 		args []string
@@ -60,7 +64,7 @@ func TestReplicatorAddRefusesBadInput(t *testing.T) {
 		{"not an Exact host", with("--exact-url", "https://example.com"), "--exact-url: Exact URL"},
 		{"bad entity", with("--entity", "invoices"), "--entity: Choose accounts or contacts."},
 		{"no secret", with("--client-secret", ""), "--client-secret: Paste the Client Secret"},
-		{"division mismatch", append(append([]string(nil), base...), "--division", "999"), "differs from _Division_=123456"},
+		{"division mismatch", with("--division", "999"), "differs from _Division_=123456"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -73,7 +77,7 @@ func TestReplicatorAddRefusesBadInput(t *testing.T) {
 			}
 		})
 	}
-	if out, err := run(t, getenv, base...); err != nil || !strings.Contains(out, "/oauth/exact/1/callback") {
+	if out, err := run(t, getenv, with("--name", "Exact – contacts")...); err != nil || !strings.Contains(out, "/oauth/exact/1/callback") {
 		t.Fatalf("good input: %v\n%s", err, out)
 	}
 	// The same Client ID again is refused, naming the replicator that has it.
