@@ -141,20 +141,4 @@ func humanDuration(d time.Duration) string {
 	return fmt.Sprintf("%d days", int(d.Hours()/24))
 }
 
-func stateLabel(st roger.ReplicatorState) string {
-	switch st {
-	case roger.StateDraft:
-		return "draft"
-	case roger.StateAwaitingAuthorization:
-		return "awaiting authorization"
-	case roger.StateActive:
-		return "active"
-	case roger.StateNeedsReauthorization:
-		return "needs re-authorization"
-	case roger.StatePaused:
-		return "paused"
-	case roger.StateFailing:
-		return "failing"
-	}
-	return string(st)
-}
+func stateLabel(st roger.ReplicatorState) string { return st.Label() }
