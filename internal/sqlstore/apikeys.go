@@ -53,18 +53,21 @@ func (s *Store) CreateAPIKey(ctx context.Context, orgID int64, name string) (*ro
 func (s *Store) ListAPIKeys(ctx context.Context, orgID int64) ([]*roger.APIKey, error) {
 	rows, err := s.read.QueryContext(ctx, s.q(`SELECT `+apiKeyColumns+` FROM api_keys WHERE org_id = ? ORDER BY id DESC`), orgID)
 	if err != nil {
-		return nil, fmt.Errorf("list API keys: %w", err)
+		return nil, fmt.Errorf("list API keys: %w", dbError(err))
 	}
 	defer rows.Close()
 	var out []*roger.APIKey
 	for rows.Next() {
 		k, err := scanAPIKey(rows)
 		if err != nil {
-			return nil, fmt.Errorf("list API keys: %w", err)
+			return nil, fmt.Errorf("list API keys: %w", dbError(err))
 		}
 		out = append(out, k)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list API keys: %w", dbError(err))
+	}
+	return out, nil
 }
 
 // RevokeAPIKey stops a key of the organisation from working. Revoking a
