@@ -37,14 +37,21 @@ type ReplicatorService interface {
 	SyncReporter
 }
 
-// SyncReporter is what a sync tells the replicator service about the
-// replicator's state: the syncer records its runs, but never writes a
-// replicator's state itself.
+// SyncReporter is what a sync tells the replicator service over a run:
+// the syncer neither records runs nor writes a replicator's state
+// itself, so the service's rules hold for both.
 type SyncReporter interface {
-	// RunEnded moves the replicator on after run; err is why the run
-	// failed (nil: it did not). The state becomes failing, active again,
-	// or needs re-authorization, as far as the state machine allows from
-	// the state the replicator has by then.
+	// RunStarted records run as begun (it gets its ID). A run of r still
+	// recorded as running was cut off by a crash or a kill; the sync that
+	// holds r now marks it failed first.
+	RunStarted(ctx context.Context, r *Replicator, run *SyncRun) error
+	// PageApplied records run's progress after a commit, so the portal
+	// shows it while the run goes on.
+	PageApplied(ctx context.Context, r *Replicator, run *SyncRun) error
+	// RunEnded records run's outcome and moves the replicator on; err is
+	// why the run failed (nil: it did not). The state becomes failing,
+	// active again, or needs re-authorization, as far as the state
+	// machine allows from the state the replicator has by then.
 	RunEnded(ctx context.Context, r *Replicator, run *SyncRun, err error) error
 	// AuthLost records that the replicator's authorization is gone.
 	AuthLost(ctx context.Context, id int64, message string) error

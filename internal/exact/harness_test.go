@@ -217,11 +217,10 @@ type tracer struct {
 	store *memStore
 	next  http.RoundTripper
 
-	mu          sync.Mutex
-	notStored   []string // bearer tokens sent while the store held another
-	accepts     []string
-	spoofHost   string
-	tokenBodies int
+	mu        sync.Mutex
+	notStored []string // bearer tokens sent while the store held another
+	accepts   []string
+	spoofHost string
 }
 
 func (tr *tracer) RoundTrip(req *http.Request) (*http.Response, error) {

@@ -22,6 +22,12 @@ type fieldDef[T any] struct {
 	set   func(r *T, v any) error
 }
 
+// exactMessage is why a record was refused, worded as Exact Online words
+// it ("Name: Mandatory"); the client gets it as is, capitals included.
+type exactMessage string
+
+func (m exactMessage) Error() string { return string(m) }
+
 // entityDef describes one CRM entity set.
 type entityDef[T any] struct {
 	set         string // Accounts, Contacts
@@ -196,7 +202,7 @@ var accountDef = (&entityDef[crm.Account]{
 	},
 	validate: func(_ *division, a *crm.Account) error {
 		if strings.TrimSpace(a.Name) == "" {
-			return fmt.Errorf("Name: Mandatory")
+			return exactMessage("Name: Mandatory")
 		}
 		return nil
 	},
@@ -293,13 +299,13 @@ var contactDef = (&entityDef[crm.Contact]{
 	},
 	validate: func(d *division, c *crm.Contact) error {
 		if c.Account.IsZero() {
-			return fmt.Errorf("Account: Mandatory")
+			return exactMessage("Account: Mandatory")
 		}
 		if accountOf(d, c) == nil {
-			return fmt.Errorf("Account: Reference not found (%s)", c.Account)
+			return exactMessage(fmt.Sprintf("Account: Reference not found (%s)", c.Account))
 		}
 		if strings.TrimSpace(c.LastName) == "" && strings.TrimSpace(c.FirstName) == "" {
-			return fmt.Errorf("LastName: Mandatory")
+			return exactMessage("LastName: Mandatory")
 		}
 		return nil
 	},

@@ -209,9 +209,7 @@ func stripURI(s string) (number, ext string) {
 	case strings.HasPrefix(lower, "callto:"):
 		s = s[7:]
 	}
-	if strings.HasPrefix(s, "//") {
-		s = s[2:] // callto://…
-	}
+	s = strings.TrimPrefix(s, "//") // callto://…
 	if isSIP {
 		// The user part is the number; host and URI parameters follow the @.
 		if at := strings.IndexByte(s, '@'); at >= 0 {

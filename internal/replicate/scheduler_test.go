@@ -170,32 +170,38 @@ func (s *instanceStore) SetState(ctx context.Context, id int64, state roger.Repl
 	return s.st.SetState(ctx, id, state, message)
 }
 
-func (s *instanceStore) AbandonRuns(ctx context.Context, replicatorID int64, message string) error {
-	if err := s.check(); err != nil {
-		return err
-	}
-	return s.st.AbandonRuns(ctx, replicatorID, message)
+// instanceReports is one instance's view of the replicator service: the
+// log sees its runs begin and end there, and a killed instance reports
+// nothing more.
+type instanceReports struct {
+	roger.SyncReporter
+	s *instanceStore
 }
 
-func (s *instanceStore) CreateSyncRun(ctx context.Context, r *roger.SyncRun) error {
-	if err := s.check(); err != nil {
+func (r *instanceReports) RunStarted(ctx context.Context, rep *roger.Replicator, run *roger.SyncRun) error {
+	if err := r.s.check(); err != nil {
 		return err
 	}
-	if err := s.st.CreateSyncRun(ctx, r); err != nil {
+	if err := r.SyncReporter.RunStarted(ctx, rep, run); err != nil {
 		return err
 	}
-	s.log.enter(r.ReplicatorID, s.owner)
+	r.s.log.enter(run.ReplicatorID, r.s.owner)
 	return nil
 }
 
-func (s *instanceStore) UpdateSyncRun(ctx context.Context, r *roger.SyncRun) error {
-	if r.Outcome != roger.OutcomeRunning && r.Outcome != "" {
-		s.log.exit(r.ReplicatorID, s.owner, r)
-	}
-	if err := s.check(); err != nil {
+func (r *instanceReports) PageApplied(ctx context.Context, rep *roger.Replicator, run *roger.SyncRun) error {
+	if err := r.s.check(); err != nil {
 		return err
 	}
-	return s.st.UpdateSyncRun(ctx, r)
+	return r.SyncReporter.PageApplied(ctx, rep, run)
+}
+
+func (r *instanceReports) RunEnded(ctx context.Context, rep *roger.Replicator, run *roger.SyncRun, runErr error) error {
+	r.s.log.exit(run.ReplicatorID, r.s.owner, run)
+	if err := r.s.check(); err != nil {
+		return err
+	}
+	return r.SyncReporter.RunEnded(ctx, rep, run, runErr)
 }
 
 func (s *instanceStore) ClaimDue(ctx context.Context, owner string, lease time.Duration, limit int) ([]*roger.Replicator, error) {
@@ -301,6 +307,7 @@ func TestTwoSchedulersOnePostgres(t *testing.T) {
 	start := func(owner string, st *sqlstore.Store) *instance {
 		is := &instanceStore{st: st, owner: owner, log: log}
 		sy := e.newSyncer(is)
+		sy.Reports = &instanceReports{SyncReporter: sy.Reports, s: is}
 		sc := &Scheduler{Store: is, Syncer: sy, Owner: owner, Workers: 4, Lease: lease, Poll: 20 * time.Millisecond,
 			RetryAfter: time.Second, Log: quiet}
 		ctx, cancel := context.WithCancel(context.Background())

@@ -26,9 +26,6 @@ type Store interface {
 	StartFullSync(ctx context.Context, id int64, moveDate int64) (int64, error)
 	FinishFullSync(ctx context.Context, id, pass int64) (int, error)
 	SetDivisionChecked(ctx context.Context, id int64, at time.Time) error
-	CreateSyncRun(ctx context.Context, r *roger.SyncRun) error
-	AbandonRuns(ctx context.Context, replicatorID int64, message string) error
-	UpdateSyncRun(ctx context.Context, r *roger.SyncRun) error
 }
 
 // Exact's sync/Deleted keeps two months; a replicator idle for longer must
@@ -43,8 +40,9 @@ const divisionCheckEvery = 6 * time.Hour
 // Syncer runs synchronisations.
 type Syncer struct {
 	Store Store
-	// Reports moves the replicator's state after a run (the replicator
-	// service): a failure, a lost authorization, a recovery. Required.
+	// Reports records the run's start, progress and end and moves the
+	// replicator's state after it (the replicator service): a failure, a
+	// lost authorization, a recovery. Required.
 	Reports roger.SyncReporter
 	Budgets *exact.BudgetRegistry
 	// HTTPClient talks to Exact; nil means exact's default.
@@ -82,13 +80,8 @@ func (s *Syncer) Sync(ctx context.Context, id int64, trigger roger.SyncTrigger) 
 	if err != nil {
 		return nil, err
 	}
-	// A run still "running" was cut off (a crash or a kill): this sync
-	// holds the replicator now, so it can say so.
-	if err := s.Store.AbandonRuns(ctx, r.ID, "The sync was interrupted (roger stopped or crashed); the next run went on from the last saved page."); err != nil {
-		return nil, err
-	}
 	run := &roger.SyncRun{ReplicatorID: r.ID, Trigger: trigger, Started: s.now()}
-	if err := s.Store.CreateSyncRun(ctx, run); err != nil {
+	if err := s.Reports.RunStarted(ctx, r, run); err != nil {
 		return nil, err
 	}
 	var client *exact.Client
@@ -109,9 +102,6 @@ func (s *Syncer) Sync(ctx context.Context, id int64, trigger roger.SyncTrigger) 
 	}
 	if rerr := s.Reports.RunEnded(save, r, run, err); rerr != nil {
 		err = errors.Join(err, rerr)
-	}
-	if uerr := s.Store.UpdateSyncRun(save, run); uerr != nil && err == nil {
-		err = uerr
 	}
 	if s.OnRunDone != nil {
 		s.OnRunDone(r, run)
@@ -156,7 +146,7 @@ func (s *Syncer) sync(ctx context.Context, r *roger.Replicator, run *roger.SyncR
 		if s.OnProgress != nil {
 			s.OnProgress(run)
 		}
-		return s.Store.UpdateSyncRun(ctx, run)
+		return s.Reports.PageApplied(ctx, r, run)
 	}
 
 	// Records first, then deletions: an interrupted pass goes on in the

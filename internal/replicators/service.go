@@ -44,6 +44,9 @@ type Store interface {
 	ConsumeOAuthState(ctx context.Context, state string) (int64, string, error)
 	FindSession(ctx context.Context, idHash string) (*roger.Session, error)
 	AppendAudit(ctx context.Context, orgID int64, actor, action, target, detail string) error
+	AbandonRuns(ctx context.Context, replicatorID int64, message string) error
+	CreateSyncRun(ctx context.Context, r *roger.SyncRun) error
+	UpdateSyncRun(ctx context.Context, r *roger.SyncRun) error
 }
 
 var _ roger.ReplicatorService = (*Service)(nil)
@@ -612,13 +615,40 @@ func (s *Service) Delete(ctx context.Context, orgID, id int64) (int, error) {
 	return entries, nil
 }
 
-// RunEnded moves the replicator on after a run: failing after a failure,
-// needs re-authorization when the token chain is gone, active again after
-// a success. A run stopped by a shutdown changes nothing. The change is
+// interruptedRun is the outcome of a run that was still recorded as
+// running when the next sync of its replicator began.
+const interruptedRun = "The sync was interrupted (roger stopped or crashed); the next run went on from the last saved page."
+
+// RunStarted records run as begun. A run of r still running was cut off
+// (a crash or a kill): the sync starting now holds the replicator, so it
+// can say so.
+func (s *Service) RunStarted(ctx context.Context, r *roger.Replicator, run *roger.SyncRun) error {
+	if err := s.Store.AbandonRuns(ctx, r.ID, interruptedRun); err != nil {
+		return err
+	}
+	return s.Store.CreateSyncRun(ctx, run)
+}
+
+// PageApplied records run's counts so far.
+func (s *Service) PageApplied(ctx context.Context, r *roger.Replicator, run *roger.SyncRun) error {
+	return s.Store.UpdateSyncRun(ctx, run)
+}
+
+// RunEnded moves the replicator on after a run and records the run's
+// outcome, even when ctx was cancelled (a shutdown stops a run, and its
+// end must still show). The state becomes failing after a failure, needs
+// re-authorization when the token chain is gone, active again after a
+// success; a run stopped by a shutdown changes nothing. The change is
 // made only as the state machine allows from the state the replicator
 // has now: one paused or given another app while the run went on keeps
 // that state.
 func (s *Service) RunEnded(ctx context.Context, r *roger.Replicator, run *roger.SyncRun, runErr error) error {
+	ctx = context.WithoutCancel(ctx)
+	err := s.runEnded(ctx, r, run, runErr)
+	return errors.Join(err, s.Store.UpdateSyncRun(ctx, run))
+}
+
+func (s *Service) runEnded(ctx context.Context, r *roger.Replicator, run *roger.SyncRun, runErr error) error {
 	switch {
 	case runErr == nil:
 		cur, err := s.Store.FindReplicatorByID(ctx, r.ID)

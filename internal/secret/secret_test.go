@@ -327,7 +327,6 @@ func TestFormatNeverRevealsKey(t *testing.T) {
 	forms[7] = strings.TrimSuffix(forms[7], "]")
 	forms[8] = strings.TrimSuffix(forms[8], "}")
 	type holder struct {
-		key  Key
 		ring *Keyring
 		val  Keyring
 	}

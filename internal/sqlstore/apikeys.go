@@ -42,7 +42,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, orgID int64, name string) (*ro
 	err = s.write.QueryRowContext(ctx, s.q(`INSERT INTO api_keys (org_id, name, prefix, hash, created) VALUES (?, ?, ?, ?, ?) RETURNING id`),
 		orgID, k.Name, k.Prefix, k.Hash, now).Scan(&k.ID)
 	if err != nil {
-		return nil, "", fmt.Errorf("create API key: %w", err)
+		return nil, "", fmt.Errorf("create API key: %w", dbError(err))
 	}
 	k.Created = fromMS(now)
 	return k, key, nil
@@ -53,18 +53,21 @@ func (s *Store) CreateAPIKey(ctx context.Context, orgID int64, name string) (*ro
 func (s *Store) ListAPIKeys(ctx context.Context, orgID int64) ([]*roger.APIKey, error) {
 	rows, err := s.read.QueryContext(ctx, s.q(`SELECT `+apiKeyColumns+` FROM api_keys WHERE org_id = ? ORDER BY id DESC`), orgID)
 	if err != nil {
-		return nil, fmt.Errorf("list API keys: %w", err)
+		return nil, fmt.Errorf("list API keys: %w", dbError(err))
 	}
 	defer rows.Close()
 	var out []*roger.APIKey
 	for rows.Next() {
 		k, err := scanAPIKey(rows)
 		if err != nil {
-			return nil, fmt.Errorf("list API keys: %w", err)
+			return nil, fmt.Errorf("list API keys: %w", dbError(err))
 		}
 		out = append(out, k)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list API keys: %w", dbError(err))
+	}
+	return out, nil
 }
 
 // RevokeAPIKey stops a key of the organisation from working. Revoking a
@@ -72,7 +75,7 @@ func (s *Store) ListAPIKeys(ctx context.Context, orgID int64) ([]*roger.APIKey, 
 func (s *Store) RevokeAPIKey(ctx context.Context, orgID, id int64) error {
 	r, err := s.write.ExecContext(ctx, s.q(`UPDATE api_keys SET revoked = ? WHERE org_id = ? AND id = ? AND revoked = 0`), s.now(), orgID, id)
 	if err != nil {
-		return fmt.Errorf("revoke API key: %w", err)
+		return fmt.Errorf("revoke API key: %w", dbError(err))
 	}
 	if n, _ := r.RowsAffected(); n == 1 {
 		return nil
@@ -83,7 +86,7 @@ func (s *Store) RevokeAPIKey(ctx context.Context, orgID, id int64) error {
 		return notFound("API key", id)
 	}
 	if err != nil {
-		return fmt.Errorf("revoke API key: %w", err)
+		return fmt.Errorf("revoke API key: %w", dbError(err))
 	}
 	return nil
 }
@@ -97,7 +100,7 @@ func (s *Store) AuthenticateAPIKey(ctx context.Context, key string) (*roger.APIK
 		return nil, roger.Errorf(roger.EUNAUTHORIZED, "The API key is not valid: it is unknown or has been revoked.")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("authenticate API key: %w", err)
+		return nil, fmt.Errorf("authenticate API key: %w", dbError(err))
 	}
 	return k, nil
 }
@@ -106,7 +109,7 @@ func (s *Store) AuthenticateAPIKey(ctx context.Context, key string) (*roger.APIK
 // write per lookup would put the lookup rate on the write path.
 func (s *Store) TouchAPIKey(ctx context.Context, id int64, t time.Time) error {
 	if _, err := s.write.ExecContext(ctx, s.q(`UPDATE api_keys SET last_used = ? WHERE id = ? AND last_used < ?`), ms(t), id, ms(t)); err != nil {
-		return fmt.Errorf("record API key use: %w", err)
+		return fmt.Errorf("record API key use: %w", dbError(err))
 	}
 	return nil
 }
@@ -126,19 +129,19 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) APIKeysRevokedSince(ctx context.Context, since time.Time) ([]int64, error) {
 	rows, err := s.read.QueryContext(ctx, s.q(`SELECT id FROM api_keys WHERE revoked <> 0 AND revoked >= ?`), ms(since))
 	if err != nil {
-		return nil, fmt.Errorf("list revoked API keys: %w", err)
+		return nil, fmt.Errorf("list revoked API keys: %w", dbError(err))
 	}
 	defer rows.Close()
 	var ids []int64
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("list revoked API keys: %w", err)
+			return nil, fmt.Errorf("list revoked API keys: %w", dbError(err))
 		}
 		ids = append(ids, id)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list revoked API keys: %w", err)
+		return nil, fmt.Errorf("list revoked API keys: %w", dbError(err))
 	}
 	return ids, nil
 }

@@ -52,7 +52,7 @@ func (s *Store) ClientSecret(ctx context.Context, id int64) (string, error) {
 		return "", roger.Errorf(roger.EINVALID, "Replicator %d has no Client Secret yet: paste the app's Client Secret from the Exact App Center.", id)
 	}
 	if err != nil {
-		return "", fmt.Errorf("read client secret: %w", err)
+		return "", fmt.Errorf("read client secret: %w", dbError(err))
 	}
 	plain, err := s.sealer.Open(sealed, secretBinding(id))
 	if err != nil {
@@ -81,7 +81,7 @@ func (s *Store) readToken(ctx context.Context, q interface {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read token: %w", err)
+		return nil, fmt.Errorf("read token: %w", dbError(err))
 	}
 	plain, err := s.sealer.Open(sealed, tokenBinding(id))
 	if err != nil {
@@ -348,7 +348,7 @@ func (s *Store) releaseRefresh(ctx context.Context, id int64) error {
 	owner, _ := s.holder.get()
 	_, err := s.write.ExecContext(ctx, s.q(`UPDATE credentials SET refresh_owner = '', refresh_process = '', refresh_until = 0 WHERE replicator_id = ? AND refresh_owner = ?`), id, owner)
 	if err != nil {
-		return fmt.Errorf("release the token refresh: %w", err)
+		return fmt.Errorf("release the token refresh: %w", dbError(err))
 	}
 	return nil
 }
@@ -439,7 +439,7 @@ func (s *Store) storePending(ctx context.Context, id int64) error {
 func (s *Store) ResealAll(ctx context.Context, reseal func(sealed, binding string) (string, bool, error)) (int, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT replicator_id, client_secret, token FROM credentials ORDER BY replicator_id`)
 	if err != nil {
-		return 0, fmt.Errorf("reseal: %w", err)
+		return 0, fmt.Errorf("reseal: %w", dbError(err))
 	}
 	type row struct {
 		id            int64
@@ -450,7 +450,7 @@ func (s *Store) ResealAll(ctx context.Context, reseal func(sealed, binding strin
 		var r row
 		if err := rows.Scan(&r.id, &r.secret, &r.token); err != nil {
 			rows.Close()
-			return 0, fmt.Errorf("reseal: %w", err)
+			return 0, fmt.Errorf("reseal: %w", dbError(err))
 		}
 		all = append(all, r)
 	}
@@ -474,7 +474,7 @@ func (s *Store) ResealAll(ctx context.Context, reseal func(sealed, binding strin
 			}
 			m.Unlock()
 			if err != nil {
-				return changed, fmt.Errorf("reseal %s of replicator %d: %w", c.column, r.id, err)
+				return changed, fmt.Errorf("reseal %s of replicator %d: %w", c.column, r.id, dbError(err))
 			}
 		}
 	}
@@ -485,7 +485,7 @@ func (s *Store) ResealAll(ctx context.Context, reseal func(sealed, binding strin
 // host, and the replicator must be authorized again.
 func (s *Store) ClearToken(ctx context.Context, id int64) error {
 	if _, err := s.write.ExecContext(ctx, s.q(`UPDATE credentials SET token = '', updated = ? WHERE replicator_id = ?`), s.now(), id); err != nil {
-		return fmt.Errorf("clear token: %w", err)
+		return fmt.Errorf("clear token: %w", dbError(err))
 	}
 	return nil
 }

@@ -173,3 +173,61 @@ func danglingLink(t *testing.T, dir string) string {
 	}
 	return link
 }
+
+// Statements run outside a transaction map driver errors too: text
+// PostgreSQL cannot hold (a NUL byte) is a real error of every such
+// statement that takes text, and leaves the store as EINVALID with the
+// message that says what to do, not as an internal error.
+func TestSingleStatementErrorsMappedByKind(t *testing.T) {
+	eachBackend(t, func(t *testing.T, f *fixture) {
+		if f.store.dialect != Postgres {
+			t.Skip("SQLite stores a NUL byte")
+		}
+		ctx := context.Background()
+		r := f.replicator("")
+		if err := f.store.SaveClientSecret(ctx, r.ID, "secret-1234"); err != nil {
+			t.Fatal(err)
+		}
+		const bad = "Nul\x00Byte"
+		cases := []struct {
+			name string
+			run  func() error
+		}{
+			{"create replicator", func() error {
+				return f.store.CreateReplicator(ctx, &roger.Replicator{OrgID: f.org.ID, Name: bad, Entity: roger.Contacts, State: roger.StateNew})
+			}},
+			{"update replicator", func() error {
+				changed := *r
+				changed.Name = bad
+				return f.store.UpdateReplicator(ctx, &changed)
+			}},
+			{"find replicator by Client ID", func() error {
+				_, err := f.store.FindReplicatorByClientID(ctx, bad)
+				return err
+			}},
+			{"set replicator state", func() error {
+				return f.store.SetState(ctx, r.ID, roger.StateFailing, bad)
+			}},
+			{"create API key", func() error {
+				_, _, err := f.store.CreateAPIKey(ctx, f.org.ID, bad)
+				return err
+			}},
+			{"reseal", func() error {
+				_, err := f.store.ResealAll(ctx, func(string, string) (string, bool, error) { return bad, true, nil })
+				return err
+			}},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				err := c.run()
+				if roger.ErrorCodeOf(err) != roger.EINVALID || roger.ErrorMessage(err) != msgEncoding {
+					t.Fatalf("%v: code %q, message %q; want %q, %q", err, roger.ErrorCodeOf(err), roger.ErrorMessage(err), roger.EINVALID, msgEncoding)
+				}
+				var pg *pgconn.PgError
+				if !errors.As(err, &pg) {
+					t.Fatal("the driver's error is no longer in the chain")
+				}
+			})
+		}
+	})
+}

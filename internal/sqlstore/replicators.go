@@ -56,7 +56,7 @@ func (s *Store) CreateReplicator(ctx context.Context, r *roger.Replicator) error
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("create replicator: %w", err)
+		return fmt.Errorf("create replicator: %w", dbError(err))
 	}
 	r.Created, r.Updated = fromMS(now), fromMS(now)
 	return nil
@@ -76,7 +76,7 @@ func (s *Store) FindReplicatorByID(ctx context.Context, id int64) (*roger.Replic
 		return nil, notFound("replicator", id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("find replicator: %w", err)
+		return nil, fmt.Errorf("find replicator: %w", dbError(err))
 	}
 	return r, nil
 }
@@ -89,7 +89,7 @@ func (s *Store) FindReplicator(ctx context.Context, orgID, id int64) (*roger.Rep
 		return nil, notFound("replicator", id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("find replicator: %w", err)
+		return nil, fmt.Errorf("find replicator: %w", dbError(err))
 	}
 	return r, nil
 }
@@ -101,7 +101,7 @@ func (s *Store) FindReplicatorByClientID(ctx context.Context, clientID string) (
 		return nil, roger.Errorf(roger.ENOTFOUND, "No replicator uses Client ID %s.", clientID)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("find replicator: %w", err)
+		return nil, fmt.Errorf("find replicator: %w", dbError(err))
 	}
 	return r, nil
 }
@@ -115,18 +115,21 @@ func (s *Store) ListReplicators(ctx context.Context, orgID int64) ([]*roger.Repl
 	}
 	rows, err := s.read.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
-		return nil, fmt.Errorf("list replicators: %w", err)
+		return nil, fmt.Errorf("list replicators: %w", dbError(err))
 	}
 	defer rows.Close()
 	var out []*roger.Replicator
 	for rows.Next() {
 		r, err := scanReplicator(rows)
 		if err != nil {
-			return nil, fmt.Errorf("list replicators: %w", err)
+			return nil, fmt.Errorf("list replicators: %w", dbError(err))
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list replicators: %w", dbError(err))
+	}
+	return out, nil
 }
 
 // UpdateReplicator saves a replicator's settings and state. The sync
@@ -150,7 +153,7 @@ func (s *Store) UpdateReplicator(ctx context.Context, r *roger.Replicator) error
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("update replicator: %w", err)
+		return fmt.Errorf("update replicator: %w", dbError(err))
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return notFound("replicator", r.ID)
@@ -165,7 +168,7 @@ func (s *Store) SetState(ctx context.Context, id int64, state roger.ReplicatorSt
 	_, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET state = ?, state_message = ?, updated = ? WHERE id = ?`),
 		string(state), message, s.now(), id)
 	if err != nil {
-		return fmt.Errorf("set replicator state: %w", err)
+		return fmt.Errorf("set replicator state: %w", dbError(err))
 	}
 	return nil
 }
@@ -207,7 +210,7 @@ func (s *Store) DeleteReplicator(ctx context.Context, orgID, id int64) error {
 func (s *Store) RequestSync(ctx context.Context, id int64) error {
 	_, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET sync_requested = 1 WHERE id = ?`), id)
 	if err != nil {
-		return fmt.Errorf("request sync: %w", err)
+		return fmt.Errorf("request sync: %w", dbError(err))
 	}
 	return nil
 }
@@ -221,7 +224,7 @@ func (s *Store) RequestSync(ctx context.Context, id int64) error {
 // the request is cleared, so a "Sync now" during the run asks for another.
 func (s *Store) ClaimDue(ctx context.Context, owner string, lease time.Duration, limit int) ([]*roger.Replicator, error) {
 	if err := s.endGoneLeases(ctx); err != nil {
-		return nil, fmt.Errorf("claim due replicators: %w", err)
+		return nil, fmt.Errorf("claim due replicators: %w", dbError(err))
 	}
 	_, process := s.holder.get()
 	now := s.clock.Now()
@@ -282,7 +285,7 @@ func (s *Store) RenewLease(ctx context.Context, id int64, owner string, lease ti
 	res, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET lease_until = ? WHERE id = ? AND lease_owner = ?`),
 		now.Add(lease).UnixMilli(), id, owner)
 	if err != nil {
-		return fmt.Errorf("renew lease: %w", err)
+		return fmt.Errorf("renew lease: %w", dbError(err))
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return roger.Errorf(roger.ECONFLICT, "The lease on replicator %d was lost to another instance.", id)
@@ -295,7 +298,7 @@ func (s *Store) ReleaseLease(ctx context.Context, id int64, owner string, next t
 	_, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET lease_owner = '', lease_process = '', lease_until = 0, next_sync_at = ?, last_sync_at = ? WHERE id = ? AND lease_owner = ?`),
 		ms(next), s.now(), id, owner)
 	if err != nil {
-		return fmt.Errorf("release lease: %w", err)
+		return fmt.Errorf("release lease: %w", dbError(err))
 	}
 	return nil
 }
@@ -305,7 +308,7 @@ func (s *Store) ReleaseLease(ctx context.Context, id int64, owner string, next t
 func (s *Store) SetDivisionChecked(ctx context.Context, id int64, at time.Time) error {
 	_, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET division_checked = ? WHERE id = ?`), ms(at), id)
 	if err != nil {
-		return fmt.Errorf("record division check: %w", err)
+		return fmt.Errorf("record division check: %w", dbError(err))
 	}
 	return nil
 }
@@ -316,14 +319,14 @@ func (s *Store) SetDivisionChecked(ctx context.Context, id int64, at time.Time) 
 // answers a pending "Sync now" too.
 func (s *Store) ClaimOne(ctx context.Context, id int64, owner string, lease time.Duration) (bool, error) {
 	if err := s.endGoneLeases(ctx); err != nil {
-		return false, fmt.Errorf("claim replicator: %w", err)
+		return false, fmt.Errorf("claim replicator: %w", dbError(err))
 	}
 	_, process := s.holder.get()
 	now := s.clock.Now()
 	res, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET lease_owner = ?, lease_process = ?, lease_until = ?, sync_requested = 0 WHERE id = ? AND (lease_until < ? OR lease_owner = ?)`),
 		owner, process, now.Add(lease).UnixMilli(), id, now.UnixMilli(), owner)
 	if err != nil {
-		return false, fmt.Errorf("claim replicator: %w", err)
+		return false, fmt.Errorf("claim replicator: %w", dbError(err))
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil

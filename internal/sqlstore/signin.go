@@ -126,7 +126,7 @@ func (s *Store) RefundSignIn(ctx context.Context, attempt string, forget ...stri
 func (s *Store) PruneSignIns(ctx context.Context, before time.Time) (int, error) {
 	res, err := s.write.ExecContext(ctx, s.q(`DELETE FROM signin_attempts WHERE at <= ?`), before.UnixMilli())
 	if err != nil {
-		return 0, fmt.Errorf("prune sign-in attempts: %w", err)
+		return 0, fmt.Errorf("prune sign-in attempts: %w", dbError(err))
 	}
 	n, _ := res.RowsAffected()
 	return int(n), nil
