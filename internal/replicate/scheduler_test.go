@@ -282,12 +282,16 @@ func TestTwoSchedulersOnePostgres(t *testing.T) {
 		reps[i] = e.addReplicator(replicatorOptions{division: d, interval: time.Second})
 		delay := 15 * time.Millisecond
 		if i%7 == 0 {
-			delay = 400 * time.Millisecond
+			delay = 1200 * time.Millisecond
 		}
 		e.fault(exactsim.Fault{Kind: exactsim.FaultSlow, Delay: delay, Path: "/sync/", ClientID: reps[i].ClientID})
 	}
 
-	const lease = time.Second
+	// Long enough that a race-instrumented run on a busy machine renews
+	// in time (a stall longer than the lease is a lost lease, and another
+	// instance may then rightly start the same replicator), short enough
+	// that the slow syncs above outlast it and must renew.
+	const lease = 3 * time.Second
 	log := newSyncLog()
 	// The schedulers' warnings (with the errors behind a failed run's
 	// message) are shown when the test fails.
