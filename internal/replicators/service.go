@@ -21,7 +21,6 @@ import (
 	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/exact"
 	"github.com/roger365io/roger/internal/phone"
-	"github.com/roger365io/roger/internal/sqlstore"
 )
 
 // Store is what the service needs of the database (*sqlstore.Store).
@@ -31,10 +30,10 @@ type Store interface {
 	FindReplicatorByClientID(ctx context.Context, clientID string) (*roger.Replicator, error)
 	CreateReplicator(ctx context.Context, r *roger.Replicator) error
 	CreateReplicatorWithSecret(ctx context.Context, r *roger.Replicator, secret string) error
-	SaveCredentials(ctx context.Context, orgID, id int64, c sqlstore.CredentialsChange) error
-	SaveSettings(ctx context.Context, orgID, id int64, c sqlstore.SettingsChange) (bool, error)
-	SaveAuthorization(ctx context.Context, id int64, t *roger.Token, division int, c sqlstore.StateChange) (bool, error)
-	ChangeState(ctx context.Context, id int64, c sqlstore.StateChange) (bool, error)
+	SaveCredentials(ctx context.Context, orgID, id int64, c roger.CredentialsChange) error
+	SaveSettings(ctx context.Context, orgID, id int64, c roger.SettingsChange) (bool, error)
+	SaveAuthorization(ctx context.Context, id int64, t *roger.Token, division int, c roger.StateChange) (bool, error)
+	ChangeState(ctx context.Context, id int64, c roger.StateChange) (bool, error)
 	RequestSync(ctx context.Context, id int64) error
 	DeleteReplicator(ctx context.Context, orgID, id int64) error
 	CountEntries(ctx context.Context, replicatorID int64) (entries, unparseable int, err error)
@@ -242,10 +241,10 @@ func (s *Service) SetCredentials(ctx context.Context, orgID, id int64, in roger.
 	secret := strings.TrimSpace(in.ClientSecret)
 	// A token belongs to one app on one host.
 	reauthorize := rep.ClientID != clientID || rep.ExactURL != host
-	change := sqlstore.CredentialsChange{ClientID: clientID, ExactURL: host, ClientSecret: secret, Reauthorize: reauthorize,
+	change := roger.CredentialsChange{ClientID: clientID, ExactURL: host, ClientSecret: secret, Reauthorize: reauthorize,
 		// Every state may go back to awaiting authorization, so the
 		// change applies whatever the state is by then.
-		State: sqlstore.StateChange{To: roger.StateAwaitingAuthorization}}
+		State: roger.StateChange{To: roger.StateAwaitingAuthorization}}
 	if reauthorize && !rep.CanTransition(roger.StateAwaitingAuthorization) {
 		return nil, rep.Transition(roger.StateAwaitingAuthorization, "")
 	}
@@ -361,8 +360,8 @@ func (s *Service) FinishAuthorization(ctx context.Context, id int64, state, code
 // authorizedState is where an authorization takes rep: active when its
 // settings are complete, paused when it was paused, else back to the
 // guide with what is missing.
-func authorizedState(rep *roger.Replicator, who string, division int, accessible []int, noAccess bool) sqlstore.StateChange {
-	c := sqlstore.StateChange{From: rep.State, To: roger.StateAwaitingAuthorization, Message: "Authorized by " + who + "."}
+func authorizedState(rep *roger.Replicator, who string, division int, accessible []int, noAccess bool) roger.StateChange {
+	c := roger.StateChange{From: rep.State, To: roger.StateAwaitingAuthorization, Message: "Authorized by " + who + "."}
 	switch {
 	case noAccess:
 		codes := make([]string, len(accessible))
@@ -423,10 +422,10 @@ func (s *Service) SaveSettings(ctx context.Context, orgID, id int64, in roger.Se
 	if err := v.Err(); err != nil {
 		return nil, false, err
 	}
-	change := sqlstore.SettingsChange{ContactURL: next.ContactURL, DefaultCountry: next.DefaultCountry, Interval: next.Interval, Division: next.Division,
+	change := roger.SettingsChange{ContactURL: next.ContactURL, DefaultCountry: next.DefaultCountry, Interval: next.Interval, Division: next.Division,
 		ResetSync: next.Division != rep.Division}
 	if authorized && rep.State == roger.StateAwaitingAuthorization {
-		change.Activate = &sqlstore.StateChange{From: rep.State, To: roger.StateActive, Due: true}
+		change.Activate = &roger.StateChange{From: rep.State, To: roger.StateActive, Due: true}
 	}
 	activated, err := s.Store.SaveSettings(ctx, rep.OrgID, rep.ID, change)
 	if err != nil {
@@ -517,7 +516,7 @@ func (s *Service) move(ctx context.Context, orgID, id int64, to roger.Replicator
 		if !rep.CanTransition(to) {
 			return rep, false, rep.Transition(to, message)
 		}
-		changed, err := s.Store.ChangeState(ctx, id, sqlstore.StateChange{From: rep.State, To: to, Message: message, Due: due})
+		changed, err := s.Store.ChangeState(ctx, id, roger.StateChange{From: rep.State, To: to, Message: message, Due: due})
 		if err != nil {
 			return nil, false, err
 		}
@@ -558,7 +557,7 @@ func (s *Service) Resume(ctx context.Context, orgID, id int64) (*roger.Replicato
 	if !s.Authorized(ctx, rep) || rep.ContactURL == "" || rep.DefaultCountry == "" || rep.Division == 0 {
 		to = roger.StateAwaitingAuthorization
 	}
-	changed, err := s.Store.ChangeState(ctx, id, sqlstore.StateChange{From: roger.StatePaused, To: to})
+	changed, err := s.Store.ChangeState(ctx, id, roger.StateChange{From: roger.StatePaused, To: to})
 	if err != nil {
 		return nil, err
 	}

@@ -97,7 +97,7 @@ func newFixture(t *testing.T, dsn string) *fixture {
 	if err := f.store.SaveToken(ctx, f.rep.ID, &roger.Token{AccessToken: "a", RefreshToken: "r", Expiry: f.clock.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.store.ChangeState(ctx, f.rep.ID, sqlstore.StateChange{From: roger.StateAwaitingAuthorization, To: roger.StateActive}); err != nil {
+	if _, err := f.store.ChangeState(ctx, f.rep.ID, roger.StateChange{From: roger.StateAwaitingAuthorization, To: roger.StateActive}); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -221,7 +221,7 @@ func TestRunEndedFollowsTheStateMachine(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, filepath.Join(t.TempDir(), "roger.db"))
 			ctx := context.Background()
-			if _, err := f.store.ChangeState(ctx, f.rep.ID, sqlstore.StateChange{To: tc.before}); err != nil {
+			if _, err := f.store.ChangeState(ctx, f.rep.ID, roger.StateChange{To: tc.before}); err != nil {
 				t.Fatal(err)
 			}
 			run := &roger.SyncRun{ReplicatorID: f.rep.ID}

@@ -15,18 +15,7 @@ import (
 // each other; a state change is a compare-and-swap on the state it was
 // decided from.
 
-// StateChange moves a replicator from state From to state To, unless its
-// state is no longer From. From roger.StateNew applies the change from
-// any state.
-type StateChange struct {
-	From, To roger.ReplicatorState
-	Message  string
-	// Due makes the replicator due at once: its first sync, or a resumed
-	// one.
-	Due bool
-}
-
-func (s *Store) changeState(ctx context.Context, tx *sql.Tx, id int64, c StateChange) (bool, error) {
+func (s *Store) changeState(ctx context.Context, tx *sql.Tx, id int64, c roger.StateChange) (bool, error) {
 	set, args := `state = ?, state_message = ?, updated = ?`, []any{string(c.To), c.Message, s.now()}
 	if c.Due {
 		set += `, next_sync_at = ?`
@@ -48,7 +37,7 @@ func (s *Store) changeState(ctx context.Context, tx *sql.Tx, id int64, c StateCh
 
 // ChangeState applies c and reports whether it did: false when the state
 // was no longer c.From (another action changed it first).
-func (s *Store) ChangeState(ctx context.Context, id int64, c StateChange) (bool, error) {
+func (s *Store) ChangeState(ctx context.Context, id int64, c roger.StateChange) (bool, error) {
 	var changed bool
 	err := s.tx(ctx, func(tx *sql.Tx) (err error) {
 		changed, err = s.changeState(ctx, tx, id, c)
@@ -107,24 +96,11 @@ func (s *Store) writeClientSecret(ctx context.Context, tx *sql.Tx, id int64, sec
 	return nil
 }
 
-// CredentialsChange is a save of a replicator's app: its Client ID and
-// host, a new secret ("" keeps the stored one), and, when the app or host
-// changed, the end of the old authorization.
-type CredentialsChange struct {
-	ClientID     string
-	ExactURL     string
-	ClientSecret string
-	// Reauthorize forgets the token (it belongs to the old app or host)
-	// and applies State.
-	Reauthorize bool
-	State       StateChange
-}
-
 // SaveCredentials applies c to replicator id of organisation orgID in one
 // transaction: Client ID, host, sealed secret and hint, the token cleared
 // and the state all change, or none does. A Client ID another replicator
 // uses is refused with ECONFLICT.
-func (s *Store) SaveCredentials(ctx context.Context, orgID, id int64, c CredentialsChange) error {
+func (s *Store) SaveCredentials(ctx context.Context, orgID, id int64, c roger.CredentialsChange) error {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q(`UPDATE replicators SET client_id = ?, exact_url = ?, updated = ? WHERE id = ? AND org_id = ?`),
 			c.ClientID, c.ExactURL, s.now(), id, orgID)
@@ -164,26 +140,11 @@ func (s *Store) SaveCredentials(ctx context.Context, orgID, id int64, c Credenti
 	return err
 }
 
-// SettingsChange is a save of a replicator's settings, and what it
-// implies: the first activation, and a full resync after a change of
-// division.
-type SettingsChange struct {
-	ContactURL     string
-	DefaultCountry string
-	Interval       time.Duration
-	Division       int
-	// Activate, when set, is applied if the state is still its From.
-	Activate *StateChange
-	// ResetSync starts a full pass when the replicator has read anything
-	// yet: another division is another data set.
-	ResetSync bool
-}
-
 // SaveSettings applies c to replicator id of organisation orgID in one
 // transaction and reports whether the activation took place. Only the
 // settings' own columns are written: a state the syncer set meanwhile,
 // and the sync position, stay as they are.
-func (s *Store) SaveSettings(ctx context.Context, orgID, id int64, c SettingsChange) (activated bool, err error) {
+func (s *Store) SaveSettings(ctx context.Context, orgID, id int64, c roger.SettingsChange) (activated bool, err error) {
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q(`UPDATE replicators SET contact_url = ?, default_country = ?, interval_seconds = ?, division = ?, updated = ?
 			WHERE id = ? AND org_id = ?`), c.ContactURL, c.DefaultCountry, int64(c.Interval/time.Second), c.Division, s.now(), id, orgID)
@@ -223,7 +184,7 @@ func (s *Store) SaveSettings(ctx context.Context, orgID, id int64, c SettingsCha
 // division the authorizing user is in when the replicator has none yet,
 // and the state change it brings, in one transaction. It reports whether
 // the state changed (false: another action changed it first).
-func (s *Store) SaveAuthorization(ctx context.Context, id int64, t *roger.Token, division int, c StateChange) (bool, error) {
+func (s *Store) SaveAuthorization(ctx context.Context, id int64, t *roger.Token, division int, c roger.StateChange) (bool, error) {
 	var changed bool
 	err := s.tx(ctx, func(tx *sql.Tx) (err error) {
 		if err := s.writeToken(ctx, tx, id, t); err != nil {
