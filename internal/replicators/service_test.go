@@ -3,7 +3,6 @@ package replicators
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -12,9 +11,7 @@ import (
 
 	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/clock"
-	"github.com/roger365io/roger/internal/exact"
 	"github.com/roger365io/roger/internal/exactsim"
-	"github.com/roger365io/roger/internal/replicate"
 	"github.com/roger365io/roger/internal/secret"
 	"github.com/roger365io/roger/internal/sqlstore"
 	"github.com/roger365io/roger/internal/sqlstore/sqltest"
@@ -246,44 +243,11 @@ func TestRunEndedFollowsTheStateMachine(t *testing.T) {
 func TestPortalAndSyncShareOneRateBudget(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, filepath.Join(t.TempDir(), "roger.db"))
-	sim := exactsim.New(exactsim.Options{Clock: f.clock, MinutelyLimit: 5})
-	t.Cleanup(sim.Close)
-	if _, err := sim.AddUser("demo", "demo", 123456); err != nil {
-		t.Fatal(err)
-	}
-	sim.Seed(123456, 5, 20)
-	srv := httptest.NewServer(sim.Handler())
-	t.Cleanup(srv.Close)
-	const redirect = "https://roger.example/oauth/exact/callback"
-	app, err := sim.RegisterApp("ROGER365.io – contacts", redirect, "", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sleeper := &clock.Sleeper{Clock: f.clock}
-	svc := &Service{Store: f.store, Clock: f.clock, Sleep: sleeper.Sleep, Budgets: exact.NewBudgetRegistry(f.clock),
-		RedirectURL: func(int64) string { return redirect }}
-	rep, err := svc.Create(ctx, roger.ReplicatorInput{OrgID: f.rep.OrgID, Name: "simulated", Entity: roger.Contacts, ExactURL: srv.URL,
-		Credentials: &roger.CredentialsInput{ClientID: app.ClientID.String(), ClientSecret: app.Secret},
-		Settings:    &roger.SettingsInput{ContactURL: srv.URL + "/docs/CRMContactCard.aspx?_ID={SourceId}&_Division_=123456", Country: "NL", Interval: 5 * time.Minute}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	to, err := svc.StartAuthorization(ctx, rep.OrgID, rep.ID, "", time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := exactsim.Consent(ctx, nil, to, "demo", "demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	auth, err := svc.FinishAuthorization(ctx, rep.ID, back.Query().Get("state"), back.Query().Get("code"), "")
-	if err != nil || auth.Replicator.State != roger.StateActive {
-		t.Fatalf("authorization: %v %+v", err, auth)
-	}
+	svc, syncer, rep, sim := simulatedReplicator(t, f, exactsim.Options{MinutelyLimit: 5})
 	// The portal's example record, as the admin types the Contact URL:
 	// with the authorization's call, the minute's 5 calls are spent.
 	for range 4 {
-		client, err := svc.Client(ctx, auth.Replicator)
+		client, err := svc.Client(ctx, rep)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -292,8 +256,6 @@ func TestPortalAndSyncShareOneRateBudget(t *testing.T) {
 		}
 	}
 	start := f.clock.Now()
-	syncer := &replicate.Syncer{Store: f.store, Reports: svc, Budgets: svc.Budgets, Clock: f.clock, Sleep: sleeper.Sleep,
-		RedirectURL: svc.RedirectURL}
 	run, err := syncer.Sync(ctx, rep.ID, roger.TriggerManual)
 	if err != nil || run.Read != 20 {
 		t.Fatalf("sync: %v, read %d", err, run.Read)

@@ -17,11 +17,13 @@ import (
 
 // simulatedReplicator adds to f an active replicator authorized through
 // the simulator's real flow, on a division of 20 contacts, and returns a
-// service that reaches the simulator with a syncer that reports to it.
-func simulatedReplicator(t *testing.T, f *fixture) (*Service, *replicate.Syncer, *roger.Replicator) {
+// service that reaches the simulator (started with opts) with a syncer
+// that reports to it.
+func simulatedReplicator(t *testing.T, f *fixture, opts exactsim.Options) (*Service, *replicate.Syncer, *roger.Replicator, *exactsim.Simulator) {
 	t.Helper()
 	ctx := context.Background()
-	sim := exactsim.New(exactsim.Options{Clock: f.clock})
+	opts.Clock = f.clock
+	sim := exactsim.New(opts)
 	t.Cleanup(sim.Close)
 	if _, err := sim.AddUser("demo", "demo", 123456); err != nil {
 		t.Fatal(err)
@@ -57,7 +59,7 @@ func simulatedReplicator(t *testing.T, f *fixture) (*Service, *replicate.Syncer,
 	}
 	syncer := &replicate.Syncer{Store: f.store, Reports: svc, Budgets: svc.Budgets, Clock: f.clock, Sleep: sleeper.Sleep,
 		RedirectURL: svc.RedirectURL, PagesPerCommit: 1}
-	return svc, syncer, auth.Replicator
+	return svc, syncer, auth.Replicator, sim
 }
 
 // report is one call the syncer made to its reporter, with the run as it
@@ -136,7 +138,7 @@ func TestSyncerReportsTheWholeRun(t *testing.T) {
 		t.Run(db.name, func(t *testing.T) {
 			ctx := context.Background()
 			f := newFixture(t, db.dsn(t))
-			_, syncer, rep := simulatedReplicator(t, f)
+			_, syncer, rep, _ := simulatedReplicator(t, f, exactsim.Options{})
 			rec := &recordingReports{}
 			syncer.Reports = rec
 			var progress int
@@ -196,7 +198,7 @@ func TestServiceRecordsTheRun(t *testing.T) {
 		t.Run(db.name, func(t *testing.T) {
 			ctx := context.Background()
 			f := newFixture(t, db.dsn(t))
-			svc, syncer, rep := simulatedReplicator(t, f)
+			svc, syncer, rep, _ := simulatedReplicator(t, f, exactsim.Options{})
 			crashed := &roger.SyncRun{ReplicatorID: rep.ID, Trigger: roger.TriggerSchedule, Started: f.clock.Now()}
 			if err := f.store.CreateSyncRun(ctx, crashed); err != nil {
 				t.Fatal(err)

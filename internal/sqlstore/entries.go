@@ -237,31 +237,31 @@ func (s *Store) applyCarefully(ctx context.Context, tx *sql.Tx, p roger.Page, st
 		return nil, err
 	}
 	var aside []roger.SetAsideRecord
-	for _, e := range latestPerSource(p.Upserts) {
-		one := roger.Page{ReplicatorID: p.ReplicatorID, OrgID: p.OrgID, Upserts: []roger.Entry{e}}
+	// alone writes one record's change in a savepoint of its own; a
+	// refusal sets it aside as refused says, any other error ends all.
+	alone := func(one roger.Page, refused roger.SetAsideRecord) error {
 		var r roger.PageResult
 		err := s.savepoint(ctx, tx, func() error { return s.applyChanges(ctx, tx, one, st, &r) })
 		switch {
 		case err == nil:
 			res.Add(r)
 		case recordLevel(err):
-			aside = append(aside, roger.SetAsideRecord{ReplicatorID: p.ReplicatorID, SourceID: e.SourceID, Kind: e.Kind,
-				DisplayName: e.DisplayName, Reason: refusal(err)})
+			refused.ReplicatorID, refused.Reason = p.ReplicatorID, refused.Reason+refusal(err)
+			aside = append(aside, refused)
 		default:
+			return err
+		}
+		return nil
+	}
+	for _, e := range latestPerSource(p.Upserts) {
+		one := roger.Page{ReplicatorID: p.ReplicatorID, OrgID: p.OrgID, Upserts: []roger.Entry{e}}
+		if err := alone(one, roger.SetAsideRecord{SourceID: e.SourceID, Kind: e.Kind, DisplayName: e.DisplayName}); err != nil {
 			return nil, err
 		}
 	}
 	for _, d := range p.Deletes {
 		one := roger.Page{ReplicatorID: p.ReplicatorID, OrgID: p.OrgID, Deletes: []roger.Deletion{d}}
-		var r roger.PageResult
-		err := s.savepoint(ctx, tx, func() error { return s.applyChanges(ctx, tx, one, st, &r) })
-		switch {
-		case err == nil:
-			res.Add(r)
-		case recordLevel(err):
-			aside = append(aside, roger.SetAsideRecord{ReplicatorID: p.ReplicatorID, SourceID: d.SourceID,
-				Reason: "Exact deleted it, but the deletion could not be applied: " + refusal(err)})
-		default:
+		if err := alone(one, roger.SetAsideRecord{SourceID: d.SourceID, Reason: "Exact deleted it, but the deletion could not be applied: "}); err != nil {
 			return nil, err
 		}
 	}
