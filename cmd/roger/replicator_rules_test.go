@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/roger365io/roger/internal/secret"
-	"github.com/roger365io/roger/internal/sqlstore"
 )
 
 // TestCommandLineRefusesWhatThePortalRefuses gives replicator add, flag by
@@ -70,12 +69,7 @@ func TestClientSecretFromFileOrStandardInput(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		store, err := sqlstore.Open(context.Background(), filepath.Join(getenv("ROGER_DATA_DIR"), "roger.db"), sqlstore.Options{Sealer: keys})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer store.Close()
-		got, err := store.ClientSecret(context.Background(), 1)
+		got, err := storedClientSecret(t, getenv, keys)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -45,12 +45,7 @@ func TestSecretsRotateResealsEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := sqlstore.Open(context.Background(), filepath.Join(getenv("ROGER_DATA_DIR"), "roger.db"), sqlstore.Options{Sealer: onlyNew})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	got, err := store.ClientSecret(context.Background(), 1)
+	got, err := storedClientSecret(t, getenv, onlyNew)
 	if err != nil || got != "s3cret-4f2a" {
 		t.Fatalf("after rotation the newest key alone must open the secret: %q %v (current key %s)", got, err, keys.CurrentID())
 	}
@@ -65,4 +60,16 @@ func TestSecretsGeneratePrintsAKeyLine(t *testing.T) {
 	if err != nil || len(fields) != 2 || len(fields[1]) < 43 {
 		t.Fatalf("generate: %v %q", err, out)
 	}
+}
+
+// storedClientSecret opens the data directory's database with keys and
+// returns the Client Secret of replicator 1 as they open it.
+func storedClientSecret(t *testing.T, getenv func(string) string, keys *secret.Keyring) (string, error) {
+	t.Helper()
+	store, err := sqlstore.Open(context.Background(), filepath.Join(getenv("ROGER_DATA_DIR"), "roger.db"), sqlstore.Options{Sealer: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	return store.ClientSecret(context.Background(), 1)
 }
