@@ -125,8 +125,15 @@ func (s *Scheduler) Run(ctx context.Context) error {
 				go func() {
 					defer wg.Done()
 					defer func() { <-slots }()
-					s.runOne(ctx, r)
+					next, ours := s.runOne(ctx, r)
+					// The release and the end of "running" are one step for
+					// the claims above: a claim that took the replicator
+					// after the release (due at once when shutting down)
+					// must not be mistaken for this sync and left leased.
 					mu.Lock()
+					if ours {
+						s.release(ctx, r.ID, next)
+					}
 					delete(running, r.ID)
 					mu.Unlock()
 				}()
@@ -141,9 +148,11 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	}
 }
 
-// runOne syncs one claimed replicator, renewing its lease meanwhile; a
-// lost lease cancels the sync, since another instance now owns it.
-func (s *Scheduler) runOne(ctx context.Context, r *roger.Replicator) {
+// runOne syncs one claimed replicator, renewing its lease meanwhile, and
+// returns when it is due next and whether its lease is still this
+// scheduler's to release; a lost lease cancels the sync, since another
+// instance now owns it.
+func (s *Scheduler) runOne(ctx context.Context, r *roger.Replicator) (next time.Time, ours bool) {
 	syncCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	lost := make(chan struct{})
@@ -173,10 +182,10 @@ func (s *Scheduler) runOne(ctx context.Context, r *roger.Replicator) {
 	run, err := s.Syncer.Sync(syncCtx, r.ID, trigger)
 	select {
 	case <-lost:
-		return // the new owner schedules it
+		return time.Time{}, false // the new owner schedules it
 	default:
 	}
-	next := s.now().Add(r.Interval)
+	next = s.now().Add(r.Interval)
 	switch {
 	case ctx.Err() != nil:
 		next = s.now() // shutting down: due at once for whoever runs next
@@ -187,8 +196,12 @@ func (s *Scheduler) runOne(ctx context.Context, r *roger.Replicator) {
 		s.Log.Info("sync done", "replicator", r.ID, "read", run.Read, "created", run.Created, "updated", run.Updated,
 			"deleted", run.Deleted, "api_calls", run.APICalls)
 	}
-	release := context.WithoutCancel(ctx)
-	if rerr := s.Store.ReleaseLease(release, r.ID, s.Owner, next); rerr != nil && !errors.Is(rerr, context.Canceled) {
-		s.Log.Error("release lease", "replicator", r.ID, "err", rerr)
+	return next, true
+}
+
+// release ends this scheduler's lease on replicator id, due again at next.
+func (s *Scheduler) release(ctx context.Context, id int64, next time.Time) {
+	if err := s.Store.ReleaseLease(context.WithoutCancel(ctx), id, s.Owner, next); err != nil && !errors.Is(err, context.Canceled) {
+		s.Log.Error("release lease", "replicator", id, "err", err)
 	}
 }
