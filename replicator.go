@@ -156,7 +156,31 @@ type Number struct {
 	Extension string       `json:"x,omitempty"`
 	Status    NumberStatus `json:"s"`
 	Reason    string       `json:"why,omitempty"` // why it did not parse
+	// Unlisted marks an E164 that is possible for its country (a right
+	// length) but in no range the numbering plan metadata lists, such as
+	// a new or unassigned range. It is indexed like any other number, since
+	// the CRM may hold exactly the number that calls, and it is listed in
+	// the data-quality report.
+	Unlisted bool `json:"u,omitempty"`
+	// National is true when the number was written without a country
+	// code, so that the entry's Country decided how it was read.
+	National bool `json:"n,omitempty"`
 }
+
+// CountrySource says where the country that read an entry's national
+// numbers came from.
+type CountrySource string
+
+// The sources of an entry's country, in the order they are tried.
+const (
+	// CountryFromRecord is the record's own Country field.
+	CountryFromRecord CountrySource = "record"
+	// CountryFromAccount is the Country of a contact's account.
+	CountryFromAccount CountrySource = "account"
+	// CountryFromReplicator is the replicator's Country Code: neither the
+	// record nor its account named a country, so it was guessed.
+	CountryFromReplicator CountrySource = "replicator"
+)
 
 // Entry is one record of the directory: an Exact account or contact with
 // its phone numbers.
@@ -179,6 +203,11 @@ type Entry struct {
 	SourceTimestamp int64
 	SyncedAt        time.Time
 	Numbers         []Number
+
+	// Country is the country (ISO 3166 alpha-2) whose numbering plan read
+	// the entry's national numbers; CountryFrom says where it came from.
+	Country     string
+	CountryFrom CountrySource
 
 	// Cleaned says what was changed in Exact's text to store it, one
 	// note a field ("FirstName: a NUL byte, replaced by �"); the
