@@ -85,7 +85,8 @@ func parse(text, reg string) result {
 
 // cleanText maps what copy and paste leaves in CRM fields (non-breaking and
 // other Unicode spaces, Unicode dashes, full-width and other-script digits,
-// invisible marks) to the ASCII libphonenumber and the fast path expect.
+// invisible format characters) to the ASCII libphonenumber and the fast
+// path expect.
 func cleanText(s string) string {
 	ascii := true
 	for i := 0; i < len(s); i++ {
@@ -106,9 +107,11 @@ func cleanText(s string) string {
 		case r == utf8.RuneError:
 			// Invalid UTF-8 is dropped rather than kept as U+FFFD, so a
 			// broken byte next to a digit cannot make a number unreadable.
-		case r == '\u200b' || r == '\u200c' || r == '\u200d' || r == '\u200e' || r == '\u200f' ||
-			r == '\u2060' || r == '\ufeff' || r == '\u00ad':
-			// Invisible marks: zero-width spaces, direction marks, BOM, soft hyphen.
+		case unicode.Is(unicode.Cf, r):
+			// Format characters are invisible: zero-width spaces and
+			// joiners, direction marks, embeddings and isolates, BOM, soft
+			// hyphen. Messengers and web pages wrap numbers in them, and a
+			// person reading the field never sees them.
 		case unicode.IsSpace(r) || unicode.Is(unicode.Zs, r):
 			b.WriteByte(' ')
 		case r == '\uff0b':

@@ -106,7 +106,10 @@ func regionOf(country string) string {
 // set, otherwise the replicator's default) and passes what ParseCountry
 // returned; with "" only international numbers (+…, 00…) parse.
 //
-// An empty or blank raw returns ok=false: there is nothing to store.
+// An empty or blank raw returns ok=false: there is nothing to store. So
+// does a placeholder that says there is no number ("n.v.t.", "-",
+// "onbekend", "n/a"): it is no more a number that failed to parse than an
+// empty field is.
 // Otherwise the Number has Field and Raw (unchanged) and either
 // Status=NumberOK with E164 and Extension, or Status=NumberInvalid with a
 // short Reason ("not a phone number", "too short: the area code may be
@@ -126,7 +129,7 @@ func regionOf(country string) string {
 // are invalid: they are nobody's number, and a directory entry for them
 // could only produce false matches.
 func ParseNumber(raw, field, extension, country string) (n roger.Number, ok bool) {
-	if strings.TrimSpace(raw) == "" {
+	if strings.TrimSpace(raw) == "" || isPlaceholder(cleanText(raw)) {
 		return roger.Number{}, false
 	}
 	n = roger.Number{Field: field, Raw: raw}

@@ -196,16 +196,31 @@ var parseCases = []parseCase{
 	{name: "Dutch national read as German is Essen", raw: "020 123 4567", country: "DE", e164: "+49201234567"},
 	{name: "Dutch mobile read as German is a landline", raw: "06 12345678", country: "DE", e164: "+49612345678"},
 
-	// Invalid: placeholders and remarks.
-	{name: "n.v.t.", raw: "n.v.t.", country: "NL", reason: "not a phone number"},
-	{name: "nvt", raw: "nvt", country: "NL", reason: "not a phone number"},
-	{name: "onbekend", raw: "onbekend", country: "NL", reason: "not a phone number"},
-	{name: "dash", raw: "-", country: "NL", reason: "not a phone number"},
-	{name: "dashes", raw: "--", country: "NL", reason: "not a phone number"},
-	{name: "dot", raw: ".", country: "NL", reason: "not a phone number"},
+	// As people paste them: non-breaking spaces, labels, remarks, the (0)
+	// of the international form, 00 prefixes, and the invisible format
+	// characters messengers and web pages put around a number.
+	{name: "nbsp between groups", raw: "020\u00a0123\u00a04567", country: "NL", e164: "+31201234567"},
+	{name: "narrow nbsp", raw: "+31\u202f6\u202f12345678", country: "NL", e164: "+31612345678"},
+	{name: "label Tel:", raw: "Tel: 020 123 4567", country: "NL", e164: "+31201234567"},
+	{name: "label mob.", raw: "mob. 06-12345678", country: "NL", e164: "+31612345678"},
+	{name: "remark alleen 's ochtends", raw: "020 123 4567 (alleen 's ochtends)", country: "NL", e164: "+31201234567"},
+	{name: "international trunk zero", raw: "+31 (0)20 123 4567", country: "NL", e164: "+31201234567"},
+	{name: "0032 prefix", raw: "0032 3 870 23 00", country: "NL", e164: "+3238702300"},
+	{name: "0031 prefix compact", raw: "0031201234567", country: "BE", e164: "+31201234567"},
+	{name: "extension toestel", raw: "020 123 4567 toestel 215", country: "NL", e164: "+31201234567", ext: "215"},
+	{name: "extension tst", raw: "020-1234567 tst. 12", country: "NL", e164: "+31201234567", ext: "12"},
+	{name: "zero-width spaces", raw: "\u200b06\u200b12345678\u200b", country: "NL", e164: "+31612345678"},
+	{name: "left-to-right marks", raw: "\u200e+31 6 12345678\u200e", country: "NL", e164: "+31612345678"},
+	{name: "first strong isolate", raw: "\u2068+32 3 870 23 00\u2069", country: "NL", e164: "+3238702300"},
+	{name: "left-to-right isolate", raw: "\u2066020 123 4567\u2069", country: "NL", e164: "+31201234567"},
+	{name: "byte order mark", raw: "\ufeff06 12345678", country: "NL", e164: "+31612345678"},
+	{name: "word joiner and soft hyphen", raw: "06\u2060-\u00ad12345678", country: "NL", e164: "+31612345678"},
+	{name: "arabic letter mark", raw: "\u061c+31 20 123 4567", country: "NL", e164: "+31201234567"},
+	{name: "Belgian contact national", raw: "03 870 23 00", country: "BE", e164: "+3238702300"},
+
+	// Invalid: text that is no number but says something (placeholders
+	// that only say "none" are in TestParseNumberPlaceholders).
 	{name: "zie e-mail", raw: "zie e-mail", country: "NL", reason: "not a phone number"},
-	{name: "TBD", raw: "TBD", country: "NL", reason: "not a phone number"},
-	{name: "n/a", raw: "n/a", country: "GB", reason: "not a phone number"},
 	{name: "via receptie", raw: "bellen via receptie", country: "NL", reason: "not a phone number"},
 	{name: "only zeros", raw: "0000000000", country: "NL", reason: "not a phone number: only zeros"},
 	{name: "only zeros short", raw: "00000", country: "NL", reason: "not a phone number: only zeros"},
@@ -298,6 +313,24 @@ func TestParseCaseCounts(t *testing.T) {
 	}
 	if len(parseCases) < 100 || invalid < 25 {
 		t.Errorf("%d cases, %d invalid; want at least 100 and 25", len(parseCases), invalid)
+	}
+}
+
+// TestParseNumberPlaceholders: a field that says "no number" is treated
+// as an empty one, not listed as a number that did not parse.
+func TestParseNumberPlaceholders(t *testing.T) {
+	for _, raw := range []string{"n.v.t.", "nvt", "N.V.T.", "onbekend", "Onbekend", "geen", "-", "--", ".", "?", "/",
+		"n/a", "N/A", "TBD", "none", "k.A.", "keine", "néant", "n.c.", "\u200b-\u200b", "\u00a0n.v.t.\u00a0"} {
+		if n, ok := ParseNumber(raw, "Phone", "", "NL"); ok {
+			t.Errorf("ParseNumber(%q) = %+v, true; want ok=false", raw, n)
+		}
+	}
+	// Text that is no number but says something stays visible to admins,
+	// and a placeholder word never hides a number next to it.
+	for _, raw := range []string{"zie e-mail", "bellen via receptie", "x", "geen 020 123 4567", "0000000000"} {
+		if _, ok := ParseNumber(raw, "Phone", "", "NL"); !ok {
+			t.Errorf("ParseNumber(%q) returned ok=false; want a number (valid or not)", raw)
+		}
 	}
 }
 
