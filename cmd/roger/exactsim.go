@@ -44,6 +44,8 @@ func (m *Main) runExactsim(ctx context.Context, args []string) error {
 		tsNumber       = fs.Bool("timestamp-number", false, "serve sync Timestamps as JSON numbers instead of strings")
 		contactsFilter = fs.Bool("mandatory-filter-contacts", true, "apply mandatory filtering to crm/Contacts and bulk/CRM/Contacts too")
 		skipDollar     = fs.Bool("encode-skiptoken-dollar", false, "write %24skiptoken instead of $skiptoken in __next links")
+		encodeNext     = fs.Bool("encode-next-links", false, "percent-encode every name and value in __next links (%24select=ID%2CName&%24skiptoken=…)")
+		escapeDates    = fs.Bool("escape-date-slashes", false, `write dates as "\/Date(ms)\/" instead of "/Date(ms)/"`)
 		html401        = fs.Bool("unauthorized-html", false, `answer bad tokens with the HTML "Object moved" page instead of an empty 401`)
 		requireHTTPS   = fs.Bool("require-https", false, "refuse http:// redirect and callback URIs even on loopback")
 		createAction   = fs.String("webhook-create-action", "Create", `webhook Action for new records: "Create" or "Update"`)
@@ -89,6 +91,7 @@ func (m *Main) runExactsim(ctx context.Context, args []string) error {
 		Clock: clk, Seed: *seed, BaseURL: base,
 		OldRefreshTokenStatus: *oldStatus, RefreshGrace: *grace, KeepOldAccessToken: *keepAccess,
 		TimestampAsNumber: *tsNumber, MandatoryFilterContacts: contactsFilter, EncodeSkiptokenDollar: *skipDollar,
+		EncodeNextLinks: *encodeNext, EscapeDateSlashes: *escapeDates,
 		UnauthorizedHTML: *html401, RequireHTTPS: *requireHTTPS, WebhookCreateAction: *createAction, WebhookRetryBase: *retryBase,
 		MinutelyLimit: *minutely, DailyLimit: *daily,
 	})

@@ -27,7 +27,7 @@ func writeAtom[T any](w http.ResponseWriter, req *apiRequest, def *entityDef[T],
 		b.WriteString(`<entry><id>` + xmlEscape(uri) + `</id><category term="` + def.typeName +
 			`" scheme="http://schemas.microsoft.com/ado/2007/08/dataservices/scheme" /><content type="application/xml"><m:properties>`)
 		emit := func(f *fieldDef[T]) {
-			v := f.get(req.division, rec)
+			v := f.output(req.division, rec)
 			if v.Kind == filter.Null {
 				b.WriteString(`<d:` + f.name + ` m:null="true" />`)
 				return

@@ -86,7 +86,7 @@ func parseList[T any](s *Simulator, q url.Values, def *entityDef[T], mode listMo
 			}
 			return nil, "Could not find a property named '" + name + "' on type '" + def.typeName + "'."
 		}
-		sort.Ints(lq.selected)
+		lq.selected = keyFirst(lq.selected, def.index["ID"])
 	} else if mode != modeRegular && lq.top != 1 {
 		return nil, msgSelect
 	} else {
@@ -104,7 +104,10 @@ func parseList[T any](s *Simulator, q url.Values, def *entityDef[T], mode listMo
 	switch mode {
 	case modeSync:
 		if lq.expr == nil {
-			return nil, msgFilterScope
+			// The first call of a sync may leave $filter out and gets
+			// everything, as "Timestamp gt 1" would (issue 14: the real
+			// service accepts it).
+			break
 		}
 		if bad := fieldsOtherThan(lq.expr.Fields(), "Timestamp"); len(bad) > 0 {
 			return nil, msgNotSupported + strings.Join(bad, ", ")
@@ -152,6 +155,22 @@ func parseList[T any](s *Simulator, q url.Values, def *entityDef[T], mode listMo
 		}
 	}
 	return lq, ""
+}
+
+// keyFirst orders selected properties as Exact does when $select names
+// them: the key first, then the rest alphabetically. With
+// $select=ID,Account,FullName,FirstName,LastName,Email,Phone,Modified the
+// rows of NangoHQ/integration-templates
+// integrations/exact-online/tests/contacts.test.json list ID, Account,
+// Email, FirstName, FullName, LastName, Modified, Phone.
+func keyFirst(selected []int, key int) []int {
+	sort.Slice(selected, func(i, j int) bool {
+		if (selected[i] == key) != (selected[j] == key) {
+			return selected[i] == key
+		}
+		return selected[i] < selected[j]
+	})
+	return selected
 }
 
 func contains(list []string, s string) bool {
@@ -321,6 +340,30 @@ func (s *Simulator) nextLink(r *http.Request, req *apiRequest, q url.Values, tok
 	if top > served {
 		v.Set("$top", strconv.Itoa(top-served))
 	}
+	base := req.base + "/api/v1/" + strconv.Itoa(req.division.Code) + "/" + req.path + "?"
+	if s.opts.EncodeNextLinks {
+		// Every name and value percent-encoded, the skiptoken last.
+		v.Set("$skiptoken", tok)
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			if k != "$skiptoken" {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		var b strings.Builder
+		for _, k := range append(keys, "$skiptoken") {
+			for _, val := range v[k] {
+				if b.Len() > 0 {
+					b.WriteByte('&')
+				}
+				b.WriteString(url.QueryEscape(k))
+				b.WriteByte('=')
+				b.WriteString(strings.ReplaceAll(url.QueryEscape(val), "+", "%20"))
+			}
+		}
+		return base + b.String()
+	}
 	query := encodeODataQuery(v)
 	skip := "$skiptoken="
 	if s.opts.EncodeSkiptokenDollar {
@@ -329,7 +372,7 @@ func (s *Simulator) nextLink(r *http.Request, req *apiRequest, q url.Values, tok
 	if query != "" {
 		query += "&"
 	}
-	return req.base + "/api/v1/" + strconv.Itoa(req.division.Code) + "/" + req.path + "?" + query + skip + tok
+	return base + query + skip + tok
 }
 
 // encodeODataQuery writes query options the way Exact's links look:
@@ -377,11 +420,32 @@ func appendRow[T any](b []byte, req *apiRequest, def *entityDef[T], mode listMod
 	}
 	b = appendJSONString(b, typ)
 	b = append(b, '}')
+	// Navigation properties take their alphabetical place among the
+	// others ("AddressLine3", "BankAccounts", "Blocked" in
+	// exactonline/exactonline-api-dotnet-client
+	// test/ExactOnline.Client.Sdk.UnitTests/Json/APIResponse_Json_Object.txt).
+	var nav []string
+	if mode == modeRegular && lq != nil {
+		nav = lq.nav
+	}
+	writeNavBefore := func(name string) {
+		for len(nav) > 0 && (name == "" || strings.ToLower(nav[0]) < strings.ToLower(name)) {
+			b = append(b, `,"`...)
+			b = append(b, nav[0]...)
+			b = append(b, `":{"__deferred":{"uri":`...)
+			b = appendJSONString(b, uri+"/"+nav[0])
+			b = append(b, "}}"...)
+			nav = nav[1:]
+		}
+	}
 	write := func(f *fieldDef[T]) {
+		if f.name != "ID" {
+			writeNavBefore(f.name)
+		}
 		b = append(b, ',', '"')
 		b = append(b, f.name...)
 		b = append(b, '"', ':')
-		b = appendValue(b, f.get(req.division, rec), f.int64 && !tsNumber)
+		b = req.appendValue(b, f.output(req.division, rec), f.int64 && !tsNumber)
 	}
 	if lq == nil || lq.selected == nil {
 		for i := range def.fields {
@@ -394,15 +458,7 @@ func appendRow[T any](b []byte, req *apiRequest, def *entityDef[T], mode listMod
 			write(&def.fields[i])
 		}
 	}
-	if mode == modeRegular && lq != nil {
-		for _, n := range lq.nav {
-			b = append(b, `,"`...)
-			b = append(b, n...)
-			b = append(b, `":{"__deferred":{"uri":`...)
-			b = appendJSONString(b, uri+"/"+n)
-			b = append(b, "}}"...)
-		}
-	}
+	writeNavBefore("")
 	return append(b, '}')
 }
 

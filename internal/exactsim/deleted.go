@@ -34,10 +34,11 @@ func (s *Simulator) serveDeleted(w http.ResponseWriter, r *http.Request, req *ap
 			return
 		}
 	}
+	// Without $filter the log is read from the start, as on the other
+	// sync endpoints.
 	raw := q.Get("$filter")
 	if raw == "" {
-		odataError(w, http.StatusBadRequest, msgFilterScope)
-		return
+		raw = "Timestamp gt 0L"
 	}
 	expr, err := filter.Parse(raw)
 	if err != nil {
@@ -109,7 +110,7 @@ func (s *Simulator) serveDeleted(w http.ResponseWriter, r *http.Request, req *ap
 			b = append(b, `,"`...)
 			b = append(b, f...)
 			b = append(b, `":`...)
-			b = appendValue(b, deletedValue(d, row, f), f == "Timestamp" && !s.opts.TimestampAsNumber)
+			b = req.appendValue(b, deletedValue(d, row, f), f == "Timestamp" && !s.opts.TimestampAsNumber)
 		}
 		b = append(b, '}')
 	}

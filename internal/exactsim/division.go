@@ -51,7 +51,7 @@ func newDivision(code int, name string, seed uint64) *division {
 	d := &division{
 		Code:    code,
 		Name:    name,
-		lastTS:  int64(1_000_000 + code%1000*1000),
+		lastTS:  firstRowversion(code),
 		deleted: btree.NewG(32, func(a, b *deletedRow) bool { return a.Timestamp < b.Timestamp }),
 		gen:     crm.NewGenerator(seed, code),
 		rnd:     rand.New(rand.NewPCG(seed, uint64(code)^0x5eed)),
@@ -59,6 +59,14 @@ func newDivision(code int, name string, seed uint64) *division {
 	d.accounts = newTable(func(a *crm.Account) (*crm.GUID, *int64) { return &a.ID, &a.Timestamp })
 	d.contacts = newTable(func(c *crm.Contact) (*crm.GUID, *int64) { return &c.ID, &c.Timestamp })
 	return d
+}
+
+// firstRowversion is where a division's rowversions start. A real
+// administration's database has counted every change of every table for
+// years, so its rowversions are around 10^12, not small numbers; a client
+// that stores them in 32 bits or as floats breaks on the real service.
+func firstRowversion(code int) int64 {
+	return 1_200_000_000_000 + int64(code%1000)*1_000_000
 }
 
 // nextTS returns the next rowversion. Real rowversions are shared by every

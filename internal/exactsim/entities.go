@@ -2,6 +2,7 @@ package exactsim
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,30 @@ type fieldDef[T any] struct {
 	int64 bool
 	get   func(d *division, r *T) filter.Value
 	set   func(r *T, v any) error
+	// width is the size of a fixed-width char column (Country char(3),
+	// Language char(10)), which Exact sends padded with trailing spaces:
+	// "NL " and "NL        " in exactonline/exactonline-api-dotnet-client
+	// test/ExactOnline.Client.Sdk.UnitTests/Json/APIResponse_Json_Object.txt,
+	// "FR " in NangoHQ/integration-templates
+	// integrations/exact-online/tests/divisions.test.json. Filters compare
+	// without the padding, as SQL Server compares char columns.
+	width int
+}
+
+// output is the value as Exact writes it in an answer: fixed-width codes
+// padded to their column.
+func (f *fieldDef[T]) output(d *division, r *T) filter.Value {
+	v := f.get(d, r)
+	if f.width > 0 && v.Kind == filter.String && len(v.Str) < f.width {
+		v.Str += strings.Repeat(" ", f.width-len(v.Str))
+	}
+	return v
+}
+
+// fixedWidth marks f as a char(width) column.
+func fixedWidth[T any](f fieldDef[T], width int) fieldDef[T] {
+	f.width = width
+	return f
 }
 
 // exactMessage is why a record was refused, worded as Exact Online words
@@ -55,7 +80,14 @@ func (e *entityDef[T]) field(name string) (*fieldDef[T], bool) {
 	return &e.fields[i], true
 }
 
+// init sorts the properties alphabetically, ignoring case, which is the
+// order Exact lists them in (exactonline/exactonline-api-dotnet-client
+// test/ExactOnline.Client.Sdk.UnitTests/Json/APIResponse_Json_Object.txt:
+// "Blocked", "BRIN", "BusinessType"), and indexes them by name.
 func (e *entityDef[T]) init() *entityDef[T] {
+	sort.SliceStable(e.fields, func(i, j int) bool {
+		return strings.ToLower(e.fields[i].name) < strings.ToLower(e.fields[j].name)
+	})
 	e.index = make(map[string]int, len(e.fields))
 	for i, f := range e.fields {
 		e.index[f.name] = i
@@ -229,8 +261,8 @@ var accountDef = (&entityDef[crm.Account]{
 		nullField[crm.Account]("AddressLine3", filter.String),
 		strField("Postcode", func(a *crm.Account) *string { return &a.Postcode }),
 		strField("City", func(a *crm.Account) *string { return &a.City }),
-		strField("State", func(a *crm.Account) *string { return &a.State }),
-		strField("Country", func(a *crm.Account) *string { return &a.Country }),
+		fixedWidth(strField("State", func(a *crm.Account) *string { return &a.State }), 3),
+		fixedWidth(strField("Country", func(a *crm.Account) *string { return &a.Country }), 3),
 		readOnly("CountryName", filter.String, func(_ *division, a *crm.Account) filter.Value { return str(countryNames[a.Country]) }),
 		strField("Status", func(a *crm.Account) *string { return &a.Status }),
 		boolField("Blocked", func(a *crm.Account) *bool { return &a.Blocked }),
@@ -243,7 +275,7 @@ var accountDef = (&entityDef[crm.Account]{
 		strField("VATNumber", func(a *crm.Account) *string { return &a.VATNumber }),
 		strField("ChamberOfCommerce", func(a *crm.Account) *string { return &a.ChamberOfCommerce }),
 		strField("SearchCode", func(a *crm.Account) *string { return &a.SearchCode }),
-		strField("Language", func(a *crm.Account) *string { return &a.Language }),
+		fixedWidth(strField("Language", func(a *crm.Account) *string { return &a.Language }), 10),
 		divisionField[crm.Account](),
 		readOnly("Created", filter.DateTime, func(_ *division, a *crm.Account) filter.Value { return when(a.Created) }),
 		readOnly("Modified", filter.DateTime, func(_ *division, a *crm.Account) filter.Value { return when(a.Modified) }),
@@ -335,12 +367,12 @@ var contactDef = (&entityDef[crm.Contact]{
 		strField("BusinessEmail", func(c *crm.Contact) *string { return &c.Email }),
 		boolField("IsMainContact", func(c *crm.Contact) *bool { return &c.IsMainContact }),
 		strField("Gender", func(c *crm.Contact) *string { return &c.Gender }),
-		strField("Language", func(c *crm.Contact) *string { return &c.Language }),
+		fixedWidth(strField("Language", func(c *crm.Contact) *string { return &c.Language }), 10),
 		readOnly("HID", filter.Int, func(_ *division, c *crm.Contact) filter.Value { return filter.IntValue(int64(c.HID)) }),
 		readOnly("Code", filter.String, fromAccount(func(a *crm.Account) filter.Value { return str(padCode(a.Code)) })),
 		nullField[crm.Contact]("Person", filter.GUID),
 		strField("City", func(c *crm.Contact) *string { return &c.City }),
-		strField("Country", func(c *crm.Contact) *string { return &c.Country }),
+		fixedWidth(strField("Country", func(c *crm.Contact) *string { return &c.Country }), 3),
 		strField("Postcode", func(c *crm.Contact) *string { return &c.Postcode }),
 		strField("AddressStreet", func(c *crm.Contact) *string { return &c.AddressStreet }),
 		strField("Notes", func(c *crm.Contact) *string { return &c.Notes }),

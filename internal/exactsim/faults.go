@@ -176,6 +176,10 @@ func (f *Fault) apply(w http.ResponseWriter, r *http.Request) bool {
 		}
 		return false
 	case FaultStatus:
+		if frontEndStatus(f.Status) {
+			writeFrontEndError(w, f.Status)
+			return true
+		}
 		msg := http.StatusText(f.Status)
 		if f.Status == http.StatusRequestTimeout {
 			msg = "The request is too broad: add filters or select fewer records."
@@ -243,4 +247,21 @@ func (b *bufferedWriter) flush(body []byte) {
 	}
 	b.w.WriteHeader(b.status)
 	_, _ = b.w.Write(body)
+}
+
+// frontEndStatus reports whether status comes from the load balancers in
+// front of Exact's application servers rather than from the application:
+// those answer with an HTML page, never with the OData error JSON.
+func frontEndStatus(status int) bool {
+	return status == http.StatusBadGateway || status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout
+}
+
+// writeFrontEndError answers status with an HTML error page, as a web
+// server in front of the API does when the application behind it is down.
+func writeFrontEndError(w http.ResponseWriter, status int) {
+	text := strconv.Itoa(status) + " " + http.StatusText(status)
+	w.Header().Set("Content-Type", "text/html")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte("<!DOCTYPE html>\r\n<html><head><title>" + text + "</title></head>\r\n<body>\r\n<h1>" + text +
+		"</h1>\r\n<p>The service is temporarily unavailable. Please try again later.</p>\r\n</body></html>\r\n"))
 }

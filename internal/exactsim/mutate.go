@@ -3,6 +3,7 @@ package exactsim
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strconv"
 	"strings"
@@ -45,6 +46,7 @@ func deleteRecord[T any](s *Simulator, d *division, def *entityDef[T], id crm.GU
 // their historical Created and Modified times.
 func (s *Simulator) seed(d *division, accounts int, contacts int) {
 	now := s.now()
+	seedDeletedHistory(d, now, accounts, contacts, s.opts.Seed)
 	d.gen.Populate(accounts, contacts, now,
 		func(a *crm.Account) {
 			d.accounts.put(a, d.nextTS())
@@ -57,6 +59,44 @@ func (s *Simulator) seed(d *division, accounts int, contacts int) {
 			d.lastHID = max(d.lastHID, c.HID)
 		})
 	s.dirty = true
+}
+
+// Entity types of the deletion log other than accounts and contacts, which
+// a real division's log is full of (the codes of picqer/exact-php-client
+// src/Picqer/Financials/Exact/SyncDeleted.php): transaction lines,
+// addresses, items, bank accounts, documents, quotations.
+var otherDeletedTypes = []int{1, 3, 9, 48, 13, 23}
+
+// seedDeletedHistory gives a division with data the deletion log a real one
+// has: two months of deletions of accounts, contacts and other entity
+// types, with rowversions far apart because every table of the database
+// draws from the same counter. Their EntityKeys name records that are
+// gone, so a first sync reads a log of records it never saw.
+func seedDeletedHistory(d *division, now time.Time, accounts, contacts int, seed uint64) {
+	r := rand.New(rand.NewPCG(seed, uint64(d.Code)^0xde1e7ed))
+	n := (accounts + contacts) / 8
+	if n == 0 {
+		return
+	}
+	// Spread over the last 59 days, oldest first, so none has reached the
+	// 60-day retention yet.
+	span := 59 * 24 * time.Hour
+	start := now.Add(-span)
+	user := crm.RandomGUID(r)
+	for i := range n {
+		typ := otherDeletedTypes[r.IntN(len(otherDeletedTypes))]
+		switch p := r.IntN(100); {
+		case p < 10:
+			typ = deletedTypeAccount
+		case p < 35:
+			typ = deletedTypeContact
+		}
+		d.lastTS += 1 + int64(r.IntN(5000))
+		d.deleted.ReplaceOrInsert(&deletedRow{
+			ID: crm.RandomGUID(r), Timestamp: d.lastTS, EntityType: typ, EntityKey: crm.RandomGUID(r), DeletedBy: user,
+			DeletedDate: start.Add(span * time.Duration(i) / time.Duration(n)).Truncate(time.Millisecond),
+		})
+	}
 }
 
 // Seed fills a division with generated accounts and contacts (deterministic

@@ -80,8 +80,12 @@ func (s *Simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 		writeTokenError(w, *terr)
 		return
 	}
+	// The headers of the recorded token answer in Exact's Postman
+	// collection (yusufkaracaburun/emeq-exact-api
+	// OAUTH.postman_collection.json).
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Cache-Control", "private")
+	w.Header().Set("Pragma", "no-cache")
 	_ = json.NewEncoder(w).Encode(body)
 }
 

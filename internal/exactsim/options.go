@@ -68,6 +68,14 @@ type Options struct {
 	MandatoryFilterContacts *bool
 	// EncodeSkiptokenDollar writes __next links with %24skiptoken.
 	EncodeSkiptokenDollar bool
+	// EncodeNextLinks percent-encodes every name and value of a __next
+	// link (%24select=ID%2CCode&%24skiptoken=guid%27…%27), as emeq saw
+	// Exact do; by default names and values are written as they read.
+	EncodeNextLinks bool
+	// EscapeDateSlashes writes dates as "\/Date(ms)\/", the escaped form
+	// WCF Data Services uses, instead of "/Date(ms)/" as the recordings
+	// show them.
+	EscapeDateSlashes bool
 	// UnauthorizedHTML answers an unknown or expired bearer token with the
 	// HTML "Object moved" page instead of an empty body.
 	UnauthorizedHTML bool

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/roger365io/roger/internal/exactsim/crm"
+	"github.com/roger365io/roger/internal/exactsim/filter"
 	"github.com/roger365io/roger/internal/httpstatus"
 )
 
@@ -18,6 +19,19 @@ type apiRequest struct {
 	base     string // absolute URL of the simulated host
 	path     string // the part after /api/v1/{division}/
 	fault    *fault
+	// escapeDates writes dates as "\/Date(ms)\/" (Options.EscapeDateSlashes).
+	escapeDates bool
+}
+
+// appendValue appends v as appendValue does, in the date form the
+// simulator was asked for.
+func (req *apiRequest) appendValue(b []byte, v filter.Value, int64AsString bool) []byte {
+	if v.Kind == filter.DateTime && req.escapeDates {
+		b = append(b, `"\/Date(`...)
+		b = strconv.AppendInt(b, exactMillis(v.Time), 10)
+		return append(b, `)\/"`...)
+	}
+	return appendValue(b, v, int64AsString)
 }
 
 // endpointName is the error budget's notion of an endpoint: the path
@@ -95,7 +109,8 @@ func (s *Simulator) handleDivisionAPI(w http.ResponseWriter, r *http.Request) {
 	f := s.faults.take(r.URL.Path, at.chain.client, false)
 	s.mu.Unlock()
 
-	req := &apiRequest{client: at.chain.client, user: user, division: d, base: baseURL(r), path: r.PathValue("path"), fault: f}
+	req := &apiRequest{client: at.chain.client, user: user, division: d, base: baseURL(r), path: r.PathValue("path"), fault: f,
+		escapeDates: s.opts.EscapeDateSlashes}
 	sw := &httpstatus.Writer{ResponseWriter: w}
 	serveFaulted(sw, r, f, func(w http.ResponseWriter) { s.routeDivision(w, r, req) })
 	s.noteStatus(key, sw.Status)
@@ -221,7 +236,10 @@ func (s *Simulator) handleMe(w http.ResponseWriter, r *http.Request) {
 		{"CurrentDivision", strconv.Itoa(u.Current)},
 		{"AccountingDivision", strconv.Itoa(u.Current)},
 		{"UserID", quote(u.ID.String())},
-		{"UserName", quote(u.Name)},
+		// UserName is the e-mail address the user signs in with
+		// (NangoHQ/integration-templates
+		// integrations/exact-online/tests/divisions.test.json).
+		{"UserName", quote(u.Email)},
 		{"FullName", quote(u.FullName)},
 		{"Email", quote(u.Email)},
 		{"LanguageCode", quote("nl-NL")},
@@ -271,45 +289,4 @@ func writeJSON(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
-}
-
-// serveDivisions lists the divisions the user may open.
-func (s *Simulator) serveDivisions(w http.ResponseWriter, r *http.Request, req *apiRequest) {
-	if r.Method != http.MethodGet {
-		odataError(w, http.StatusMethodNotAllowed, "The method is not allowed for this resource.")
-		return
-	}
-	s.mu.RLock()
-	b := []byte(`{"d":{"results":[`)
-	first := true
-	for _, code := range req.user.Divisions {
-		d, ok := s.divisions[code]
-		if !ok {
-			continue
-		}
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, `{"__metadata":{"uri":`...)
-		b = appendJSONString(b, req.base+"/api/v1/"+strconv.Itoa(req.division.Code)+"/system/Divisions("+strconv.Itoa(code)+")")
-		b = append(b, `,"type":"Exact.Web.Api.Models.HRM.Division"},"Code":`...)
-		b = strconv.AppendInt(b, int64(code), 10)
-		b = append(b, `,"CustomerCode":`...)
-		b = appendJSONString(b, padCode(strconv.Itoa(code)))
-		b = append(b, `,"CustomerName":`...)
-		b = appendJSONString(b, d.Name)
-		b = append(b, `,"Description":`...)
-		b = appendJSONString(b, d.Name)
-		b = append(b, `,"HID":"`...)
-		b = strconv.AppendInt(b, int64(code), 10)
-		b = append(b, `","Main":`...)
-		b = strconv.AppendBool(b, code == req.user.Divisions[0])
-		b = append(b, `,"Country":"NL","Currency":"EUR","Status":1,"Blocked":false,"DivisionMoveDate":`...)
-		b = appendValue(b, when(d.MoveDate), false)
-		b = append(b, '}')
-	}
-	s.mu.RUnlock()
-	b = append(b, "]}}"...)
-	writeRead(w, r, req.base+"/api/v1/"+strconv.Itoa(req.division.Code)+"/", "Divisions", s.now(), b)
 }

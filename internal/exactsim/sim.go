@@ -251,14 +251,18 @@ func (s *Simulator) Stats() Stats {
 }
 
 // randomToken returns an opaque token of n random bytes in URL-safe
-// base64. Exact's refresh tokens and codes contain '!', which clients must
-// carry through URL encoding untouched, so bang adds some.
+// base64. With bang it has the shape of Exact's authorization codes and
+// refresh tokens: four characters, "!IAAAA", then the rest, as the code
+// "lyqb!IAAAA…" and the refresh token "4dCx!IAAAAA…" recorded in Exact's
+// Postman collection (yusufkaracaburun/emeq-exact-api
+// OAUTH.postman_collection.json). The '!' reaches a redirect URI as %21,
+// so a client must decode the code exactly once.
 func randomToken(n int, bang bool) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	t := base64.RawURLEncoding.EncodeToString(b)
 	if bang {
-		t = "Stbp!IAAAA" + t[:len(t)/2] + "!" + t[len(t)/2:]
+		t = t[:4] + "!IAAAA" + t[4:]
 	}
 	return t
 }

@@ -205,7 +205,7 @@ func (s *Simulator) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 
 	switch r.PostForm.Get("consent") {
 	case "allow":
-		code := "stampN!" + randomToken(96, true)
+		code := randomToken(96, true)
 		s.mu.Lock()
 		s.codes[code] = &authCode{clientID: app.ClientID, user: strings.ToLower(user.Name), redirectURI: app.RedirectURI,
 			region: region(r.Context()), expires: s.now().Add(codeLifetime)}
