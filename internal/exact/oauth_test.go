@@ -82,7 +82,7 @@ func TestFullFlow(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if me.CurrentDivision != testDivision || me.UserName != testUser || me.UserID == "" || me.Email == "" || me.FullName == "" {
+			if me.CurrentDivision != testDivision || !strings.HasPrefix(me.UserName, testUser+"@") || me.UserID == "" || me.Email == "" || me.FullName == "" {
 				t.Fatalf("Me = %+v", me)
 			}
 			divs, err := c.Divisions(context.Background(), me.CurrentDivision)

@@ -77,7 +77,9 @@ func TestSyncContactsFullAndEmptyIncrement(t *testing.T) {
 			if len(pages) != 1 || len(pages[0]) != 0 || nexts[0] != "" {
 				t.Fatalf("empty increment gave %d pages", len(pages))
 			}
-			if err := inc.SyncDeleted(context.Background(), testDivision, EntityTypeContact, 0, "", func(rows []Deleted, _ string) error {
+			// The log holds older history; after the full load's cursor
+			// nothing happened.
+			if err := inc.SyncDeleted(context.Background(), testDivision, EntityTypeContact, last, "", func(rows []Deleted, _ string) error {
 				if len(rows) != 0 {
 					t.Fatalf("%d deletions in an untouched division", len(rows))
 				}
@@ -470,13 +472,38 @@ func TestSyncDeleted(t *testing.T) {
 	e.login()
 	c := e.client()
 	ctx := context.Background()
+	// A real division's log already holds two months of deletions, of
+	// other entity types too; only the asked type comes back.
+	var history []Deleted
+	accountHistory := 0
+	for _, typ := range []int{EntityTypeContact, EntityTypeAccount} {
+		if err := c.SyncDeleted(ctx, testDivision, typ, 0, "", func(rows []Deleted, _ string) error {
+			for _, d := range rows {
+				if d.EntityType != typ || d.Timestamp < 1_000_000_000_000 {
+					t.Fatalf("history row %+v asked for type %d", d, typ)
+				}
+			}
+			if typ == EntityTypeAccount {
+				accountHistory += len(rows)
+			} else {
+				history = append(history, rows...)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(history) == 0 || accountHistory == 0 {
+		t.Fatalf("%d contact and %d account deletions of history, want some", len(history), accountHistory)
+	}
+	cursor := history[len(history)-1].Timestamp
 	e.clk.Advance(time.Hour)
 	res, err := e.sim.Mutate(testDivision, exactsim.Mutation{Entity: "contacts", Deletes: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []Deleted
-	if err := c.SyncDeleted(ctx, testDivision, EntityTypeContact, 0, "", func(rows []Deleted, _ string) error { got = append(got, rows...); return nil }); err != nil {
+	if err := c.SyncDeleted(ctx, testDivision, EntityTypeContact, cursor, "", func(rows []Deleted, _ string) error { got = append(got, rows...); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 3 {
@@ -494,8 +521,8 @@ func TestSyncDeleted(t *testing.T) {
 	if err := c.SyncDeleted(ctx, testDivision, EntityTypeAccount, 0, "", func(rows []Deleted, _ string) error { accounts += len(rows); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if accounts != 0 {
-		t.Fatalf("%d account deletions, want 0", accounts)
+	if accounts != accountHistory {
+		t.Fatalf("%d account deletions, want the %d of history", accounts, accountHistory)
 	}
 	// The cursor moves past them.
 	var again int
