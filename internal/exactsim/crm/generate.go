@@ -15,7 +15,9 @@ import (
 // division give the same records, so a failing roger test can be replayed.
 // A Generator is not safe for concurrent use.
 type Generator struct {
-	r     *rand.Rand
+	r *rand.Rand
+	// mess draws the messy additions of messy.go, apart from r.
+	mess  *rand.Rand
 	code  int
 	hid   int32
 	users []user
@@ -70,7 +72,7 @@ const (
 // NewGenerator returns a generator for one division. The division is mixed
 // into the random stream so that divisions of one simulator differ.
 func NewGenerator(seed uint64, division int) *Generator {
-	g := &Generator{r: rand.New(rand.NewPCG(seed, uint64(division)*0x9e3779b97f4a7c15^0x5851f42d4c957f2d))}
+	g := &Generator{r: rand.New(rand.NewPCG(seed, uint64(division)*0x9e3779b97f4a7c15^0x5851f42d4c957f2d)), mess: newMess(seed, division)}
 	for _, n := range userNames {
 		g.users = append(g.users, user{id: RandomGUID(g.r), name: n})
 	}
@@ -827,6 +829,10 @@ func (g *Generator) extension() int {
 // in the same notations), so that a change can rewrite it in another one.
 func parsePhone(s string, def *country) (number, bool) {
 	var n number
+	// A label ("Tel: ", "mob. ") goes before the number starts.
+	if i := strings.IndexAny(s, "+(0123456789"); i > 0 {
+		s = s[i:]
+	}
 	s = cutExtension(s)
 	var buf [24]byte
 	d := buf[:0]
@@ -1301,6 +1307,7 @@ func (g *Generator) accountPhones(a *Account) {
 			g.buf = g.appendNumber(g.buf, &cur.sw, home)
 		}
 	}
+	g.messUp(m, cu.lang, cur.hasSw && cur.sw.mobile)
 	g.set(&a.Phone, m)
 	if cur.hasSw && g.pct(2) {
 		m = g.mark()
@@ -1319,6 +1326,7 @@ func (g *Generator) accountPhones(a *Account) {
 			f := g.geoNumber(c, cur.ct)
 			g.buf = g.appendNumber(g.buf, &f, home)
 		}
+		g.messUp(m, cu.lang, false)
 		g.set(&a.Fax, m)
 	}
 }
@@ -1682,6 +1690,7 @@ func (g *Generator) newContact(a *Account, now time.Time) *Contact {
 	default:
 		k.Country = c.code
 	}
+	g.ownCountry(k, c)
 	if g.pct(40) {
 		k.City = a.City
 	}
@@ -1766,6 +1775,7 @@ func (g *Generator) contactPhones(k *Contact) {
 		}
 		switch {
 		case q < 45:
+			g.messUp(m, cu.lang, cur.sw.mobile)
 			g.set(&k.Phone, m)
 			phoneSet = true
 			m = g.mark()
@@ -1786,6 +1796,7 @@ func (g *Generator) contactPhones(k *Contact) {
 		}
 	}
 	if !phoneSet {
+		g.messUp(m, cu.lang, false)
 		g.set(&k.Phone, m)
 	}
 
@@ -1801,6 +1812,7 @@ func (g *Generator) contactPhones(k *Contact) {
 			n := g.mobileNumber(mc)
 			g.buf = g.appendFor(g.buf, &n, c, cur.how)
 		}
+		g.messUp(m, cu.lang, true)
 		g.set(&k.Mobile, m)
 	}
 	if g.pct(3) {
@@ -1812,6 +1824,7 @@ func (g *Generator) contactPhones(k *Contact) {
 			n = g.geoNumber(c, cur.ct)
 		}
 		g.buf = g.appendFor(g.buf, &n, c, cur.how)
+		g.messUp(m, cu.lang, false)
 		g.set(&k.BusinessFax, m)
 	}
 }

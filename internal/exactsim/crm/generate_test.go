@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 )
 
 var testNow = time.Date(2025, 6, 30, 14, 0, 0, 0, time.UTC)
@@ -264,6 +265,10 @@ type phoneField struct {
 	s, country string
 }
 
+// phoneFields lists the phone fields with the country they are written
+// for (a contact's own, else its account's), as a person would read them:
+// without the labels, remarks and invisible characters of messy.go, which
+// TestMessyNumbers checks on their own.
 func phoneFields(p population) []phoneField {
 	var out []phoneField
 	byID := map[GUID]*Account{}
@@ -271,18 +276,106 @@ func phoneFields(p population) []phoneField {
 		byID[a.ID] = a
 		for _, s := range []string{a.Phone, a.Fax} {
 			if s != "" {
-				out = append(out, phoneField{s, a.Country})
+				out = append(out, phoneField{tidy(s), a.Country})
 			}
 		}
 	}
 	for _, c := range p.contacts {
-		for _, s := range []string{c.Phone, c.Mobile, c.BusinessFax} {
+		country := byID[c.Account].Country
+		for _, s := range []string{c.Phone, c.BusinessFax} {
 			if s != "" {
-				out = append(out, phoneField{s, byID[c.Account].Country})
+				out = append(out, phoneField{tidy(s), country})
 			}
+		}
+		if c.Country != "" && country != "" {
+			country = c.Country
+		}
+		if c.Mobile != "" {
+			out = append(out, phoneField{tidy(c.Mobile), country})
 		}
 	}
 	return out
+}
+
+// tidy undoes what messUp adds to a number.
+func tidy(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case unicode.Is(unicode.Cf, r):
+			return -1
+		case r == '\u00a0' || r == '\u202f':
+			return ' '
+		}
+		return r
+	}, s)
+	if strings.IndexFunc(s, unicode.IsDigit) < 0 {
+		return s
+	}
+	if i := strings.IndexAny(s, "+(0123456789"); i > 0 {
+		s = s[i:]
+	}
+	for _, remarks := range phoneRemarks {
+		for _, r := range remarks {
+			s = strings.TrimSuffix(s, r)
+		}
+	}
+	return s
+}
+
+// TestMessyNumbers: a few percent of phone fields carry what people leave
+// in them, of every kind messUp adds, and contacts of their own country
+// have numbers of that country.
+func TestMessyNumbers(t *testing.T) {
+	p := populate(2025, 1, 5000, 15000)
+	kinds := map[string]int{}
+	fields := 0
+	count := func(s string) {
+		if s == "" {
+			return
+		}
+		fields++
+		switch {
+		case strings.ContainsAny(s, "\u00a0\u202f"):
+			kinds["nbsp"]++
+		case strings.IndexFunc(s, func(r rune) bool { return unicode.Is(unicode.Cf, r) }) >= 0:
+			kinds["invisible"]++
+		case tidy(s) != s && strings.HasSuffix(s, ")") || strings.HasSuffix(s, "voicemail"):
+			kinds["remark"]++
+		case tidy(s) != s:
+			kinds["label"]++
+		}
+	}
+	byID := map[GUID]*Account{}
+	for _, a := range p.accounts {
+		byID[a.ID] = a
+		count(a.Phone)
+		count(a.Fax)
+	}
+	own := 0
+	for _, c := range p.contacts {
+		count(c.Phone)
+		count(c.Mobile)
+		count(c.BusinessFax)
+		if a := byID[c.Account]; c.Country != "" && a.Country != "" && c.Country != a.Country && c.Mobile != "" {
+			own++
+		}
+	}
+	messy := 0
+	for _, n := range kinds {
+		messy += n
+	}
+	t.Logf("%d of %d phone fields messy: %v; %d contacts of another country than their account", messy, fields, kinds, own)
+	if r := float64(messy) / float64(fields); r < .03 || r > .15 {
+		t.Errorf("messy share %.3f, want a few percent", r)
+	}
+	for _, k := range []string{"nbsp", "invisible", "remark", "label"} {
+		if kinds[k] < fields/500 {
+			t.Errorf("only %d fields of kind %s", kinds[k], k)
+		}
+	}
+	if own < len(p.contacts)/200 {
+		t.Errorf("%d contacts live in another country than their account, want some", own)
+	}
 }
 
 func TestDistribution(t *testing.T) {
