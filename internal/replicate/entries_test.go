@@ -83,9 +83,9 @@ func TestContactEntries(t *testing.T) {
 		c:    exact.Contact{Phone: "  ", Mobile: ""},
 		want: nil,
 	}, {
-		name: "unparseable numbers are kept with a reason",
-		c:    exact.Contact{Phone: "n.v.t.", Mobile: "12"},
-		want: []num{{"Phone", "n.v.t.", "", ""}, {"Mobile", "12", "", ""}},
+		name: "unparseable numbers are kept with a reason, placeholders are no numbers",
+		c:    exact.Contact{Phone: "n.v.t.", Mobile: "12", BusinessFax: "zie e-mail"},
+		want: []num{{"Mobile", "12", "", ""}, {"BusinessFax", "zie e-mail", "", ""}},
 	}, {
 		name:    "the contact's own country wins",
 		c:       exact.Contact{Phone: "089 123456", Country: " DE "},
@@ -176,10 +176,10 @@ func TestAccountEntries(t *testing.T) {
 		country: "NL",
 		want:    []num{{"Phone", "089 123456", "", ""}},
 	}, {
-		name:    "unparseable numbers are kept with a reason",
+		name:    "unparseable numbers are kept with a reason, placeholders are no numbers",
 		a:       exact.Account{Phone: "n.v.t.", Fax: "zie website"},
 		country: "NL",
-		want:    []num{{"Phone", "n.v.t.", "", ""}, {"Fax", "zie website", "", ""}},
+		want:    []num{{"Fax", "zie website", "", ""}},
 	}, {
 		name:    "no numbers",
 		a:       exact.Account{},

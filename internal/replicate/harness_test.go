@@ -24,6 +24,7 @@ import (
 	"github.com/roger365io/roger/internal/exact"
 	"github.com/roger365io/roger/internal/exactsim"
 	"github.com/roger365io/roger/internal/exactsim/crm"
+	"github.com/roger365io/roger/internal/phone"
 	"github.com/roger365io/roger/internal/replicators"
 	"github.com/roger365io/roger/internal/secret"
 	"github.com/roger365io/roger/internal/sqlstore"
@@ -467,7 +468,7 @@ func (e *env) source(division int, entity roger.Entity) map[string]sourceRecord 
 				rec.JobTitle = str(row["JobTitleDescription"])
 				phones = []string{str(row["Phone"]), str(row["Mobile"]), str(row["BusinessPhone"]), str(row["BusinessMobile"]), str(row["BusinessFax"])}
 			}
-			rec.Phones = distinctNonBlank(phones)
+			rec.Phones = distinctNumberFields(phones)
 			if _, dup := out[rec.ID]; dup {
 				e.t.Fatalf("checker: the source returned %s twice", rec.ID)
 			}
@@ -491,11 +492,14 @@ func str(v any) string {
 	}
 }
 
-func distinctNonBlank(list []string) []string {
+// distinctNumberFields lists the phone fields that hold a number (valid or
+// not) once each: blank fields and placeholders such as "n.v.t." hold
+// none, by the rule of phone.ParseNumber, and never reach the directory.
+func distinctNumberFields(list []string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, s := range list {
-		if strings.TrimSpace(s) == "" || seen[s] {
+		if _, ok := phone.ParseNumber(s, "Phone", "", ""); !ok || seen[s] {
 			continue
 		}
 		seen[s] = true
@@ -548,7 +552,7 @@ func diffEntry(e *roger.Entry, s sourceRecord) []string {
 			d = append(d, fmt.Sprintf("number %q has status %q", n.Raw, n.Status))
 		}
 	}
-	if got := distinctNonBlank(raws); !reflect.DeepEqual(got, s.Phones) && !(len(got) == 0 && len(s.Phones) == 0) {
+	if got := distinctNumberFields(raws); !reflect.DeepEqual(got, s.Phones) && !(len(got) == 0 && len(s.Phones) == 0) {
 		d = append(d, fmt.Sprintf("numbers %q, source %q", got, s.Phones))
 	}
 	return d
