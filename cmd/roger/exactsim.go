@@ -52,6 +52,7 @@ func (m *Main) runExactsim(ctx context.Context, args []string) error {
 		retryBase      = fs.Duration("webhook-retry-base", time.Minute, "first retry delay of a failed webhook delivery (doubles each attempt)")
 		minutely       = fs.Int("minutely-limit", 60, "API calls per app per division per minute (negative: no limit)")
 		daily          = fs.Int("daily-limit", 5000, "API calls per app per division per day (negative: no limit)")
+		accountant     = fs.Int("accountant", 0, "add the user accountant/accountant, who can open every division and `N` more empty ones, as an accounting firm sees its clients' administrations (system/Divisions then pages, 60 at a time)")
 	)
 	fs.Var(&apps, "app", "pre-register an app: `CLIENT_ID:CLIENT_SECRET:REDIRECT_URI` (repeatable)")
 	fs.Var(&users, "user", "a user: `NAME:PASSWORD:DIVISION[,DIVISION…]` (repeatable; default "+defaultUser+")")
@@ -73,6 +74,9 @@ func (m *Main) runExactsim(ctx context.Context, args []string) error {
 	}
 	if *records < 0 || *records > 5_000_000 {
 		return fmt.Errorf("--records must be between 0 and 5000000, not %d", *records)
+	}
+	if *accountant < 0 || *accountant > 10_000 {
+		return fmt.Errorf("--accountant must be between 0 and 10000, not %d", *accountant)
 	}
 
 	ln, err := net.Listen("tcp", *addr)
@@ -112,6 +116,11 @@ func (m *Main) runExactsim(ctx context.Context, args []string) error {
 		}
 		if err := setUp(sim, users, *records); err != nil {
 			return err
+		}
+		if *accountant > 0 {
+			if err := addAccountant(sim, *accountant); err != nil {
+				return err
+			}
 		}
 	}
 	for _, spec := range apps {
@@ -214,6 +223,26 @@ func setUp(sim *exactsim.Simulator, users []string, records int) error {
 	return nil
 }
 
+// addAccountant adds a user who can open every division there is and n
+// more, empty ones, numbered after the highest.
+func addAccountant(sim *exactsim.Simulator, n int) error {
+	var codes []int
+	top := 0
+	for _, d := range sim.Summarize().Divisions {
+		codes = append(codes, d.Code)
+		top = max(top, d.Code)
+	}
+	for i := 1; i <= n; i++ {
+		code := top + i
+		sim.AddDivision(code, fmt.Sprintf("Klant %d B.V.", i))
+		codes = append(codes, code)
+	}
+	if _, err := sim.AddUser("accountant", "accountant", codes...); err != nil {
+		return fmt.Errorf("--accountant: %w", err)
+	}
+	return nil
+}
+
 func addApp(sim *exactsim.Simulator, spec string) error {
 	parts := strings.SplitN(spec, ":", 3)
 	if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
@@ -254,7 +283,11 @@ func printBanner(m *Main, sim *exactsim.Simulator, base, state string, loaded bo
 	fmt.Fprintln(w, "Users (sign in with these):")
 	for _, u := range sim.Users() {
 		var list []string
-		for _, code := range u.Divisions {
+		for i, code := range u.Divisions {
+			if i == 4 && len(u.Divisions) > 5 {
+				list = append(list, fmt.Sprintf("and %d more", len(u.Divisions)-i))
+				break
+			}
 			d := divs[code]
 			list = append(list, fmt.Sprintf("%d %q (%d accounts, %d contacts)", code, d.Name, d.Accounts, d.Contacts))
 		}

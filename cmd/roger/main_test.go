@@ -86,6 +86,38 @@ func TestExactsimStartsSeededAndSaysHowToSignIn(t *testing.T) {
 	}
 }
 
+func TestExactsimAccountantSeesHundredsOfDivisions(t *testing.T) {
+	addr, out, stop := startSim(t, "--records", "10", "--accountant", "250")
+	defer stop()
+	if !strings.Contains(out.String(), "accountant / accountant") || !strings.Contains(out.String(), "and 248 more") {
+		t.Fatalf("banner:\n%s", out)
+	}
+	resp, err := http.Get("http://" + addr + "/_sim/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var summary struct {
+		Users []struct {
+			Name      string `json:"name"`
+			Divisions []int  `json:"divisions"`
+		} `json:"users"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&summary)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range summary.Users {
+		if u.Name == "accountant" {
+			if len(u.Divisions) != 252 {
+				t.Fatalf("the accountant opens %d divisions, want the 2 seeded and 250 empty", len(u.Divisions))
+			}
+			return
+		}
+	}
+	t.Fatalf("no accountant among %+v", summary.Users)
+}
+
 func TestExactsimRefusesBadFlags(t *testing.T) {
 	tests := []struct {
 		name string
@@ -97,6 +129,7 @@ func TestExactsimRefusesBadFlags(t *testing.T) {
 		{"app without redirect", []string{"--app", "6f2d8a6e-1c0b-4c39-9a55-2f7c3a1b9e01:s3cret"}, "CLIENT_ID:CLIENT_SECRET:REDIRECT_URI"},
 		{"app id not a GUID", []string{"--app", "abc:s3cret:https://x.example.com/cb"}, "not a GUID"},
 		{"bad status switch", []string{"--old-refresh-token-status", "500"}, "must be 401 or 400"},
+		{"negative accountant", []string{"--accountant", "-1"}, "--accountant must be between 0 and 10000"},
 		{"address in use", []string{"--addr", "256.0.0.1:1"}, "choose another address"},
 	}
 	for _, tc := range tests {
