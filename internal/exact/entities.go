@@ -237,6 +237,33 @@ func (c *Client) Divisions(ctx context.Context, division int) ([]Division, error
 	return out, nil
 }
 
+// Division reads one division the user can open, by its code, with a
+// $filter on Code, so that checking a division costs one call even for an
+// accountant whose hundreds of divisions system/Divisions hands out 60 a
+// page. found is false when Exact does not list it; a division the user
+// cannot open at all is refused with 403 NoDivisionAccess. Some licences
+// answer 404 on system/Divisions, so hrm/Divisions is asked then.
+func (c *Client) Division(ctx context.Context, division int) (d Division, found bool, err error) {
+	const op = "exact.Division"
+	collect := func(rows []Division, _ string) error {
+		for _, r := range rows {
+			if r.Code == division {
+				d, found = r, true
+			}
+		}
+		return nil
+	}
+	query := "$select=" + divisionFields + "&$filter=" + queryEscape("Code eq "+strconv.Itoa(division))
+	err = pages(c, ctx, op, division, "system/Divisions", query, "", decodeDivisionsPage, collect)
+	if roger.ErrorCodeOf(err) == roger.ENOTFOUND {
+		err = pages(c, ctx, op, division, "hrm/Divisions", query, "", decodeDivisionsPage, collect)
+	}
+	if err != nil {
+		return Division{}, false, err
+	}
+	return d, found, nil
+}
+
 // SyncAccounts reads sync/CRM/Accounts for the records changed after the
 // Timestamp after and calls fn for each page with its rows and the page's
 // __next link ("" on the last page), which is where an interrupted pass

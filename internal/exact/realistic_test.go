@@ -85,6 +85,16 @@ func TestClientReadsAllDivisionsOfAnAccountant(t *testing.T) {
 			t.Fatalf("division %d: %+v", i, d)
 		}
 	}
+	// Checking one division is one call, however many there are.
+	before := c.Calls()
+	d, found, err := c.Division(context.Background(), codes[200])
+	if err != nil || !found || d.Code != codes[200] || c.Calls()-before != 1 {
+		t.Fatalf("Division(%d) = %+v, %v, %v in %d calls", codes[200], d, found, err, c.Calls()-before)
+	}
+	other := NewClient(e.cfg, e.tokens, e.reg.Get(e.cfg.ClientID, testDivision))
+	if _, found, err := other.Division(context.Background(), testDivision); err == nil || found {
+		t.Fatalf("a division the accountant cannot open: found %v, err %v", found, err)
+	}
 }
 
 // Item 3: the first sync pass with Timestamp gt 0 reads exactly what the

@@ -89,3 +89,24 @@ func TestSyncAgainstRecordedShapes(t *testing.T) {
 		})
 	}
 }
+
+// TestFullLoadOfAnAccountantsDivision: checking the division before a full
+// load costs one call, although the user who authorized can open hundreds
+// of divisions and system/Divisions lists them 60 a page.
+func TestFullLoadOfAnAccountantsDivision(t *testing.T) {
+	t.Parallel()
+	divisions := []int{testDivision}
+	for i := 1; i < 300; i++ {
+		divisions = append(divisions, testDivision+i)
+	}
+	e := newEnv(t, envOptions{divisions: divisions})
+	e.seed(testDivision+150, 20, 1200)
+	r := e.addReplicator(replicatorOptions{division: testDivision + 150})
+	run := e.sync(r.ID)
+	if run.Read != 1200 || run.APICalls != fullLoadCalls(1200) {
+		t.Fatalf("full load: read %d in %d calls, want 1200 in %d", run.Read, run.APICalls, fullLoadCalls(1200))
+	}
+	if n := e.assertEqual(r); n != 1200 {
+		t.Fatalf("%d entries, want 1200", n)
+	}
+}

@@ -193,19 +193,14 @@ func (s *Syncer) needsFullSync(ctx context.Context, client *exact.Client, r *rog
 		moveDate = 0
 	}
 	if r.Pass == 0 || r.DivisionCheckedAt.IsZero() || now.Sub(r.DivisionCheckedAt) >= divisionCheckEvery {
-		divs, err := client.Divisions(ctx, r.Division)
+		d, found, err := client.Division(ctx, r.Division)
 		if err != nil {
 			return false, 0, err
 		}
-		found := false
-		for _, d := range divs {
-			if d.Code == r.Division {
-				found = true
-				if !d.DivisionMoveDate.IsZero() {
-					moveDate = d.DivisionMoveDate.UnixMilli()
-				} else {
-					moveDate = 0
-				}
+		if found {
+			moveDate = 0
+			if !d.DivisionMoveDate.IsZero() {
+				moveDate = d.DivisionMoveDate.UnixMilli()
 			}
 		}
 		if !found {
