@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 )
 
 // The tests in this file hold the simulator to what recorded answers of the
@@ -270,6 +271,64 @@ func TestConformanceOrderDatesAndErrorPages(t *testing.T) {
 			t.Errorf("fault %d: got %d %s %.80s, want HTML %v", tc.status, resp.StatusCode, resp.Header.Get("Content-Type"), body, tc.html)
 		}
 	}
+}
+
+// Item 7: phone fields as people leave them reach the client intact, and
+// some contacts live in another country than their account.
+func TestConformanceMessyPhoneFields(t *testing.T) {
+	r := newRestEnv(t, Options{}, 400, 1600)
+	accounts, _, _ := r.walk(t, "sync/CRM/Accounts?$select=ID,Country,Phone&$filter=Timestamp gt 1L")
+	contacts, _, _ := r.walk(t, "sync/CRM/Contacts?$select=ID,Account,Country,Phone,Mobile&$filter=Timestamp gt 1L")
+	country := map[string]string{}
+	kinds := map[string]int{}
+	see := func(v any) {
+		s, _ := v.(string)
+		switch {
+		case strings.ContainsAny(s, "\u00a0\u202f"):
+			kinds["non-breaking space"]++
+		case strings.IndexFunc(s, func(r rune) bool { return unicode.Is(unicode.Cf, r) }) >= 0:
+			kinds["format character"]++
+		case regexp.MustCompile(`^[A-Za-zé.: ]+[:.] ?[+0(]`).MatchString(s):
+			kinds["label"]++
+		case regexp.MustCompile(`\d \([^)0-9]*[a-z][^)]*\)$`).MatchString(s):
+			kinds["remark"]++
+		case s == "n.v.t." || s == "-" || s == "onbekend" || s == "nvt":
+			kinds["placeholder"]++
+		case strings.Contains(s, " tst") || strings.Contains(s, " toestel ") || strings.Contains(s, " x"):
+			kinds["extension"]++
+		case strings.Contains(s, "(0)"):
+			kinds["(0)"]++
+		case strings.HasPrefix(s, "0031") || strings.HasPrefix(s, "0032"):
+			kinds["00 prefix"]++
+		}
+	}
+	for _, a := range accounts {
+		country[a["ID"].(string)] = strings.TrimSpace(text(a["Country"]))
+		see(a["Phone"])
+	}
+	abroad := 0
+	for _, c := range contacts {
+		see(c["Phone"])
+		see(c["Mobile"])
+		own, theirs := strings.TrimSpace(text(c["Country"])), country[c["Account"].(string)]
+		if own != "" && theirs != "" && own != theirs && c["Mobile"] != nil && c["Phone"] == nil {
+			abroad++
+		}
+	}
+	t.Logf("phone fields by kind: %v; %d contacts live abroad", kinds, abroad)
+	for _, k := range []string{"non-breaking space", "format character", "label", "remark", "placeholder", "extension", "(0)", "00 prefix"} {
+		if kinds[k] == 0 {
+			t.Errorf("no phone field with a %s among %d records: %v", k, len(accounts)+len(contacts), kinds)
+		}
+	}
+	if abroad == 0 {
+		t.Error("no contact lives in another country than their account")
+	}
+}
+
+func text(v any) string {
+	s, _ := v.(string)
+	return s
 }
 
 // Item 8: codes and refresh tokens shaped as recorded, the '!' encoded in
