@@ -27,6 +27,8 @@ func FuzzRouter(f *testing.F) {
 		{"DELETE", "/api/v1/123456/webhooks/WebhookSubscriptions(guid'')"},
 		{"GET", "/be/api/v1/current/Me?$select=CurrentDivision"},
 		{"GET", "/api/v1/abc/system/Divisions"},
+		{"GET", "/api/v1/123456/system/Divisions?$select=Code,Hid&$filter=Code eq 123456&$top=1&$skiptoken=5"},
+		{"GET", "/api/v1/123456/sync/CRM/Accounts?$select=ID,Timestamp"},
 		{"POST", "/api/v1/123456/crm/Accounts"},
 		{"GET", "/api/v1/123456/crm/Accounts?$skiptoken=guid'zz'&$filter=ID eq guid'1'"},
 		{"GET", "/docs/CRMAccountCard.aspx?AccountID=%7bnot-a-guid%7d&_Division_=x"},
