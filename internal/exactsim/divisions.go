@@ -16,10 +16,15 @@ const divisionsPageSize = 60
 
 // divisionRow is a division as one user sees it in system/Divisions.
 type divisionRow struct {
-	d       *division
-	hid     int64
+	d   *division
+	hid int64
+	// current is the division the user last opened (Me.CurrentDivision).
 	current bool
-	main    bool
+	// main marks the user's first division. What Exact means by
+	// IsMainDivision is not known (the one recorded row, the only
+	// division of its customer, says false), so the simulator gives the
+	// flag to one division a user can open.
+	main bool
 }
 
 // divisionProp is one property of a Division row.
