@@ -9,9 +9,9 @@
 // this package handles what CRM data really contains and libphonenumber
 // misreads: Dutch and German extension words, "-0"/"-12" dash suffixes,
 // remarks after the number, two numbers in one field, and placeholders such
-// as "n.v.t.". A number that does not parse is still returned, with a reason
-// a person can act on, because roger keeps and lists such numbers instead of
-// dropping them.
+// as "n.v.t." (no number, like an empty field). A number that does not parse
+// is still returned, with a reason a person can act on, because roger keeps
+// and lists such numbers instead of dropping them.
 //
 // The common notations (digits with spaces, dashes, dots, slashes and
 // brackets, a leading + or 00 or trunk 0) are parsed without
