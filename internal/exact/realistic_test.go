@@ -206,6 +206,22 @@ func TestClientEscapedDatesAndHTMLErrorPages(t *testing.T) {
 	}
 }
 
+// Item 6 at the token endpoint: an HTML 503 from the front end is a
+// transient refusal, told by its status, never by the page.
+func TestExchangeHTMLErrorPage(t *testing.T) {
+	e := newEnv(t, exactsim.Options{}, "", 1, 0)
+	code := e.code()
+	e.fault(exactsim.Fault{Kind: exactsim.FaultStatus, Status: 503, Count: 1, Path: "/api/oauth2/token"})
+	_, err := Exchange(context.Background(), e.cfg, code)
+	re := wantCode(t, err, roger.EUNAVAILABLE)
+	if !strings.Contains(re.Message, "HTTP 503") || strings.Contains(re.Message, "<") {
+		t.Fatalf("message %q: want the status and no HTML", re.Message)
+	}
+	if _, err := Exchange(context.Background(), e.cfg, code); err != nil {
+		t.Fatalf("the code is still good after the front end failed: %v", err)
+	}
+}
+
 // Item 8: a code and refresh tokens with '!' pass through the redirect's
 // %21, the exchange and a refresh; Me's UserName is an e-mail address.
 func TestClientTokenShapes(t *testing.T) {
