@@ -149,7 +149,7 @@ func checkSettings(v *roger.Invalid, rep *roger.Replicator, in roger.SettingsInp
 	if in.Division != 0 {
 		division = in.Division
 	}
-	c, div, msg := roger.ValidateContactURL(in.ContactURL, rep.ExactURL, division, requireDivision)
+	c, div, msg := roger.ValidateContactURL(in.ContactURL, rep.Entity, rep.ExactURL, division, requireDivision)
 	switch {
 	case msg != "":
 		v.Add("contact_url", msg)
