@@ -102,14 +102,17 @@ func CheckContactURL(tmpl string, entity Entity, exactURL string) (*ContactURLCh
 		return nil, Errorf(EINVALID, "%s", strings.TrimPrefix(ErrorMessage(err), "Contact URL: "))
 	}
 	c.Template = tmpl
-	if msg := wrongHost(c.Host, tmpl, exactURL); msg != "" {
+	probe, err := url.Parse(placeholder.ReplaceAllString(tmpl, "x"))
+	if err != nil {
+		return refuse("%q is not a web address: copy the link from a card in Exact Online, such as %s.", tmpl, exampleCard(exactURL, entity, 0))
+	}
+	if msg := wrongHost(probe, exactURL); msg != "" {
 		return refuse("%s", msg)
 	}
 	base := exactURL
 	if base == "" {
 		base = c.Host
 	}
-	probe, _ := url.Parse(placeholder.ReplaceAllString(tmpl, "x"))
 	page := strings.ToLower(probe.Path[strings.LastIndex(probe.Path, "/")+1:])
 	// Exact's cards are pages of its /docs/ folder.
 	card, isCard := cards[page]
@@ -294,11 +297,15 @@ func exampleCard(base string, entity Entity, division int) string {
 	return base + "/docs/CRMAccountCard.aspx?AccountID=%7b{CompanyId}%7d&_Division_=" + div
 }
 
-// wrongHost says why a link on host (scheme and host of tmpl) does not
-// open the replicator's Exact at exactURL; "" when it does. Without an
-// Exact host yet, the link must point to Exact Online or a simulator on
-// this machine.
-func wrongHost(host, tmpl, exactURL string) string {
+// wrongHost says why link (the template with its placeholders filled)
+// does not open the replicator's Exact at exactURL; "" when it does.
+// Without an Exact host yet, the link must point to Exact Online or a
+// simulator on this machine.
+func wrongHost(link *url.URL, exactURL string) string {
+	host := link.Scheme + "://" + link.Host
+	if link.User != nil {
+		return fmt.Sprintf("Remove the %s@ before the host: a card's link names no user.", link.User.Username())
+	}
 	if exactURL == "" {
 		if _, err := ParseExactURL(host); err != nil {
 			return fmt.Sprintf("The link points to %s, which is not Exact Online: copy the link from a card in your Exact Online, such as %s.", host, exampleCard("", Accounts, 0))
@@ -309,10 +316,14 @@ func wrongHost(host, tmpl, exactURL string) string {
 	if err != nil {
 		return ""
 	}
-	prefix := want.Scheme + "://" + want.Host + strings.TrimRight(want.Path, "/") + "/"
-	if !strings.EqualFold(host, want.Scheme+"://"+want.Host) || !strings.HasPrefix(strings.ToLower(tmpl), strings.ToLower(prefix)) {
+	folder := strings.TrimRight(want.Path, "/") + "/"
+	// The simulator on this machine is the same under each of its names
+	// (127.0.0.1, localhost, ::1).
+	same := strings.EqualFold(link.Host, want.Host) ||
+		(IsLoopbackHost(link.Hostname()) && IsLoopbackHost(want.Hostname()) && link.Port() == want.Port())
+	if !same || link.Scheme != want.Scheme || !strings.HasPrefix(strings.ToLower(link.Path), strings.ToLower(folder)) {
 		return fmt.Sprintf("The link points to %s, but the replicator reads from %s: the link must start with %s (copy it from a card in that Exact Online).",
-			host, exactURL, prefix)
+			host, exactURL, want.Scheme+"://"+want.Host+folder)
 	}
 	return ""
 }

@@ -71,6 +71,8 @@ func TestCheckContactURLAsPasted(t *testing.T) {
 		{"simulator link, Exact", sim + "/docs/CRMContactCard.aspx?_ID=%7b{SourceId}%7d&_Division_=1", Contacts, nl, "must start with " + nl + "/", "", 0, ""},
 		{"http instead of https", "http://start.exactonline.nl/docs/CRMAccountCard.aspx?AccountID=%7b{CompanyId}%7d&_Division_=1", Accounts, nl, "must start with https://start.exactonline.nl/", "", 0, ""},
 		{"simulator without its country path", sim + "/docs/CRMAccountCard.aspx?AccountID=%7b{CompanyId}%7d&_Division_=1", Accounts, sim + "/be", "must start with " + sim + "/be/", "", 0, ""},
+		{"the simulator under another name", "http://localhost:8090/docs/CRMContactCard.aspx?_ID=%7b{SourceId}%7d&_Division_=1", Contacts, sim, "", ContactCard, 1, ""},
+		{"a user name before the host", "https://me@start.exactonline.nl/docs/CRMAccountCard.aspx?AccountID=%7b{CompanyId}%7d", Accounts, nl, "Remove the me@ before the host", "", 0, ""},
 		{"a CRM that is not Exact", "https://crm.example.com/card?id={SourceId}", Contacts, "", "which is not Exact Online", "", 0, ""},
 		{"no scheme", "start.exactonline.nl/docs/CRMAccountCard.aspx?AccountID={CompanyId}", Accounts, nl, "must start with https://", "", 0, ""},
 
