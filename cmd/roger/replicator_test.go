@@ -143,6 +143,16 @@ func TestCommandLineJourney(t *testing.T) {
 		t.Fatalf("callback: %d %s", resp.StatusCode, page.String())
 	}
 
+	// Authorized, the link's division is checked against the user's.
+	link := "http://" + simAddr + "/docs/CRMContactCard.aspx?_ID=%7b{SourceId}%7d&_Division_="
+	out, err = run(t, getenv, "replicator", "set", "--id", "1", "--contact-url", link+"999999")
+	if err == nil || !strings.Contains(err.Error(), "cannot open division 999999. Divisions they can open: 123456") {
+		t.Fatalf("set a division the user cannot open: %v\n%s", err, out)
+	}
+	if out, err = run(t, getenv, "replicator", "set", "--id", "1", "--contact-url", link+"123456", "--interval", "10m"); err != nil || !strings.Contains(out, "division 123456, country NL, every 10 min") {
+		t.Fatalf("set: %v\n%s", err, out)
+	}
+
 	out, err = run(t, getenv, "replicator", "sync", "1", "--wait")
 	if err != nil || !strings.Contains(out, "read 400, created 400") {
 		t.Fatalf("sync: %v\n%s", err, out)
