@@ -213,9 +213,11 @@ type contactURLJSON struct {
 	OK       bool   `json:"ok"`
 	Error    string `json:"error,omitempty"`
 	Division int    `json:"division,omitempty"`
-	Example  string `json:"example,omitempty"`
-	Record   string `json:"record,omitempty"`
-	Note     string `json:"note,omitempty"`
+	// Card is the Exact card the link opens ("account card").
+	Card    string `json:"card,omitempty"`
+	Example string `json:"example,omitempty"`
+	Record  string `json:"record,omitempty"`
+	Note    string `json:"note,omitempty"`
 }
 
 // handleContactURLCheck checks a template as the replicator service
@@ -236,7 +238,7 @@ func (s *Server) handleContactURLCheck(w http.ResponseWriter, r *http.Request, s
 		s.fail(w, r, sess, err)
 		return
 	default:
-		out.OK, out.Division, out.Note = true, c.Division, c.Note
+		out.OK, out.Division, out.Card, out.Note = true, c.Division, string(c.Card), c.Note
 		out.Example, out.Record = s.exampleLink(r.Context(), rep, c.Template)
 		if out.Example == "" && !s.authorized(r.Context(), rep) {
 			out.Example = c.Render(madeUpID, madeUpID, c.Division)
