@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -275,4 +276,21 @@ func TestPagesOverSmallStoreInterfaces(t *testing.T) {
 			t.Fatalf("a failed revoke: %d %s", pg.status, pg.text())
 		}
 	})
+}
+
+// TestTheExampleBeforeAuthorizationSaysItsIDIsMadeUp checks a link on a
+// replicator not yet authorized: the example fills in an id that is no
+// record's, and says so.
+func TestTheExampleBeforeAuthorizationSaysItsIDIsMadeUp(t *testing.T) {
+	p := newPortal(t)
+	a := p.admin("Alpha")
+	var got contactURLJSON
+	pg := a.get("/replicators/" + itoa(p.repA.ID) + "/contact-url?template=" + url.QueryEscape("https://start.exactonline.nl/docs/CRMContactCard.aspx?_ID=%7b{SourceId}%7d&_Division_=42"))
+	if err := json.Unmarshal([]byte(pg.body), &got); err != nil {
+		t.Fatalf("%s: %v", pg.body, err)
+	}
+	if !got.OK || got.Card != "contact card" || got.Record != "" || got.Example != "https://start.exactonline.nl/docs/CRMContactCard.aspx?_ID=%7b"+madeUpID+"%7d&_Division_=42" ||
+		!strings.Contains(got.Note, "made-up id") {
+		t.Fatalf("check before authorization: %+v", got)
+	}
 }
