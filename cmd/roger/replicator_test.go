@@ -59,7 +59,7 @@ func TestReplicatorAddRefusesBadInput(t *testing.T) {
 		want string
 	}{
 		{"unknown country", with("--country", "XX"), `--country: "XX" is not a country`},
-		{"unknown placeholder", with("--contact-url", "https://start.exactonline.nl/docs/x.aspx?AccountID={Compa nyId}"), "--contact-url: {Compa nyId} is not a placeholder"},
+		{"the guide's placeholder with a space", with("--contact-url", "https://start.exactonline.nl/docs/x.aspx?AccountID={Compa nyId}"), "--contact-url: Remove the space inside {Compa nyId}: write {CompanyId}."},
 		{"template without scheme", with("--contact-url", "start.exactonline.nl/docs/x.aspx?ID={SourceId}"), "--contact-url: "},
 		{"not an Exact host", with("--exact-url", "https://example.com"), "--exact-url: Exact URL"},
 		{"bad entity", with("--entity", "invoices"), "--entity: Choose accounts or contacts."},
