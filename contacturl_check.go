@@ -92,8 +92,10 @@ func CheckContactURL(tmpl string, entity Entity, exactURL string) (*ContactURLCh
 			// Braces not encoded: the record's id where the placeholder goes.
 			continue
 		}
-		if s := suggest(p); s != "" {
-			return refuse("%s is not a placeholder roger knows: did you mean %s? Placeholders are written exactly so.", p, s)
+		if s := suggest(p); strings.EqualFold(s, p) {
+			return refuse("%s is not a placeholder roger knows: did you mean %s? Placeholders are case-sensitive.", p, s)
+		} else if s != "" {
+			return refuse("%s is not a placeholder roger knows: did you mean %s?", p, s)
 		}
 		return refuse("%s is not a placeholder roger knows: use {CompanyId} (the account), {SourceId} (the record itself) or {Division}.", p)
 	}
@@ -123,9 +125,24 @@ func CheckContactURL(tmpl string, entity Entity, exactURL string) (*ContactURLCh
 	if card.card == AccountCard || (!isCard && entity != Contacts) {
 		want = "{CompanyId}"
 	}
-	if loc := guidText.FindStringIndex(tmpl); loc != nil {
-		return refuse("The link names one record (%s), so every caller would open that card: put %s in place of %s.",
-			paramAt(tmpl, loc[0]), want, tmpl[loc[0]:loc[1]])
+	if m := guidText.FindStringSubmatchIndex(tmpl); m != nil {
+		whole := tmpl[m[0]:m[1]]
+		idStart, idEnd := m[0], m[1]
+		if m[2] >= 0 {
+			idStart = m[3]
+		}
+		if m[4] >= 0 {
+			idEnd = m[4]
+		}
+		id := tmpl[idStart:idEnd]
+		fix := strings.Replace(whole, id, want, 1)
+		if strings.HasPrefix(whole, "{") || strings.HasSuffix(whole, "}") {
+			// Plain braces around the placeholder would read as one.
+			fix = "%7b" + want + "%7d"
+		}
+		named := paramAt(tmpl, m[0])
+		return refuse("The link names one record (%s), so every caller would open that card: put %s in place of its id, %s.",
+			strings.Replace(named, id, id[:8]+"…", 1), want, strings.Replace(named, whole, fix, 1))
 	}
 	out := &ContactURLCheck{ContactURL: *c, Card: card.card, Placeholders: placeholder.FindAllString(tmpl, -1)}
 	if !slices.Contains(out.Placeholders, "{SourceId}") && !slices.Contains(out.Placeholders, "{CompanyId}") {

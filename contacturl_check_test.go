@@ -45,10 +45,10 @@ func TestCheckContactURLAsPasted(t *testing.T) {
 		{"host not known yet", nl + "/docs/CRMAccountCard.aspx?AccountID=%7b{CompanyId}%7d&_Division_=5", Accounts, "", "", AccountCard, 5, ""},
 
 		// A record's id where the placeholder belongs.
-		{"account card copied from Exact", nl + "/docs/CRMAccountCard.aspx?AccountID=%7b" + guid + "%7d&_Division_=123456", Accounts, nl, "put {CompanyId} in place of %7b" + guid + "%7d", "", 0, ""},
-		{"contact card copied from Exact", nl + "/docs/CRMContactCard.aspx?_ID=%7b" + guid + "%7d&_Division_=123456", Contacts, nl, "put {SourceId} in place of", "", 0, ""},
-		{"copied with plain braces", nl + "/docs/CRMAccountCard.aspx?AccountID={" + guid + "}&_Division_=1", Accounts, nl, "put {CompanyId} in place of {" + guid + "}", "", 0, ""},
-		{"copied without braces", nl + "/docs/CRMAccountCard.aspx?_Division_=1&AccountID=" + strings.ToUpper(guid), Accounts, nl, "every caller would open that card", "", 0, ""},
+		{"account card copied from Exact", nl + "/docs/CRMAccountCard.aspx?AccountID=%7b" + guid + "%7d&_Division_=123456", Accounts, nl, "put {CompanyId} in place of its id, AccountID=%7b{CompanyId}%7d", "", 0, ""},
+		{"contact card copied from Exact", nl + "/docs/CRMContactCard.aspx?_ID=%7b" + guid + "%7d&_Division_=123456", Contacts, nl, "(_ID=%7bb8c2f1e0…%7d), so every caller would open that card: put {SourceId} in place of its id, _ID=%7b{SourceId}%7d", "", 0, ""},
+		{"copied with plain braces", nl + "/docs/CRMAccountCard.aspx?AccountID={" + guid + "}&_Division_=1", Accounts, nl, "(AccountID={b8c2f1e0…}), so every caller would open that card: put {CompanyId} in place of its id, AccountID=%7b{CompanyId}%7d.", "", 0, ""},
+		{"copied without braces", nl + "/docs/CRMAccountCard.aspx?_Division_=1&AccountID=" + strings.ToUpper(guid), Accounts, nl, "(AccountID=B8C2F1E0…), so every caller would open that card: put {CompanyId} in place of its id, AccountID={CompanyId}.", "", 0, ""},
 		{"account card copied for contacts", nl + "/docs/CRMAccountCard.aspx?AccountID=%7b" + guid + "%7d&_Division_=1", Contacts, nl, "put {CompanyId} in place of", "", 0, ""},
 
 		// No placeholder at all.

@@ -18,7 +18,7 @@ func TestCommandLineRefusesTheContactURLMistakes(t *testing.T) {
 		name, entity, exactURL, link, want string
 	}{
 		{"one relation's link as copied", "contacts", nl, nl + "/docs/CRMAccountCard.aspx?AccountID=%7bb8c2f1e0-3a4d-4c5b-9e8f-1a2b3c4d5e6f%7d&_Division_=123456",
-			"--contact-url: The link names one record (AccountID=%7bb8c2f1e0-3a4d-4c5b-9e8f-1a2b3c4d5e6f%7d), so every caller would open that card: put {CompanyId} in place of"},
+			"--contact-url: The link names one record (AccountID=%7bb8c2f1e0…%7d), so every caller would open that card: put {CompanyId} in place of its id, AccountID=%7b{CompanyId}%7d."},
 		{"the list of relations", "contacts", nl, nl + "/docs/CRMAccounts.aspx?_Division_=123456", "--contact-url: This is a list (CRMAccounts.aspx)"},
 		{"a contact card on an accounts replicator", "accounts", nl, goodContactURL, "--contact-url: This is a contact card, but this replicator reads accounts"},
 		{"the guide's stray space", "contacts", nl, strings.Replace(goodContactURL, "&_Division_", " &_Division_", 1), "--contact-url: Remove the space before &_Division_="},

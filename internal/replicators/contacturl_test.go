@@ -42,7 +42,7 @@ func TestSaveRefusesTheSixMistakes(t *testing.T) {
 				link string
 				want string
 			}{
-				{"one relation's link as copied", contacts, copied, "every caller would open that card: put {CompanyId} in place of %7b" + relation.ID + "%7d"},
+				{"one relation's link as copied", contacts, copied, "every caller would open that card: put {CompanyId} in place of its id, AccountID=%7b{CompanyId}%7d"},
 				{"the list of relations", contacts, base + "/docs/CRMAccounts.aspx?_Division_=123456", "This is a list (CRMAccounts.aspx)"},
 				{"a contact card on an accounts replicator", accounts, base + "/docs/CRMContactCard.aspx?_ID=%7b{SourceId}%7d&_Division_=123456",
 					"use the account card, " + base + "/docs/CRMAccountCard.aspx?AccountID=%7b{CompanyId}%7d&_Division_=123456"},
