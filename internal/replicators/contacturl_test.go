@@ -102,6 +102,17 @@ func TestCheckAsTypedAsksExactOncePerWhile(t *testing.T) {
 	if got := calls() - start; got != asked {
 		t.Fatalf("typing made %d Exact calls after the first check's %d", got-asked, asked)
 	}
+	// Save asks Exact again before it refuses: access granted since the
+	// divisions were read would not be refused.
+	_, _, err = svc.SaveSettings(ctx, rep.OrgID, rep.ID, roger.SettingsInput{ContactURL: base + "/docs/CRMContactCard.aspx?_ID=%7b{SourceId}%7d&_Division_=999999",
+		Country: "NL", Interval: 5 * time.Minute})
+	if err == nil || !strings.Contains(roger.ErrorMessage(err), "cannot open division 999999") {
+		t.Fatalf("save division 999999: %v", err)
+	}
+	if calls()-start == asked {
+		t.Fatal("Save refused division 999999 without reading the divisions again")
+	}
+	start = calls()
 	c, err := svc.CheckContactURL(ctx, rep.OrgID, rep.ID, base+"/docs/CRMAccountCard.aspx?AccountID=%7b{CompanyId}%7d")
 	if err != nil || c.Card != roger.AccountCard || c.Division != 123456 || !strings.Contains(c.Note, "division 123456 (from the authorization)") ||
 		!strings.Contains(c.Note, "every contact opens its company's card") {

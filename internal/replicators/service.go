@@ -83,6 +83,8 @@ type seenDivisions struct {
 	who   string
 	codes []int
 	until time.Time
+	// fresh is set on the answer just read from Exact, not remembered.
+	fresh bool
 }
 
 // divisionsTTL bounds how long a replicator's divisions are reused: long
@@ -447,7 +449,7 @@ func (s *Service) SaveSettings(ctx context.Context, orgID, id int64, in roger.Se
 	checkSettings(&v, &next, in, true)
 	authorized := s.Authorized(ctx, rep)
 	if len(v) == 0 && authorized && next.Division != rep.Division {
-		if msg := s.checkDivision(ctx, &next); msg != "" {
+		if msg := s.checkDivision(ctx, &next, true); msg != "" {
 			v.Add("contact_url", msg)
 		}
 	}
@@ -510,9 +512,15 @@ func (s *Service) whoAndDivisions(ctx context.Context, cfg exact.Config, clientI
 
 // checkDivision confirms that the authorized Exact user can open the
 // replicator's division, and returns what to do when not ("" when fine or
-// when Exact cannot be asked right now: the sync checks again).
-func (s *Service) checkDivision(ctx context.Context, rep *roger.Replicator) string {
+// when Exact cannot be asked right now: the sync checks again). With
+// recheck, a refusal from remembered divisions is confirmed with Exact
+// first: access granted a minute ago is not refused on Save.
+func (s *Service) checkDivision(ctx context.Context, rep *roger.Replicator, recheck bool) string {
 	seen, ok := s.accessibleDivisions(ctx, rep)
+	if ok && recheck && !seen.fresh && !slices.Contains(seen.codes, rep.Division) {
+		s.rememberDivisions(rep.ID, "", nil)
+		seen, ok = s.accessibleDivisions(ctx, rep)
+	}
 	if !ok || slices.Contains(seen.codes, rep.Division) {
 		return ""
 	}
@@ -544,7 +552,9 @@ func (s *Service) accessibleDivisions(ctx context.Context, rep *roger.Replicator
 	if err != nil {
 		return seenDivisions{}, false
 	}
-	return s.rememberDivisions(rep.ID, me.FullName, codes), true
+	seen = s.rememberDivisions(rep.ID, me.FullName, codes)
+	seen.fresh = true
+	return seen, true
 }
 
 // rememberDivisions keeps what Exact said of replicator id's divisions;
@@ -580,7 +590,7 @@ func (s *Service) CheckContactURL(ctx context.Context, orgID, id int64, tmpl str
 	if msg == "" && s.Authorized(ctx, rep) {
 		at := *rep
 		at.Division = division
-		msg = s.checkDivision(ctx, &at)
+		msg = s.checkDivision(ctx, &at, false)
 	}
 	if msg != "" {
 		v.Add("contact_url", msg)
