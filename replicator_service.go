@@ -27,6 +27,10 @@ type ReplicatorService interface {
 	// SaveSettings saves the Contact URL, country, interval and division;
 	// an authorized replicator with complete settings becomes active.
 	SaveSettings(ctx context.Context, orgID, id int64, in SettingsInput) (*Replicator, bool, error)
+	// CheckContactURL checks a Contact URL for the replicator as
+	// SaveSettings would, without saving it (the check as it is typed),
+	// and returns what it found, or the refusal of the field contact_url.
+	CheckContactURL(ctx context.Context, orgID, id int64, tmpl string) (*ContactURLCheck, error)
 	Pause(ctx context.Context, orgID, id int64) (*Replicator, error)
 	Resume(ctx context.Context, orgID, id int64) (*Replicator, error)
 	// SyncNow makes an active or failing replicator due at once.

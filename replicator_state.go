@@ -2,7 +2,6 @@ package roger
 
 import (
 	"fmt"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -253,14 +252,15 @@ func ValidateInterval(d time.Duration) string {
 	return ""
 }
 
-// ValidateContactURL checks a Contact URL for a replicator that reads
-// from exactURL with division (0: not known yet) and returns the template
-// and the division it makes the replicator use. requireDivision refuses a
-// link when neither it nor the replicator names a division.
-func ValidateContactURL(tmpl, exactURL string, division int, requireDivision bool) (*ContactURL, int, string) {
-	c, err := ParseContactURL(tmpl)
+// ValidateContactURL checks a Contact URL for a replicator of entity that
+// reads from exactURL with division (0: not known yet), as
+// CheckContactURL does, and returns what it found and the division it
+// makes the replicator use. requireDivision refuses a link when neither
+// it nor the replicator names a division.
+func ValidateContactURL(tmpl string, entity Entity, exactURL string, division int, requireDivision bool) (*ContactURLCheck, int, string) {
+	c, err := CheckContactURL(tmpl, entity, exactURL)
 	if err != nil {
-		return nil, division, strings.TrimPrefix(ErrorMessage(err), "Contact URL: ")
+		return nil, division, ErrorMessage(err)
 	}
 	if c.Division != 0 {
 		division = c.Division
@@ -268,13 +268,5 @@ func ValidateContactURL(tmpl, exactURL string, division int, requireDivision boo
 	if division == 0 && requireDivision {
 		return c, 0, "Add _Division_= with your division number to the link: open a relation in Exact Online and copy the number after _Division_= from the address bar."
 	}
-	if h, err := ParseExactURL(c.Host); err == nil && !strings.HasPrefix(h, "http://") && exactURL != "" && h != exactURL && !isLoopbackURL(exactURL) {
-		return c, division, fmt.Sprintf("The link points to %s, but the replicator reads from %s: use the address of your own Exact Online (or change the country under App credentials).", h, exactURL)
-	}
 	return c, division, ""
-}
-
-func isLoopbackURL(raw string) bool {
-	u, err := url.Parse(raw)
-	return err == nil && IsLoopbackHost(u.Hostname())
 }

@@ -125,17 +125,17 @@ func TestValidators(t *testing.T) {
 		wantDivision         int
 		want                 string
 	}{
-		{"division from the link", nl + "/docs/x.aspx?ID={SourceId}&_Division_=42", nl, 7, true, 42, ""},
-		{"division of the replicator", nl + "/docs/x.aspx?ID={SourceId}", nl, 7, true, 7, ""},
-		{"no division anywhere", nl + "/docs/x.aspx?ID={SourceId}", nl, 0, true, 0, "Add _Division_="},
-		{"no division yet, not required", nl + "/docs/x.aspx?ID={SourceId}", nl, 0, false, 0, ""},
-		{"another Exact host", "https://start.exactonline.be/docs/x.aspx?ID={SourceId}&_Division_=1", nl, 0, true, 1, "points to https://start.exactonline.be"},
-		{"simulator reads anywhere", "https://start.exactonline.be/docs/x.aspx?ID={SourceId}&_Division_=1", "http://127.0.0.1:8090", 0, true, 1, ""},
-		{"unknown placeholder", nl + "/x?ID={Nope}", nl, 1, true, 1, "{Nope} is not a placeholder"},
+		{"division from the link", nl + "/docs/CRMContactCard.aspx?_ID={SourceId}&_Division_=42", nl, 7, true, 42, ""},
+		{"division of the replicator", nl + "/docs/CRMContactCard.aspx?_ID={SourceId}", nl, 7, true, 7, ""},
+		{"no division anywhere", nl + "/docs/CRMContactCard.aspx?_ID={SourceId}", nl, 0, true, 0, "Add _Division_="},
+		{"no division yet, not required", nl + "/docs/CRMContactCard.aspx?_ID={SourceId}", nl, 0, false, 0, ""},
+		{"another Exact host", "https://start.exactonline.be/docs/CRMContactCard.aspx?_ID={SourceId}&_Division_=1", nl, 0, true, 1, "points to https://start.exactonline.be"},
+		{"Exact on a simulator's replicator", "https://start.exactonline.be/docs/CRMContactCard.aspx?_ID={SourceId}&_Division_=1", "http://127.0.0.1:8090", 0, true, 1, "must start with http://127.0.0.1:8090/"},
+		{"unknown placeholder", nl + "/docs/CRMContactCard.aspx?_ID={Nope}", nl, 1, true, 1, "{Nope} is not a placeholder"},
 	}
 	for _, tc := range contact {
 		t.Run(tc.name, func(t *testing.T) {
-			_, div, msg := ValidateContactURL(tc.tmpl, tc.exactURL, tc.division, tc.require)
+			_, div, msg := ValidateContactURL(tc.tmpl, Contacts, tc.exactURL, tc.division, tc.require)
 			if (tc.want == "") != (msg == "") || !strings.Contains(msg, tc.want) {
 				t.Fatalf("got %q, want %q", msg, tc.want)
 			}

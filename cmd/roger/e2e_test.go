@@ -335,14 +335,15 @@ func TestSetupGuideInBrowser(t *testing.T) {
 
 	// 7. Contact URL and Country Code; saving starts the first sync.
 	template := sim + "/docs/CRMAccountCard.aspx?AccountID=%7b{CompanyId}%7d&_Division_=" + division
+	// The setup guide's template, copied with its stray space.
 	g.run("contact url",
 		chromedp.Navigate(repURL),
 		chromedp.WaitVisible(chromedp.ID("#contact_url")),
-		retype("#contact_url", "https://start.exactonline.nl/docs/CRMAccountCard.aspx?AccountID={AccountId}"),
+		retype("#contact_url", strings.Replace(template, "&_Division_", " &_Division_", 1)),
 		chromedp.WaitVisible(chromedp.CSS("#contact-url-check .error")))
 	var checkText string
 	g.run("bad template message", into(&checkText, chromedp.Text(chromedp.ID("#contact-url-check"))))
-	if !strings.Contains(checkText, "{AccountId} is not a placeholder") {
+	if !strings.Contains(checkText, "Remove the space before &_Division_=") {
 		t.Fatalf("live check of a bad template says %q", checkText)
 	}
 	g.screenshot(ctx, "contact-url-refused")
@@ -351,7 +352,11 @@ func TestSetupGuideInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#contact-url-check .ok")),
 		// Before the first sync, the example is a record read from Exact.
 		chromedp.WaitVisible(chromedp.ID("#contact-url-example")),
+		into(&checkText, chromedp.Text(chromedp.ID("#contact-url-check"))),
 		retype("#country", "+31"))
+	if !strings.Contains(checkText, "Looks right: the account card in division "+division) || !strings.Contains(checkText, "Example for ") {
+		t.Fatalf("live check of the right template says %q", checkText)
+	}
 	g.screenshot(ctx, "settings")
 	g.run("save settings", chromedp.Click(chromedp.ID("#save-settings")), chromedp.WaitVisible(chromedp.ID("#sync-now")))
 

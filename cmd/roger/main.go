@@ -46,7 +46,7 @@ Commands:
   serve                     run roger: the admin portal, the OAuth callback and the scheduler that keeps replicators in sync
   migrate                   create or upgrade the database, then exit
   user add                  add an admin who signs in to the portal
-  replicator add|list|authorize|sync
+  replicator add|set|list|authorize|sync
                             manage replicators from the command line
   directory export          write the directory as JSON lines
   apikey create|list|revoke keys for the lookup API (GET /api/v1/lookup?number=…)

@@ -21,6 +21,8 @@ const replicatorUsage = `Usage:
                        --contact-url TEMPLATE --country CC [--division N] [--interval 5m] [--org ORG]
                        (--client-secret - reads the secret from standard input; prefer either to
                        --client-secret SECRET, which other users of the machine can see in ps)
+  roger replicator set --id ID [--contact-url TEMPLATE] [--country CC] [--interval 5m]
+                       change a replicator's settings, checked as the portal checks them
   roger replicator list [--org ORG]
   roger replicator authorize ID      print the URL to open; the running "roger serve" receives the callback
   roger replicator sync ID --wait    sync now and print the run's counts
@@ -37,6 +39,8 @@ func (m *Main) runReplicator(ctx context.Context, args []string) error {
 	switch args[0] {
 	case "add":
 		return m.replicatorAdd(ctx, args[1:])
+	case "set":
+		return m.replicatorSet(ctx, args[1:])
 	case "list":
 		return m.replicatorList(ctx, args[1:])
 	case "authorize":
@@ -137,6 +141,59 @@ func (m *Main) replicatorAdd(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(m.Stdout, "Added replicator %d %q.\nRedirect URL (register it with the app in the Exact App Center): %s\nNext: roger replicator authorize %d\n",
 		r.ID, r.Name, a.cfg.RedirectURL(r.ID), r.ID)
+	return nil
+}
+
+// replicatorSet changes a replicator's Contact URL, country or interval
+// through the replicator service, so they are checked as on the portal's
+// Save (the link's division against the authorized user's, too); what is
+// not given stays as it is.
+func (m *Main) replicatorSet(ctx context.Context, args []string) error {
+	fs := m.flags("roger replicator set")
+	var (
+		id         = fs.Int64("id", 0, "the replicator (see roger replicator list)")
+		contactURL = fs.String("contact-url", "", "link template to the CRM card with {SourceId}, {CompanyId}, {Division}")
+		country    = fs.String("country", "", "default country for numbers without a country code: NL or +31")
+		interval   = fs.Duration("interval", 0, "time between syncs, in whole minutes from 1m to 24h")
+	)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if *id <= 0 {
+		return errors.New("roger replicator set: give the replicator with --id (see roger replicator list)")
+	}
+	if !given["contact-url"] && !given["country"] && !given["interval"] {
+		return errors.New("roger replicator set: nothing to change; give --contact-url, --country or --interval")
+	}
+	a, err := m.openApp(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	r, err := a.store.FindReplicatorByID(ctx, *id)
+	if err != nil {
+		return err
+	}
+	in := roger.SettingsInput{ContactURL: r.ContactURL, Country: r.DefaultCountry, Interval: r.Interval}
+	if given["contact-url"] {
+		in.ContactURL = *contactURL
+	}
+	if given["country"] {
+		in.Country = *country
+	}
+	if given["interval"] {
+		in.Interval = *interval
+	}
+	r, activated, err := m.replicatorService(a, nil).SaveSettings(roger.NewContextWithActor(ctx, "command line"), 0, *id, in)
+	if err != nil {
+		return refusedFlags("the settings were not saved", err)
+	}
+	fmt.Fprintf(m.Stdout, "Saved replicator %d %q: division %d, country %s, every %d min.\n", r.ID, r.Name, r.Division, r.DefaultCountry, int(r.Interval/time.Minute))
+	if activated {
+		fmt.Fprintln(m.Stdout, "It is active now; the running server starts its first sync.")
+	}
 	return nil
 }
 

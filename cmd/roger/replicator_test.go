@@ -59,7 +59,7 @@ func TestReplicatorAddRefusesBadInput(t *testing.T) {
 		want string
 	}{
 		{"unknown country", with("--country", "XX"), `--country: "XX" is not a country`},
-		{"unknown placeholder", with("--contact-url", "https://start.exactonline.nl/docs/x.aspx?AccountID={Compa nyId}"), "--contact-url: {Compa nyId} is not a placeholder"},
+		{"the guide's placeholder with a space", with("--contact-url", "https://start.exactonline.nl/docs/x.aspx?AccountID={Compa nyId}"), "--contact-url: Remove the space inside {Compa nyId}: write {CompanyId}."},
 		{"template without scheme", with("--contact-url", "start.exactonline.nl/docs/x.aspx?ID={SourceId}"), "--contact-url: "},
 		{"not an Exact host", with("--exact-url", "https://example.com"), "--exact-url: Exact URL"},
 		{"bad entity", with("--entity", "invoices"), "--entity: Choose accounts or contacts."},
@@ -141,6 +141,16 @@ func TestCommandLineJourney(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.Contains(page.String(), "Authorized. You can close this window.") {
 		t.Fatalf("callback: %d %s", resp.StatusCode, page.String())
+	}
+
+	// Authorized, the link's division is checked against the user's.
+	link := "http://" + simAddr + "/docs/CRMContactCard.aspx?_ID=%7b{SourceId}%7d&_Division_="
+	out, err = run(t, getenv, "replicator", "set", "--id", "1", "--contact-url", link+"999999")
+	if err == nil || !strings.Contains(err.Error(), "cannot open division 999999. Divisions they can open: 123456") {
+		t.Fatalf("set a division the user cannot open: %v\n%s", err, out)
+	}
+	if out, err = run(t, getenv, "replicator", "set", "--id", "1", "--contact-url", link+"123456", "--interval", "10m"); err != nil || !strings.Contains(out, "division 123456, country NL, every 10 min") {
+		t.Fatalf("set: %v\n%s", err, out)
 	}
 
 	out, err = run(t, getenv, "replicator", "sync", "1", "--wait")

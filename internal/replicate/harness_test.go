@@ -216,7 +216,7 @@ func (e *env) addReplicator(o replicatorOptions) *roger.Replicator {
 	}
 	r := &roger.Replicator{OrgID: e.org.ID, Name: "Exact " + string(o.entity) + " " + strconv.Itoa(o.division), Source: roger.SourceExactOnline,
 		Entity: o.entity, ExactURL: e.srv.URL, Division: o.division, ClientID: randomGUID(e.t),
-		ContactURL:     "https://start.exactonline.nl/docs/CRMAccountCard.aspx?_Division_={Division}&AccountID={CompanyId}",
+		ContactURL:     e.srv.URL + "/docs/CRMAccountCard.aspx?_Division_={Division}&AccountID={CompanyId}",
 		DefaultCountry: o.country, Interval: o.interval, State: roger.StateAwaitingAuthorization}
 	if err := e.store.CreateReplicator(ctx, r); err != nil {
 		e.t.Fatal(err)

@@ -70,11 +70,38 @@ type Service struct {
 	Log  *slog.Logger
 
 	budgetsOnce sync.Once
+	// divisions remembers per replicator which divisions its Exact user
+	// can open, so a Contact URL checked on every keystroke costs Exact
+	// calls at most once per divisionsTTL.
+	divisionsMu sync.Mutex
+	divisions   map[int64]seenDivisions
 }
+
+// seenDivisions is who authorized a replicator and the divisions they
+// can open, as Exact said at a time.
+type seenDivisions struct {
+	who   string
+	codes []int
+	until time.Time
+	// fresh is set on the answer just read from Exact, not remembered.
+	fresh bool
+}
+
+// divisionsTTL bounds how long a replicator's divisions are reused: long
+// enough for typing a link, short enough that a right granted in Exact
+// shows soon.
+const divisionsTTL = 2 * time.Minute
 
 // exactTimeout bounds the calls to Exact made while a person waits for a
 // page; an Exact that does not answer soon is asked again by the sync.
 const exactTimeout = 10 * time.Second
+
+func (s *Service) now() time.Time {
+	if s.Clock == nil {
+		return time.Now()
+	}
+	return s.Clock.Now()
+}
 
 func (s *Service) log() *slog.Logger {
 	if s.Log == nil {
@@ -149,7 +176,7 @@ func checkSettings(v *roger.Invalid, rep *roger.Replicator, in roger.SettingsInp
 	if in.Division != 0 {
 		division = in.Division
 	}
-	c, div, msg := roger.ValidateContactURL(in.ContactURL, rep.ExactURL, division, requireDivision)
+	c, div, msg := roger.ValidateContactURL(in.ContactURL, rep.Entity, rep.ExactURL, division, requireDivision)
 	switch {
 	case msg != "":
 		v.Add("contact_url", msg)
@@ -259,6 +286,9 @@ func (s *Service) SetCredentials(ctx context.Context, orgID, id int64, in roger.
 	if secret != "" {
 		detail += ", new Client Secret"
 	}
+	if reauthorize {
+		s.rememberDivisions(rep.ID, "", nil)
+	}
 	rep.ClientID, rep.ExactURL = clientID, host
 	s.audit(ctx, rep, "replicator.credentials", detail)
 	return s.find(ctx, orgID, id)
@@ -316,8 +346,12 @@ func (s *Service) FinishAuthorization(ctx context.Context, id int64, state, code
 	division := rep.Division
 	var accessible []int
 	// Exact not answering these leaves the division check to the sync.
+	s.rememberDivisions(id, "", nil)
 	if me, divs, _ := s.whoAndDivisions(ctx, cfg, rep.ClientID, staticTokens{tok}); me != nil {
 		who = me.FullName
+		if divs != nil {
+			s.rememberDivisions(id, who, divs)
+		}
 		if division == 0 {
 			// Exact's current division is only where the user last was in
 			// the web UI: a suggestion, which the Contact URL overrides.
@@ -415,7 +449,7 @@ func (s *Service) SaveSettings(ctx context.Context, orgID, id int64, in roger.Se
 	checkSettings(&v, &next, in, true)
 	authorized := s.Authorized(ctx, rep)
 	if len(v) == 0 && authorized && next.Division != rep.Division {
-		if msg := s.checkDivision(ctx, &next); msg != "" {
+		if msg := s.checkDivision(ctx, &next, true); msg != "" {
 			v.Add("contact_url", msg)
 		}
 	}
@@ -478,27 +512,95 @@ func (s *Service) whoAndDivisions(ctx context.Context, cfg exact.Config, clientI
 
 // checkDivision confirms that the authorized Exact user can open the
 // replicator's division, and returns what to do when not ("" when fine or
-// when Exact cannot be asked right now: the sync checks again).
-func (s *Service) checkDivision(ctx context.Context, rep *roger.Replicator) string {
+// when Exact cannot be asked right now: the sync checks again). With
+// recheck, a refusal from remembered divisions is confirmed with Exact
+// first: access granted a minute ago is not refused on Save.
+func (s *Service) checkDivision(ctx context.Context, rep *roger.Replicator, recheck bool) string {
+	seen, ok := s.accessibleDivisions(ctx, rep)
+	if ok && recheck && !seen.fresh && !slices.Contains(seen.codes, rep.Division) {
+		s.rememberDivisions(rep.ID, "", nil)
+		seen, ok = s.accessibleDivisions(ctx, rep)
+	}
+	if !ok || slices.Contains(seen.codes, rep.Division) {
+		return ""
+	}
+	list := make([]string, len(seen.codes))
+	for i, c := range seen.codes {
+		list[i] = strconv.Itoa(c)
+	}
+	return fmt.Sprintf("%s, who authorized this replicator, cannot open division %d. Divisions they can open: %s. Correct _Division_= in the link, or authorize as a user of division %d.",
+		seen.who, rep.Division, strings.Join(list, ", "), rep.Division)
+}
+
+// accessibleDivisions is who authorized rep and the divisions they can
+// open, from Exact or from what it said less than divisionsTTL ago; false
+// when Exact cannot be asked right now.
+func (s *Service) accessibleDivisions(ctx context.Context, rep *roger.Replicator) (seenDivisions, bool) {
+	s.divisionsMu.Lock()
+	seen, ok := s.divisions[rep.ID]
+	s.divisionsMu.Unlock()
+	if ok && s.now().Before(seen.until) {
+		return seen, true
+	}
 	ctx, cancel := context.WithTimeout(ctx, exactTimeout)
 	defer cancel()
 	secret, err := s.Store.ClientSecret(ctx, rep.ID)
 	if err != nil {
-		return ""
+		return seenDivisions{}, false
 	}
 	me, codes, err := s.whoAndDivisions(ctx, s.config(rep, secret), rep.ClientID, s.Store.TokenStore(rep.ID))
 	if err != nil {
-		return ""
+		return seenDivisions{}, false
 	}
-	if slices.Contains(codes, rep.Division) {
-		return ""
+	seen = s.rememberDivisions(rep.ID, me.FullName, codes)
+	seen.fresh = true
+	return seen, true
+}
+
+// rememberDivisions keeps what Exact said of replicator id's divisions;
+// nil codes forget it (another user or app is authorized next).
+func (s *Service) rememberDivisions(id int64, who string, codes []int) seenDivisions {
+	seen := seenDivisions{who: who, codes: codes, until: s.now().Add(divisionsTTL)}
+	s.divisionsMu.Lock()
+	defer s.divisionsMu.Unlock()
+	if s.divisions == nil || len(s.divisions) > 1000 {
+		s.divisions = map[int64]seenDivisions{}
 	}
-	list := make([]string, len(codes))
-	for i, c := range codes {
-		list[i] = strconv.Itoa(c)
+	if codes == nil {
+		delete(s.divisions, id)
+	} else {
+		s.divisions[id] = seen
 	}
-	return fmt.Sprintf("%s, who authorized this replicator, cannot open division %d. Divisions they can open: %s. Correct _Division_= in the link, or authorize as a user of division %d.",
-		me.FullName, rep.Division, strings.Join(list, ", "), rep.Division)
+	return seen
+}
+
+// CheckContactURL checks a Contact URL for replicator id as SaveSettings
+// would, without saving it: the link itself, and, once the replicator is
+// authorized, whether its Exact user can open the division the link
+// names. It returns what the check found, with the division the link
+// makes the replicator use (the replicator's own when the link names
+// none, and the note says so), or the refusal of the field contact_url.
+func (s *Service) CheckContactURL(ctx context.Context, orgID, id int64, tmpl string) (*roger.ContactURLCheck, error) {
+	rep, err := s.find(ctx, orgID, id)
+	if err != nil {
+		return nil, err
+	}
+	var v roger.Invalid
+	c, division, msg := roger.ValidateContactURL(tmpl, rep.Entity, rep.ExactURL, rep.Division, true)
+	if msg == "" && s.Authorized(ctx, rep) {
+		at := *rep
+		at.Division = division
+		msg = s.checkDivision(ctx, &at, false)
+	}
+	if msg != "" {
+		v.Add("contact_url", msg)
+		return nil, v.Err()
+	}
+	if c.Division == 0 {
+		c.Note = strings.TrimSpace(fmt.Sprintf("The link names no division; division %d (from the authorization) is used. %s", division, c.Note))
+		c.Division = division
+	}
+	return c, nil
 }
 
 // move changes replicator id's state to `to` as the state machine allows
@@ -620,12 +722,34 @@ const interruptedRun = "The sync was interrupted (roger stopped or crashed); the
 
 // RunStarted records run as begun. A run of r still running was cut off
 // (a crash or a kill): the sync starting now holds the replicator, so it
-// can say so.
+// can say so. A replicator whose saved Contact URL no longer passes the
+// check (saved before the check refused such links, or its Exact host
+// changed since) does not sync: its run fails at once with what to
+// correct, so callers are not sent to the wrong card. The check makes no
+// call to Exact; the sync checks the division itself.
 func (s *Service) RunStarted(ctx context.Context, r *roger.Replicator, run *roger.SyncRun) error {
 	if err := s.Store.AbandonRuns(ctx, r.ID, interruptedRun); err != nil {
 		return err
 	}
-	return s.Store.CreateSyncRun(ctx, run)
+	if err := s.Store.CreateSyncRun(ctx, run); err != nil {
+		return err
+	}
+	// A replicator is made active only with a Contact URL; one without
+	// (written into the store directly) has no links to get wrong.
+	if r.ContactURL == "" {
+		return nil
+	}
+	if _, err := roger.CheckContactURL(r.ContactURL, r.Entity, r.ExactURL); err != nil {
+		message := "The Contact URL does not open the right card: " + roger.ErrorMessage(err) + " Correct it under Contact URL and Country Code."
+		ctx := context.WithoutCancel(ctx)
+		run.Outcome, run.Error, run.Ended = roger.OutcomeFailed, message, s.now().UTC()
+		_, _, merr := s.move(ctx, 0, r.ID, roger.StateFailing, message, false)
+		if uerr := errors.Join(s.Store.UpdateSyncRun(ctx, run), ignoreRefusal(merr)); uerr != nil {
+			return uerr
+		}
+		return &roger.Error{Code: roger.EINVALID, Op: "sync start", Message: message}
+	}
+	return nil
 }
 
 // PageApplied records run's counts so far.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -28,7 +29,7 @@ func TestRefusedFormsShowABannerThatLinksToTheField(t *testing.T) {
 	}{
 		{"settings", path + "/settings", url.Values{"contact_url": {"start.exactonline.nl/x?ID={SourceId}"}, "country": {"XX"}, "interval": {"often"}},
 			[][2]string{{"contact_url", "Contact URL"}, {"country", "Country Code"}, {"interval", "Sync every"}}},
-		{"interval out of range", path + "/settings", url.Values{"contact_url": {"https://start.exactonline.nl/docs/x.aspx?ID={SourceId}&_Division_=7"}, "country": {"NL"}, "interval": {"0"}},
+		{"interval out of range", path + "/settings", url.Values{"contact_url": {"https://start.exactonline.nl/docs/CRMContactCard.aspx?_ID={SourceId}&_Division_=7"}, "country": {"NL"}, "interval": {"0"}},
 			[][2]string{{"interval", "Sync every"}}},
 		{"credentials", path + "/credentials", url.Values{"exact_url": {"https://start.exactonline.nl"}, "client_id": {"my-app"}, "client_secret": {"a b"}},
 			[][2]string{{"client_id", "Client ID"}, {"client_secret", "Client Secret"}}},
@@ -189,12 +190,12 @@ func TestTheExampleLinkIsLeftOutWhenExactCannotBeAsked(t *testing.T) {
 	ex := &exactDown{}
 	p.site.Exact = ex
 	a := p.admin("Alpha")
-	pg := a.get("/replicators/" + itoa(p.repA.ID) + "/contact-url?template=" + url.QueryEscape("https://start.exactonline.nl/docs/x.aspx?ID={SourceId}&_Division_=42"))
+	pg := a.get("/replicators/" + itoa(p.repA.ID) + "/contact-url?template=" + url.QueryEscape(p.simSrv.URL+"/docs/CRMContactCard.aspx?_ID={SourceId}&_Division_=234567"))
 	if pg.status != http.StatusOK || !strings.Contains(pg.body, `"ok":true`) || strings.Contains(pg.body, `"example"`) {
 		t.Fatalf("check: %d %s", pg.status, pg.body)
 	}
-	if len(ex.asked) != 1 || ex.asked[0] != 42 {
-		t.Fatalf("Exact was asked for divisions %v, want the link's 42 (its budget is that division's)", ex.asked)
+	if len(ex.asked) != 1 || ex.asked[0] != 234567 {
+		t.Fatalf("Exact was asked for divisions %v, want the link's 234567 (its budget is that division's)", ex.asked)
 	}
 }
 
@@ -275,4 +276,21 @@ func TestPagesOverSmallStoreInterfaces(t *testing.T) {
 			t.Fatalf("a failed revoke: %d %s", pg.status, pg.text())
 		}
 	})
+}
+
+// TestTheExampleBeforeAuthorizationSaysItsIDIsMadeUp checks a link on a
+// replicator not yet authorized: the example fills in an id that is no
+// record's, and says so.
+func TestTheExampleBeforeAuthorizationSaysItsIDIsMadeUp(t *testing.T) {
+	p := newPortal(t)
+	a := p.admin("Alpha")
+	var got contactURLJSON
+	pg := a.get("/replicators/" + itoa(p.repA.ID) + "/contact-url?template=" + url.QueryEscape("https://start.exactonline.nl/docs/CRMContactCard.aspx?_ID=%7b{SourceId}%7d&_Division_=42"))
+	if err := json.Unmarshal([]byte(pg.body), &got); err != nil {
+		t.Fatalf("%s: %v", pg.body, err)
+	}
+	if !got.OK || got.Card != "contact card" || got.Record != "" || got.Example != "https://start.exactonline.nl/docs/CRMContactCard.aspx?_ID=%7b"+madeUpID+"%7d&_Division_=42" ||
+		!strings.Contains(got.Note, "made-up id") {
+		t.Fatalf("check before authorization: %+v", got)
+	}
 }

@@ -3,9 +3,11 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/roger365io/roger"
@@ -211,40 +213,46 @@ type contactURLJSON struct {
 	OK       bool   `json:"ok"`
 	Error    string `json:"error,omitempty"`
 	Division int    `json:"division,omitempty"`
-	Example  string `json:"example,omitempty"`
-	Record   string `json:"record,omitempty"`
-	Note     string `json:"note,omitempty"`
+	// Card is the Exact card the link opens ("account card").
+	Card    string `json:"card,omitempty"`
+	Example string `json:"example,omitempty"`
+	Record  string `json:"record,omitempty"`
+	Note    string `json:"note,omitempty"`
 }
 
-// handleContactURLCheck validates a template without storing it, and
-// renders it for a real record when the directory has one.
+// handleContactURLCheck checks a template as the replicator service
+// would on Save, without storing it, and renders it for a real record
+// when there is one (else for a made-up id, and says so).
 func (s *Server) handleContactURLCheck(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
 	rep, ok := s.replicator(w, r, sess)
 	if !ok {
 		return
 	}
 	out := contactURLJSON{}
-	c, err := roger.ParseContactURL(r.URL.Query().Get("template"))
+	c, err := s.Replicators.CheckContactURL(r.Context(), sess.OrgID, rep.ID, r.URL.Query().Get("template"))
+	var refused roger.Invalid
 	switch {
+	case errors.As(err, &refused):
+		out.Error = refused[0].Message
 	case err != nil:
-		out.Error = roger.ErrorMessage(err)
-	case c.Division == 0 && rep.Division == 0:
-		out.Error = "Add _Division_= with your division number: open a relation in Exact Online and copy the number after _Division_= from the address bar."
+		s.fail(w, r, sess, err)
+		return
 	default:
-		out.OK, out.Division = true, c.Division
-		if out.Division == 0 {
-			out.Division = rep.Division
-			out.Note = fmt.Sprintf("The link names no division; division %d (from the authorization) is used.", rep.Division)
-		}
+		out.OK, out.Division, out.Card, out.Note = true, c.Division, string(c.Card), c.Note
 		out.Example, out.Record = s.exampleLink(r.Context(), rep, c.Template)
-		if out.Example == "" {
-			out.Note += " Once the application is authorized, a link to a real record is shown here."
+		if out.Example == "" && !s.authorized(r.Context(), rep) {
+			out.Example = c.Render(madeUpID, madeUpID, c.Division)
+			out.Note = strings.TrimSpace(out.Note + " This example has a made-up id; once the application is authorized, it is a real record of the division.")
 		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	_ = json.NewEncoder(w).Encode(out)
 }
+
+// madeUpID stands in for a record's id in the example of a Contact URL
+// before any record can be read.
+const madeUpID = "00000000-0000-0000-0000-000000000001"
 
 type runCounts struct{ entries, unparseable int }
 

@@ -274,7 +274,7 @@ func TestSettingsRefuseWhatCannotWork(t *testing.T) {
 	p.authorize(p.repA)
 	a := p.admin("Alpha")
 	path := "/replicators/" + itoa(p.repA.ID)
-	good := "https://start.exactonline.nl/docs/CRMContactCard.aspx?_ID=%7b{SourceId}%7d&_Division_=123456"
+	good := p.simSrv.URL + "/docs/CRMContactCard.aspx?_ID=%7b{SourceId}%7d&_Division_=123456"
 	for name, c := range map[string]struct {
 		contactURL, country, interval, want string
 	}{
@@ -391,7 +391,7 @@ func TestStatusAndContactURLCheck(t *testing.T) {
 	p := newPortal(t)
 	ctx := context.Background()
 	p.authorize(p.repA)
-	p.repA.Division, p.repA.ContactURL = 7, "https://start.exactonline.nl/docs/CRMContactCard.aspx?_ID={SourceId}&_Division_=7"
+	p.repA.Division, p.repA.ContactURL = 234567, p.simSrv.URL+"/docs/CRMContactCard.aspx?_ID={SourceId}&_Division_=234567"
 	p.store.UpdateReplicator(ctx, p.repA)
 	run := &roger.SyncRun{ReplicatorID: p.repA.ID, Trigger: roger.TriggerManual, Full: true, Started: p.clock.Now()}
 	if err := p.store.CreateSyncRun(ctx, run); err != nil {
@@ -439,15 +439,24 @@ func TestStatusAndContactURLCheck(t *testing.T) {
 	if _, err := p.store.ApplyPage(ctx, page); err != nil {
 		t.Fatal(err)
 	}
-	got = check("https://start.exactonline.nl/docs/CRMAccountCard.aspx?AccountID=%7b{CompanyId}%7d&_Division_=9")
-	if !got.OK || got.Division != 9 || got.Example != "https://start.exactonline.nl/docs/CRMAccountCard.aspx?AccountID=%7b0b8a1c2e-0000-4000-8000-0000000000aa%7d&_Division_=9" {
+	got = check(p.simSrv.URL + "/docs/CRMAccountCard.aspx?AccountID=%7b{CompanyId}%7d&_Division_=234567")
+	if !got.OK || got.Division != 234567 || got.Example != p.simSrv.URL+"/docs/CRMAccountCard.aspx?AccountID=%7b0b8a1c2e-0000-4000-8000-0000000000aa%7d&_Division_=234567" ||
+		!strings.Contains(got.Note, "every contact opens its company's card") {
 		t.Fatalf("good template: %+v", got)
 	}
 	if got := check("https://x/{Foo}"); got.OK || !strings.Contains(got.Error, "{Foo}") {
 		t.Fatalf("bad template: %+v", got)
 	}
-	if got := check("https://x/?_ID={SourceId}"); !got.OK || got.Division != 7 || !strings.Contains(got.Note, "division 7") {
+	if got := check(p.simSrv.URL + "/docs/CRMContactCard.aspx?_ID={SourceId}"); !got.OK || got.Division != 234567 || !strings.Contains(got.Note, "division 234567") {
 		t.Fatalf("template without a division: %+v", got)
+	}
+	// A division the authorized user cannot open is refused as it is
+	// typed, not only on Save.
+	if got := check(p.simSrv.URL + "/docs/CRMContactCard.aspx?_ID=%7b{SourceId}%7d&_Division_=999999"); got.OK || !strings.Contains(got.Error, "cannot open division 999999") {
+		t.Fatalf("division 999999: %+v", got)
+	}
+	if got := check(p.simSrv.URL + "/docs/CRMContactCard.aspx?_ID=%7b{SourceId}%7d &_Division_=234567"); got.OK || !strings.Contains(got.Error, "Remove the space before &_Division_=") {
+		t.Fatalf("the guide's stray space: %+v", got)
 	}
 }
 

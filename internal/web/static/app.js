@@ -70,7 +70,7 @@ document.addEventListener("DOMContentLoaded", function () {
       }
       var ok = document.createElement("span");
       ok.className = "ok";
-      ok.textContent = "Looks right: division " + res.division + ". ";
+      ok.textContent = "Looks right: " + (res.card ? "the " + res.card + " in " : "") + "division " + res.division + ". ";
       check.appendChild(ok);
       if (res.example) {
         check.appendChild(document.createTextNode(res.record ? "Example for " + res.record + ": " : "Example: "));
@@ -84,11 +84,19 @@ document.addEventListener("DOMContentLoaded", function () {
       }
       if (res.note) { check.appendChild(document.createTextNode(" " + res.note)); }
     };
+    // Only the answer to the latest keystroke is shown: an earlier one
+    // that arrives late would show a link that is no longer there.
+    var asked = 0;
     var run = function () {
+      var mine = ++asked;
       fetch(urlInput.dataset.checkUrl + "?template=" + encodeURIComponent(urlInput.value), { credentials: "same-origin" })
-        .then(function (r) { return r.json(); }).then(show).catch(function () {});
+        .then(function (r) { return r.json(); })
+        .then(function (res) { if (mine === asked) { show(res); } })
+        .catch(function () {});
     };
-    urlInput.addEventListener("input", function () { clearTimeout(pending); pending = setTimeout(run, 250); });
+    // The check waits until typing pauses, so a link typed or pasted in
+    // pieces is checked once.
+    urlInput.addEventListener("input", function () { clearTimeout(pending); pending = setTimeout(run, 300); });
     if (!check.querySelector(".error")) { run(); }
   }
 
