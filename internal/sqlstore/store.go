@@ -241,6 +241,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 				return err
 			}
+			if fill := afterMigration[version]; fill != nil {
+				if err := fill(ctx, s, tx); err != nil {
+					return err
+				}
+			}
 			_, err := tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations (version, applied) VALUES (?, ?)`), version, s.now())
 			return err
 		})
