@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/roger365io/roger"
@@ -51,13 +52,51 @@ func fillQuality(ctx context.Context, s *Store, tx *sql.Tx) error {
 	return nil
 }
 
+// qualityCounts are a replicator's data-quality counts and the state of
+// its organisation's directory they were counted in.
+type qualityCounts struct {
+	state  [3]int64
+	counts map[roger.QualityProblem]int
+}
+
 // CountQuality returns how many of a replicator's entries have each
 // problem, and how many of the numbers its entries hold are shared with
 // another entry of the organisation (under roger.ProblemShared).
+//
+// Finding the shared numbers reads every number of the replicator (about
+// a second for 100,000 entries on SQLite), so the counts are kept until
+// the organisation's directory changes: every write to a replicator's
+// entries takes its next directory version.
 func (s *Store) CountQuality(ctx context.Context, orgID, replicatorID int64) (map[roger.QualityProblem]int, error) {
+	var state [3]int64
+	if err := s.read.QueryRowContext(ctx, s.q(`SELECT COUNT(*), COALESCE(SUM(directory_version), 0), COALESCE(MAX(id), 0) FROM replicators WHERE org_id = ?`),
+		orgID).Scan(&state[0], &state[1], &state[2]); err != nil {
+		return nil, fmt.Errorf("count data quality: %w", dbError(err))
+	}
+	s.qualityMu.Lock()
+	kept, ok := s.qualityCounts[[2]int64{orgID, replicatorID}]
+	s.qualityMu.Unlock()
+	if ok && kept.state == state {
+		return maps.Clone(kept.counts), nil
+	}
+	counts, err := s.countQuality(ctx, orgID, replicatorID)
+	if err != nil {
+		return nil, err
+	}
+	s.qualityMu.Lock()
+	if s.qualityCounts == nil {
+		s.qualityCounts = map[[2]int64]qualityCounts{}
+	}
+	s.qualityCounts[[2]int64{orgID, replicatorID}] = qualityCounts{state: state, counts: counts}
+	s.qualityMu.Unlock()
+	return maps.Clone(counts), nil
+}
+
+func (s *Store) countQuality(ctx context.Context, orgID, replicatorID int64) (map[roger.QualityProblem]int, error) {
 	// The sets are few (a handful of combinations); each is counted from
 	// the partial index, and split into problems here.
-	rows, err := s.read.QueryContext(ctx, s.q(`SELECT quality, COUNT(*) FROM entries WHERE replicator_id = ? AND quality <> 0 GROUP BY quality`), replicatorID)
+	rows, err := s.read.QueryContext(ctx, s.q(`SELECT quality, COUNT(*) FROM entries WHERE org_id = ? AND replicator_id = ? AND quality <> 0 GROUP BY quality`),
+		orgID, replicatorID)
 	if err != nil {
 		return nil, fmt.Errorf("count data quality: %w", dbError(err))
 	}

@@ -76,6 +76,12 @@ type Store struct {
 	watchMu  sync.Mutex
 	watchers []func()
 
+	// qualityCounts keeps each replicator's data-quality counts, by
+	// organisation and replicator, for as long as the organisation's
+	// directory stays as it was (CountQuality).
+	qualityMu     sync.Mutex
+	qualityCounts map[[2]int64]qualityCounts
+
 	// beforeCursor, when set by a test, runs inside ApplyPage's
 	// transaction just before the cursor moves, to fail a page midway.
 	beforeCursor func() error
