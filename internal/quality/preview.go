@@ -2,6 +2,7 @@ package quality
 
 import (
 	"context"
+	"errors"
 
 	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/phone"
@@ -18,19 +19,28 @@ const MaxExamples = 5
 // CountryPreview is what a new Country Code would change in a
 // replicator's directory, read again from the stored numbers as written.
 type CountryPreview struct {
-	From, To string
+	From string `json:"from"`
+	To   string `json:"to"`
 	// Numbers counts the numbers read again: those of records whose
 	// country came from the replicator's Country Code.
-	Numbers int
+	Numbers int `json:"numbers"`
 	// ParseNow and ParseThen count those that parse with the current
 	// Country Code and with the new one.
-	ParseNow, ParseThen int
+	ParseNow  int `json:"parseNow"`
+	ParseThen int `json:"parseThen"`
 	// Changed counts numbers that parse with both but to another E.164,
 	// NewlyParse those that parse only with the new one, NoLongerParse
 	// those that parse only with the current one.
-	Changed, NewlyParse, NoLongerParse int
+	Changed       int `json:"changed"`
+	NewlyParse    int `json:"newlyParse"`
+	NoLongerParse int `json:"noLongerParse"`
 	// Examples are a few of the numbers that would change.
-	Examples []Example
+	Examples []Example `json:"examples"`
+	// Partial is true when time ran out before every number was read
+	// again: the counts are of those read. A number that does not parse
+	// takes the parser a while to say why, so a large replicator with
+	// many of them may not be read in full.
+	Partial bool `json:"partial"`
 }
 
 // Different counts the numbers that would be read differently.
@@ -38,11 +48,11 @@ func (p *CountryPreview) Different() int { return p.Changed + p.NewlyParse + p.N
 
 // Example is one number as it is read now and as it would be.
 type Example struct {
-	Name   string
-	Field  string
-	Raw    string
-	Before string // the E.164, or why it does not parse
-	After  string
+	Name   string `json:"name"`
+	Field  string `json:"field"`
+	Raw    string `json:"raw"`
+	Before string `json:"before"` // the E.164, or why it does not parse
+	After  string `json:"after"`
 }
 
 // PreviewCountry reads again, with country instead of the replicator's
@@ -67,6 +77,10 @@ func PreviewCountry(ctx context.Context, entries EntryReader, rep *roger.Replica
 		}
 		return ctx.Err()
 	})
+	if errors.Is(err, context.DeadlineExceeded) {
+		p.Partial = true
+		return p, nil
+	}
 	if err != nil {
 		return nil, err
 	}

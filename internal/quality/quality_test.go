@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/phone"
@@ -197,5 +198,17 @@ func TestCountryPreview(t *testing.T) {
 	}
 	if p, _ = PreviewCountry(t.Context(), store, rep, "BE"); len(p.Examples) != MaxExamples || p.NewlyParse != MaxExamples+2 {
 		t.Errorf("%d examples, %d newly parsed", len(p.Examples), p.NewlyParse)
+	}
+}
+
+// Out of time, the preview gives the counts of what it read.
+func TestCountryPreviewOutOfTime(t *testing.T) {
+	store := &fakeStore{entries: []*roger.Entry{{ID: 1, CountryFrom: roger.CountryFromReplicator, Numbers: []roger.Number{parsed(t, "03 870 23 00", "Phone", "NL")}}}}
+	ctx, cancel := context.WithDeadline(t.Context(), time.Now())
+	defer cancel()
+	<-ctx.Done()
+	p, err := PreviewCountry(ctx, store, &roger.Replicator{DefaultCountry: "NL"}, "BE")
+	if err != nil || !p.Partial || p.Numbers != 1 {
+		t.Fatalf("%+v %v", p, err)
 	}
 }
