@@ -76,7 +76,7 @@ func ingestQueries() []string {
 // has, and returns the ids of those it inserted.
 func insertQuery(n int) string {
 	return `INSERT OR IGNORE INTO entries (` + entryColumns + `) VALUES ` +
-		strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?),`, n), ",") + ` RETURNING id, source_id`
+		strings.TrimSuffix(strings.Repeat(entryRow+`,`, n), ",") + ` RETURNING id, source_id`
 }
 
 // updateQuery upserts n entries the replicator already has: each is
@@ -89,7 +89,7 @@ func updateQuery(n int) string {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		b.WriteString(entryRow)
 	}
 	b.WriteString(` ON CONFLICT (replicator_id, source_id) DO UPDATE SET kind = excluded.kind, company_id = excluded.company_id,
 		display_name = excluded.display_name, company_name = excluded.company_name, email = excluded.email, job_title = excluded.job_title,
@@ -109,6 +109,9 @@ const entryColumns = `org_id, replicator_id, kind, source_id, company_id, displa
 
 // entryArgs is the number of entryColumns.
 const entryArgs = 18
+
+// entryRow is the placeholders of one row of entryColumns.
+var entryRow = "(" + placeholders(entryArgs) + ")"
 
 // ApplyPage upserts and deletes a page of entries and moves the
 // replicator's position, in one transaction. An upsert never replaces a
