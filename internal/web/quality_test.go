@@ -231,16 +231,19 @@ func linkOf(t *testing.T, body, id string) string {
 
 func TestCountryPreview(t *testing.T) {
 	p := newPortal(t)
-	p.repA.DefaultCountry = "NL"
+	p.repA.DefaultCountry = "DE"
 	if err := p.store.UpdateReplicator(t.Context(), p.repA); err != nil {
 		t.Fatal(err)
 	}
-	own := roger.Entry{SourceID: "own", DisplayName: "Own country", Numbers: nl(t, "Phone", "03 870 23 00"), Country: "NL", CountryFrom: roger.CountryFromRecord}
+	de := func(raw string) []roger.Number {
+		n, _ := phone.ParseNumber(raw, "Phone", "", "DE")
+		n.National = true
+		return []roger.Number{n}
+	}
 	p.seedQuality(p.repA,
-		roger.Entry{SourceID: "antwerpen", DisplayName: "Antwerpen", Numbers: nl(t, "Phone", "03 870 23 00", "0489815848")},
-		roger.Entry{SourceID: "amsterdam", DisplayName: "Amsterdam", Numbers: nl(t, "Phone", "020 123 4567")},
-		roger.Entry{SourceID: "intl", DisplayName: "International", Numbers: nl(t, "Phone", "+31 20 765 4321")},
-		own)
+		roger.Entry{SourceID: "berlin", DisplayName: "Berlin", Numbers: de("030 1234567")},
+		roger.Entry{SourceID: "long", DisplayName: "Berlin lang", Numbers: de("030 12345678")},
+		roger.Entry{SourceID: "intl", DisplayName: "International", Numbers: nl(t, "Phone", "+31 20 765 4321")})
 	a := p.admin("Alpha")
 	preview := func(country string) map[string]any {
 		t.Helper()
@@ -251,27 +254,25 @@ func TestCountryPreview(t *testing.T) {
 		}
 		return out
 	}
-	be := preview("+32")
-	// The record with its own country keeps it, until the store keeps
-	// where an entry's country came from; the others are read again.
-	if be["ok"] != true || be["to"] != "BE" || be["newlyParse"].(float64) < 2 || be["noLongerParse"] != 1.0 || be["changed"] != 0.0 {
-		t.Fatalf("preview for BE: %v", be)
+	nlPreview := preview("+31")
+	if nlPreview["ok"] != true || nlPreview["to"] != "NL" || nlPreview["numbers"] != 3.0 || nlPreview["changed"] != 1.0 || nlPreview["noLongerParse"] != 1.0 || nlPreview["newlyParse"] != 0.0 {
+		t.Fatalf("preview for NL: %v", nlPreview)
 	}
-	examples := be["examples"].([]any)
-	if first := examples[0].(map[string]any); first["raw"] != "03 870 23 00" || first["before"] != "too short" || first["after"] != "+3238702300" {
+	examples := nlPreview["examples"].([]any)
+	if first := examples[0].(map[string]any); first["raw"] != "030 1234567" || first["before"] != "+49301234567" || first["after"] != "+31301234567" {
 		t.Errorf("first example: %v", first)
 	}
-	if !strings.Contains(be["summary"].(string), "With BE instead of NL") {
-		t.Errorf("summary: %v", be["summary"])
+	if summary := nlPreview["summary"].(string); !strings.Contains(summary, "With NL instead of DE, 2 of the 3 numbers read with the Country Code would read differently") {
+		t.Errorf("summary: %s", summary)
 	}
-	if same := preview("nl"); same["ok"] != true || same["summary"] != "This is the current Country Code." {
+	if same := preview("de"); same["ok"] != true || same["summary"] != "This is the current Country Code." {
 		t.Errorf("the current country: %v", same)
 	}
 	if bad := preview("Holland"); bad["ok"] != false || !strings.Contains(bad["error"].(string), "is not a country") {
 		t.Errorf("not a country: %v", bad)
 	}
 	// Nothing was saved.
-	if rep, _ := p.store.FindReplicator(t.Context(), p.orgA.ID, p.repA.ID); rep.DefaultCountry != "NL" {
+	if rep, _ := p.store.FindReplicator(t.Context(), p.orgA.ID, p.repA.ID); rep.DefaultCountry != "DE" {
 		t.Errorf("the preview changed the Country Code to %s", rep.DefaultCountry)
 	}
 }
