@@ -154,6 +154,17 @@ func TestDataQualityReport(t *testing.T) {
 		if counts, _ := f.store.CountQuality(ctx, f.org.ID, contacts.ID); counts[roger.ProblemNotANumber] != 0 {
 			t.Errorf("a corrected record is still counted: %v", counts)
 		}
+		// The counts are kept until the organisation's directory changes,
+		// also through another replicator: its record now shares a number
+		// with one of these.
+		other2 := entry("account-2", 2, ok("Phone", "+31207654321"))
+		other2.Kind = roger.KindAccount
+		if _, err := f.store.ApplyPage(ctx, roger.Page{ReplicatorID: accounts.ID, OrgID: f.org.ID, Upserts: []roger.Entry{other2}}); err != nil {
+			t.Fatal(err)
+		}
+		if counts, _ := f.store.CountQuality(ctx, f.org.ID, contacts.ID); counts[roger.ProblemShared] != 2 {
+			t.Errorf("a number shared through another replicator's write is not counted: %v", counts)
+		}
 	})
 }
 
