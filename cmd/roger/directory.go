@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/lookup"
+	"github.com/roger365io/roger/internal/quality"
 )
 
 // exportEntry is one line of "roger directory export".
@@ -29,8 +31,13 @@ type exportEntry struct {
 }
 
 func (m *Main) runDirectory(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "quality" {
+		return m.runDirectoryQuality(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "export" {
-		fmt.Fprint(m.Stderr, "Usage: roger directory export [--replicator ID] [--org ORG]\n\nWrites the directory as JSON lines, one entry with its numbers per line.\n")
+		fmt.Fprint(m.Stderr, "Usage: roger directory export [--replicator ID] [--org ORG]\n       roger directory quality --replicator ID [--format csv|text]\n\n"+
+			"export writes the directory as JSON lines, one entry with its numbers per line.\n"+
+			"quality writes a replicator's data-quality report, one line per record, number and problem.\n")
 		return errUsage
 	}
 	fs := m.flags("roger directory export")
@@ -87,4 +94,31 @@ func (m *Main) runDirectory(ctx context.Context, args []string) error {
 		return err
 	}
 	return w.Flush()
+}
+
+// runDirectoryQuality writes a replicator's data-quality report: the same
+// rows as the portal's CSV download.
+func (m *Main) runDirectoryQuality(ctx context.Context, args []string) error {
+	fs := m.flags("roger directory quality")
+	replicator := fs.Int64("replicator", 0, "the replicator whose report to write (required; \"roger replicator list\" shows the ids)")
+	format := fs.String("format", "text", "csv (a header row, then one row per record, number and problem) or text")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *replicator <= 0 {
+		return roger.Errorf(roger.EINVALID, "--replicator: give the id of the replicator whose report to write; \"roger replicator list\" shows the ids.")
+	}
+	if !slices.Contains(quality.Formats, *format) {
+		return roger.Errorf(roger.EINVALID, "--format %q: use csv or text.", *format)
+	}
+	a, err := m.openApp(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	r, err := a.store.FindReplicatorByID(ctx, *replicator)
+	if err != nil {
+		return err
+	}
+	return quality.Write(ctx, m.Stdout, a.store, r, *format)
 }

@@ -49,6 +49,7 @@ Commands:
   replicator add|set|list|authorize|sync
                             manage replicators from the command line
   directory export          write the directory as JSON lines
+  directory quality         write a replicator's data-quality report (CSV or text)
   apikey create|list|revoke keys for the lookup API (GET /api/v1/lookup?number=…)
   secrets generate|rotate   make a secret key; seal every stored secret under the newest key
   exactsim                  run the Exact Online simulator (App Center, OAuth, REST, sync, webhooks)

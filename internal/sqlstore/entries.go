@@ -76,7 +76,7 @@ func ingestQueries() []string {
 // has, and returns the ids of those it inserted.
 func insertQuery(n int) string {
 	return `INSERT OR IGNORE INTO entries (` + entryColumns + `) VALUES ` +
-		strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?),`, n), ",") + ` RETURNING id, source_id`
+		strings.TrimSuffix(strings.Repeat(entryRow+`,`, n), ",") + ` RETURNING id, source_id`
 }
 
 // updateQuery upserts n entries the replicator already has: each is
@@ -89,12 +89,13 @@ func updateQuery(n int) string {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		b.WriteString(entryRow)
 	}
 	b.WriteString(` ON CONFLICT (replicator_id, source_id) DO UPDATE SET kind = excluded.kind, company_id = excluded.company_id,
 		display_name = excluded.display_name, company_name = excluded.company_name, email = excluded.email, job_title = excluded.job_title,
 		source_modified = excluded.source_modified, source_timestamp = excluded.source_timestamp, synced_at = excluded.synced_at,
-		pass = excluded.pass, numbers = excluded.numbers, unparseable = excluded.unparseable, version = excluded.version, cleaned = excluded.cleaned
+		pass = excluded.pass, numbers = excluded.numbers, unparseable = excluded.unparseable, version = excluded.version, cleaned = excluded.cleaned,
+		quality = excluded.quality
 		WHERE entries.source_timestamp <= excluded.source_timestamp RETURNING id, source_id`)
 	return b.String()
 }
@@ -104,10 +105,13 @@ func numbersQuery(n int) string {
 }
 
 const entryColumns = `org_id, replicator_id, kind, source_id, company_id, display_name, company_name, email, job_title,
-	source_modified, source_timestamp, synced_at, pass, numbers, unparseable, version, cleaned`
+	source_modified, source_timestamp, synced_at, pass, numbers, unparseable, version, cleaned, quality`
 
 // entryArgs is the number of entryColumns.
-const entryArgs = 17
+const entryArgs = 18
+
+// entryRow is the placeholders of one row of entryColumns.
+var entryRow = "(" + placeholders(entryArgs) + ")"
 
 // ApplyPage upserts and deletes a page of entries and moves the
 // replicator's position, in one transaction. An upsert never replaces a
@@ -512,7 +516,7 @@ func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, p roger.Page, batch
 			}
 		}
 		args = append(args, p.OrgID, p.ReplicatorID, string(e.Kind), e.SourceID, e.CompanyID, e.DisplayName, e.CompanyName, e.Email, e.JobTitle,
-			ms(e.SourceModified), e.SourceTimestamp, st.now, st.pass, string(numbers), bad, st.version, cleanedText(e.Cleaned))
+			ms(e.SourceModified), e.SourceTimestamp, st.now, st.pass, string(numbers), bad, st.version, cleanedText(e.Cleaned), int(roger.EntryQuality(e)))
 	}
 	out := make([]written, 0, len(batch))
 	out, err := s.collectWritten(ctx, tx, insertQuery(len(batch)), args, out, true)

@@ -76,6 +76,12 @@ type Store struct {
 	watchMu  sync.Mutex
 	watchers []func()
 
+	// qualityCounts keeps each replicator's data-quality counts, by
+	// organisation and replicator, for as long as the organisation's
+	// directory stays as it was (CountQuality).
+	qualityMu     sync.Mutex
+	qualityCounts map[[2]int64]qualityCounts
+
 	// beforeCursor, when set by a test, runs inside ApplyPage's
 	// transaction just before the cursor moves, to fail a page midway.
 	beforeCursor func() error
@@ -240,6 +246,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 		err = s.tx(ctx, func(tx *sql.Tx) error {
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 				return err
+			}
+			if fill := afterMigration[version]; fill != nil {
+				if err := fill(ctx, s, tx); err != nil {
+					return err
+				}
 			}
 			_, err := tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations (version, applied) VALUES (?, ?)`), version, s.now())
 			return err

@@ -25,7 +25,6 @@ type replicatorView struct {
 	Unparseable      int
 	CallsToday       int
 	Runs             []*roger.SyncRun
-	Bad              []badEntry
 	Example          string
 	ExampleName      string
 	IntervalMinutes  int
@@ -41,6 +40,20 @@ type replicatorView struct {
 	// those the database refused: the rest of the data-quality list.
 	Cleaned  []badEntry
 	SetAside []roger.SetAsideRecord
+
+	// Quality are the data-quality report's groups with their counts.
+	Quality []qualityGroup
+}
+
+// HasQualityProblems reports whether any group of the data-quality
+// report has a record.
+func (v *replicatorView) HasQualityProblems() bool {
+	for _, g := range v.Quality {
+		if g.Count > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 type credentialsForm struct {
@@ -58,7 +71,6 @@ type badEntry struct {
 	Name    string
 	Company string
 	Link    string
-	Numbers []roger.Number
 	Notes   []string
 }
 
@@ -108,23 +120,10 @@ func (s *Server) replicatorView(ctx context.Context, rep *roger.Replicator, sess
 	if v.Runs, err = s.Store.ListSyncRuns(ctx, rep.ID, 20); err != nil {
 		return nil, err
 	}
-	tmpl, _ := roger.ParseContactURL(rep.ContactURL)
-	err = s.Store.ForEachEntry(ctx, roger.EntryFilter{OrgID: sess.OrgID, ReplicatorID: rep.ID, Unparseable: true, Limit: 100}, func(e *roger.Entry) error {
-		b := badEntry{Name: e.DisplayName, Company: e.CompanyName}
-		if tmpl != nil {
-			b.Link = tmpl.Render(e.SourceID, e.CompanyID, rep.Division)
-		}
-		for _, n := range e.Numbers {
-			if n.Status != roger.NumberOK {
-				b.Numbers = append(b.Numbers, n)
-			}
-		}
-		v.Bad = append(v.Bad, b)
-		return nil
-	})
-	if err != nil {
+	if v.Quality, err = s.qualityGroups(ctx, rep); err != nil {
 		return nil, err
 	}
+	tmpl, _ := roger.ParseContactURL(rep.ContactURL)
 	err = s.Store.ForEachEntry(ctx, roger.EntryFilter{OrgID: sess.OrgID, ReplicatorID: rep.ID, Cleaned: true, Limit: 100}, func(e *roger.Entry) error {
 		b := badEntry{Name: e.DisplayName, Company: e.CompanyName, Notes: e.Cleaned}
 		if tmpl != nil {

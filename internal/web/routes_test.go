@@ -25,6 +25,10 @@ func replicatorRoutes(id int64) []route {
 		{"GET", base, nil},
 		{"GET", base + "/status", nil},
 		{"GET", base + "/contact-url?template=" + url.QueryEscape("https://start.exactonline.nl/docs/CRMContactCard.aspx?_ID=%7b{SourceId}%7d&_Division_=1"), nil},
+		{"GET", base + "/country-preview?country=BE", nil},
+		{"GET", base + "/quality", nil},
+		{"GET", base + "/quality?group=too-short&after=1", nil},
+		{"GET", base + "/quality.csv", nil},
 		{"POST", base + "/credentials", url.Values{"exact_url": {"https://start.exactonline.nl"}, "client_id": {"11111111-2222-3333-4444-555555555555"}, "client_secret": {"s3cret-value"}}},
 		{"POST", base + "/authorize", url.Values{}},
 		{"POST", base + "/settings", url.Values{"contact_url": {"https://start.exactonline.nl/docs/CRMContactCard.aspx?_ID=%7b{SourceId}%7d&_Division_=1"}, "country": {"NL"}, "interval": {"5"}}},
@@ -94,7 +98,7 @@ func TestEveryRouteNeedsASignedInAdmin(t *testing.T) {
 		route{"POST", "/integrations/keys/1/revoke", url.Values{}}, route{"POST", "/integrations/pop-links/renew", url.Values{}})
 	for _, r := range routes {
 		pg := b.do(r.method, r.path, r.form)
-		page := r.method == "GET" && !strings.Contains(r.path, "/status") && !strings.Contains(r.path, "/contact-url")
+		page := r.method == "GET" && !strings.Contains(r.path, "/status") && !strings.Contains(r.path, "/contact-url") && !strings.Contains(r.path, "/country-preview")
 		switch {
 		case page && (pg.status != http.StatusSeeOther || !strings.HasPrefix(pg.location, "/login")):
 			t.Errorf("%s %s: %d %q, want a redirect to sign in", r.method, r.path, pg.status, pg.location)

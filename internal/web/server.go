@@ -77,6 +77,7 @@ type Store interface {
 	AccountStore
 	AuditLog
 	IntegrationStore
+	QualityReader
 }
 
 // ExactHost is an Exact Online deployment an admin can pick for a
@@ -152,6 +153,9 @@ type Server struct {
 	examples   map[exampleKey]*exampleRecord
 	dummyOnce  sync.Once
 	dummy      string
+	// previews holds the one country dry run computed at a time.
+	previewOnce sync.Once
+	previews    chan struct{}
 }
 
 //go:embed static
@@ -197,6 +201,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /replicators/{id}/authorize", s.signedIn(s.handleReplicatorAuthorize))
 	mux.HandleFunc("POST /replicators/{id}/settings", s.signedIn(s.handleReplicatorSettings))
 	mux.HandleFunc("GET /replicators/{id}/contact-url", s.signedIn(s.handleContactURLCheck))
+	mux.HandleFunc("GET /replicators/{id}/country-preview", s.signedIn(s.handleCountryPreview))
+	mux.HandleFunc("GET /replicators/{id}/quality", s.signedIn(s.handleQuality))
+	mux.HandleFunc("GET /replicators/{id}/quality.csv", s.signedIn(s.handleQualityCSV))
 	mux.HandleFunc("POST /replicators/{id}/sync", s.signedIn(s.handleReplicatorSync))
 	mux.HandleFunc("POST /replicators/{id}/pause", s.signedIn(s.handleReplicatorPause))
 	mux.HandleFunc("POST /replicators/{id}/resume", s.signedIn(s.handleReplicatorResume))

@@ -175,7 +175,8 @@ func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, *roger.Sess
 			return
 		}
 		if err != nil {
-			if r.Method == http.MethodGet && !strings.HasSuffix(r.URL.Path, "/status") && !strings.HasSuffix(r.URL.Path, "/contact-url") {
+			if r.Method == http.MethodGet && !strings.HasSuffix(r.URL.Path, "/status") && !strings.HasSuffix(r.URL.Path, "/contact-url") &&
+				!strings.HasSuffix(r.URL.Path, "/country-preview") {
 				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
@@ -226,7 +227,8 @@ func (s *Server) SweepSessions(ctx context.Context, every time.Duration) {
 func (s *Server) databaseUnavailable(w http.ResponseWriter, r *http.Request, err error) {
 	s.log().Warn("page without its database", "path", r.URL.Path, "err", err)
 	w.Header().Set("Retry-After", "15")
-	if r.Method != http.MethodGet || strings.HasSuffix(r.URL.Path, "/status") || strings.HasSuffix(r.URL.Path, "/contact-url") {
+	if r.Method != http.MethodGet || strings.HasSuffix(r.URL.Path, "/status") || strings.HasSuffix(r.URL.Path, "/contact-url") ||
+		strings.HasSuffix(r.URL.Path, "/country-preview") {
 		http.Error(w, "roger cannot reach its database just now, so this was not done. You are still signed in; try again in a moment.", http.StatusServiceUnavailable)
 		return
 	}

@@ -1,6 +1,6 @@
 // roger's portal script: copy buttons, the authorization popup, the live
-// Contact URL check and sync progress. Pages work without it, only less
-// conveniently.
+// Contact URL check, the Country Code dry run and sync progress. Pages
+// work without it, only less conveniently.
 "use strict";
 
 document.addEventListener("DOMContentLoaded", function () {
@@ -98,6 +98,42 @@ document.addEventListener("DOMContentLoaded", function () {
     // pieces is checked once.
     urlInput.addEventListener("input", function () { clearTimeout(pending); pending = setTimeout(run, 300); });
     if (!check.querySelector(".error")) { run(); }
+  }
+
+  // Dry run of a Country Code change: how the stored numbers would read
+  // with the code being typed, before Save.
+  var countryInput = document.getElementById("country");
+  var preview = document.querySelector("[data-preview-url]");
+  if (countryInput && preview) {
+    var saved = countryInput.value, waiting, asked = 0;
+    var showPreview = function (res) {
+      preview.textContent = "";
+      var line = document.createElement("span");
+      line.className = res.ok ? "" : "error";
+      line.textContent = res.ok ? res.summary : res.error;
+      preview.appendChild(line);
+      if (res.ok && res.examples && res.examples.length) {
+        var list = document.createElement("ul");
+        list.id = "country-preview-examples";
+        res.examples.forEach(function (ex) {
+          var item = document.createElement("li");
+          item.textContent = ex.raw + ": " + ex.before + " \u2192 " + ex.after;
+          list.appendChild(item);
+        });
+        preview.appendChild(list);
+      }
+    };
+    var ask = function () {
+      var value = countryInput.value.trim();
+      if (value === "" || value === saved) { preview.textContent = ""; return; }
+      var mine = ++asked;
+      preview.textContent = "Counting the numbers that would read differently\u2026";
+      fetch(preview.dataset.previewUrl + "?country=" + encodeURIComponent(value), { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (res) { if (mine === asked) { showPreview(res); } })
+        .catch(function () { if (mine === asked) { preview.textContent = ""; } });
+    };
+    countryInput.addEventListener("input", function () { clearTimeout(waiting); waiting = setTimeout(ask, 400); });
   }
 
   // Sync progress: poll while a run is going, reload when it ends so the
