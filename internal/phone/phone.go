@@ -3,9 +3,14 @@
 // of a lookup meet on the same string.
 //
 // libphonenumber (github.com/nyaruka/phonenumbers) is the authority on
-// what a valid number is: a number is stored as E.164 only when
-// phonenumbers.IsValidNumber would accept it, never when it is merely of a
-// possible length, so that a lookup never matches on a guess. Around it,
+// what a valid number is, and a valid reading of a text always wins. A
+// number in no range the metadata lists (a new or unassigned range) is
+// still read when it is possible for its country: a fixed-line or mobile
+// length, a national number written with its trunk prefix. It is stored as
+// E.164 with Unlisted set, because the CRM may hold exactly the number that
+// calls and the lookup must meet it; a lookup only ever matches the exact
+// E.164 it was given, so such a reading is no guess at another number.
+// Around it,
 // this package handles what CRM data really contains and libphonenumber
 // misreads: Dutch and German extension words, "-0"/"-12" dash suffixes,
 // remarks after the number, two numbers in one field, and placeholders such
@@ -108,7 +113,9 @@ func regionOf(country string) string {
 //
 // An empty or blank raw returns ok=false: there is nothing to store.
 // Otherwise the Number has Field and Raw (unchanged) and either
-// Status=NumberOK with E164 and Extension, or Status=NumberInvalid with a
+// Status=NumberOK with E164 and Extension (Unlisted when the number is in no
+// range the metadata lists, National when it was written without a country
+// code), or Status=NumberInvalid with a
 // short Reason ("not a phone number", "too short: the area code may be
 // missing", "too long", "no country code and no default country", "invalid
 // number for NL", …).
@@ -139,6 +146,7 @@ func ParseNumber(raw, field, extension, country string) (n roger.Number, ok bool
 	n.Status = roger.NumberOK
 	n.E164 = r.e164()
 	n.Extension = r.ext
+	n.Unlisted, n.National = r.unlisted, r.national
 	if n.Extension == "" && extension != "" {
 		n.Extension = digitsOnly(extension)
 	}
@@ -153,6 +161,9 @@ func ParseNumber(raw, field, extension, country string) (n roger.Number, ok bool
 // organisation's default. Systems that send E.164 without its plus
 // ("4989123456") are understood when the national reading is not a valid
 // number, which also covers a "+" turned into a space by URL decoding.
+// A number possible for its country but in no range the metadata lists
+// ("+31 6 0000 0001") is normalised like any other, as ParseNumber indexes
+// it; a valid reading wins over such an unlisted one.
 //
 // It returns E.164 and the extension, or a *roger.Error with code EINVALID
 // whose message says why the input is not a phone number; the message
@@ -168,9 +179,9 @@ func NormalizeLookup(input, country string) (e164, extension string, err error) 
 	s, uriExt := stripURI(s)
 	reg := regionOf(country)
 	r := parse(s, reg)
-	if !r.ok() {
+	if !r.valid() {
 		if alt, ok := withoutPlus(s); ok {
-			if r2 := parse(alt, reg); r2.ok() {
+			if r2 := parse(alt, reg); r2.valid() || (r2.ok() && !r.ok()) {
 				r = r2
 			}
 		}
