@@ -311,6 +311,36 @@ func MainNumberCandidates(e164 string) []string {
 	return out
 }
 
+// RegionOf returns the region (ISO 3166 alpha-2) whose numbering plan an
+// E.164 number belongs to, for saying so to a person: of a calling code
+// shared by several regions, the one its leading digits or its validity
+// pick, else the main one. It returns "" for input that is not E.164 and
+// for non-geographic calling codes (+800, +882, …).
+func RegionOf(e164 string) string {
+	if len(e164) < 2 || e164[0] != '+' || countDigits(e164[1:]) != len(e164)-1 {
+		return ""
+	}
+	cc, nsn, ok := splitCallingCode(e164[1:])
+	if !ok {
+		return ""
+	}
+	regions := metadata().byCode[cc]
+	id := regions[0].id
+	if len(regions) > 1 {
+		for _, r := range regions {
+			r.compile()
+			if (r.leading != nil && r.leading.MatchString(nsn)) || r.hasType(nsn) {
+				id = r.id
+				break
+			}
+		}
+	}
+	if id == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY {
+		return ""
+	}
+	return id
+}
+
 // quote quotes user input for a message, shortened so that a pasted
 // paragraph does not become the message.
 func quote(s string) string {

@@ -455,6 +455,24 @@ func TestNationalFlag(t *testing.T) {
 	}
 }
 
+func TestRegionOf(t *testing.T) {
+	for in, want := range map[string]string{
+		"+3238702300":    "BE",
+		"+31600000001":   "NL",
+		"+14165550123":   "CA",
+		"+12125550100":   "US",
+		"+447700900123":  "GB",
+		"+8821234567890": "",
+		"0201234567":     "",
+		"+999123":        "",
+		"":               "",
+	} {
+		if got := RegionOf(in); got != want {
+			t.Errorf("RegionOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestMainNumberCandidates(t *testing.T) {
 	tests := []struct {
 		name, in string

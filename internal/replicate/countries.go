@@ -80,7 +80,9 @@ func (s *Syncer) readAccountCountries(ctx context.Context, client *exact.Client,
 	// this, with the countries as they are now: nothing to re-read.
 	var reread func(*roger.Entry, string) bool
 	if !(r.FullSync && r.Cursor == 0 && r.Phase != roger.PhaseDeletions) {
-		reread = func(e *roger.Entry, accountCountry string) bool { return rereadContact(e, accountCountry, r.DefaultCountry) }
+		reread = func(e *roger.Entry, accountCountry string) bool {
+			return rereadContact(e, accountCountry, r.DefaultCountry)
+		}
 	}
 	cursor = max(cursor, 0)
 	read := func(resumeURL string) error {
