@@ -289,3 +289,34 @@ func entryNames(list []*roger.Entry) []string {
 	}
 	return out
 }
+
+// TestContactsReadBeforeAccountCountriesAreReadAgain: a contacts
+// replicator whose contacts were read before it kept its accounts'
+// countries (migration 010 marks it with the cursor -1) runs one full
+// pass, which reads the accounts and then every contact again.
+func TestContactsReadBeforeAccountCountriesAreReadAgain(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	e.seed(testDivision, 200, 300)
+	belgian := e.create("Accounts", map[string]any{"Name": "Havenbedrijf Antwerpen NV", "Country": "BE"})
+	peeters := e.create("Contacts", map[string]any{"Account": belgian, "LastName": "Peeters", "Phone": "03 870 23 00"})
+	r := e.addReplicator(replicatorOptions{})
+	e.sync(r.ID)
+	ctx := context.Background()
+	if _, err := e.store.ApplyAccountCountries(ctx, roger.AccountCountryPage{ReplicatorID: r.ID, OrgID: r.OrgID, Cursor: -1}, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	e.clk.Advance(5 * time.Minute)
+	run := e.sync(r.ID)
+	if !run.Full || run.Read != 301 {
+		t.Errorf("the run after the upgrade: full %v, read %d; want a full pass reading 301", run.Full, run.Read)
+	}
+	if found := e.lookupEntries(r, "+32 3 870 23 00"); len(found) != 1 || found[0].SourceID != peeters {
+		t.Errorf("+32 3 870 23 00 found %v; want Peeters", entryNames(found))
+	}
+	e.clk.Advance(5 * time.Minute)
+	if run := e.sync(r.ID); run.Full {
+		t.Error("the run after that was a full pass too")
+	}
+}

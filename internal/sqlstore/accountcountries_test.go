@@ -3,8 +3,10 @@ package sqlstore
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/clock"
 )
 
 // TestEntryCountryIsStored: an entry's country and its source are kept
@@ -119,4 +121,52 @@ func TestApplyAccountCountries(t *testing.T) {
 			t.Errorf("cursor after the start of a full pass: %d", c)
 		}
 	})
+}
+
+// TestMigration010ReadsContactsAgain: contacts replicators that read
+// their contacts before accounts' countries were kept are marked for one
+// full pass; accounts replicators and replicators that never synced are
+// not.
+func TestMigration010ReadsContactsAgain(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			dsn, keys := b.dsn(t), testKeyring(t)
+			clk := clock.NewFake(time.Date(2026, 6, 25, 12, 0, 0, 0, time.UTC))
+			old, err := Open(ctx, dsn, Options{Sealer: keys, Clock: clk, migrateThrough: 9})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := &fixture{t: t, store: old, org: &roger.Organization{Name: "Voorbeeld B.V."}}
+			if err := old.CreateOrganization(ctx, f.org); err != nil {
+				t.Fatal(err)
+			}
+			synced, fresh, accounts := f.replicator("synced"), f.replicator("fresh"), f.replicator("accounts")
+			if _, err := old.write.Exec(old.q(`UPDATE replicators SET entity = 'accounts' WHERE id = ?`), accounts.ID); err != nil {
+				t.Fatal(err)
+			}
+			// The first load began (pass 1), as StartFullSync of that
+			// version wrote it.
+			for _, id := range []int64{synced.ID, accounts.ID} {
+				if _, err := old.write.Exec(old.q(`UPDATE replicators SET pass = 1 WHERE id = ?`), id); err != nil {
+					t.Fatal(err)
+				}
+			}
+			old.Close()
+
+			s, err := Open(ctx, dsn, Options{Sealer: keys, Clock: clk})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			for _, c := range []struct {
+				r    *roger.Replicator
+				want int64
+			}{{synced, -1}, {fresh, 0}, {accounts, 0}} {
+				if got, _, err := s.AccountCountriesCursor(ctx, c.r.ID); err != nil || got != c.want {
+					t.Errorf("replicator %q: accounts' countries cursor %d (%v), want %d", c.r.Name, got, err, c.want)
+				}
+			}
+		})
+	}
 }
