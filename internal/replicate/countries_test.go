@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/dirindex"
 	"github.com/roger365io/roger/internal/exact"
 	"github.com/roger365io/roger/internal/phone"
 )
@@ -231,6 +232,22 @@ func TestContactOfABelgianAccount(t *testing.T) {
 	if found := e.lookupEntries(r, "+49 30 1234567"); len(found) != 1 || found[0].SourceID != german || found[0].CountryFrom != roger.CountryFromRecord {
 		t.Errorf("+49 30 1234567 found %v; want Lena Weber, read with her own country", entryNames(found))
 	}
+	// The lookup index the service answers from agrees.
+	index := dirindex.New(e.store, dirindex.Options{})
+	indexed := func() int {
+		t.Helper()
+		if err := index.Refresh(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		hits, err := index.FindByNumbers(context.Background(), r.OrgID, []string{"+3238702300"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(hits)
+	}
+	if n := indexed(); n != 1 {
+		t.Errorf("the index has +3238702300 %d times, want once", n)
+	}
 
 	// An increment with no change: one call for the accounts' countries.
 	e.clk.Advance(5 * time.Minute)
@@ -263,6 +280,9 @@ func TestContactOfABelgianAccount(t *testing.T) {
 	}
 	if found := e.lookupEntries(r, "+32 3 870 23 00"); len(found) != 0 {
 		t.Errorf("+32 3 870 23 00 still finds %v after the account became Dutch", entryNames(found))
+	}
+	if n := indexed(); n != 0 {
+		t.Errorf("the index still has +3238702300 %d times after the account became Dutch", n)
 	}
 	var jan, lena *roger.Entry
 	for _, en := range entries(t, e.store, r.OrgID, r.ID) {
