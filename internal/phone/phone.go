@@ -8,15 +8,14 @@
 // still read when it is possible for its country: a fixed-line or mobile
 // length, a national number written with its trunk prefix. It is stored as
 // E.164 with Unlisted set, because the CRM may hold exactly the number that
-// calls and the lookup must meet it; a lookup only ever matches the exact
-// E.164 it was given, so such a reading is no guess at another number.
-// Around it,
-// this package handles what CRM data really contains and libphonenumber
-// misreads: Dutch and German extension words, "-0"/"-12" dash suffixes,
-// remarks after the number, two numbers in one field, and placeholders such
-// as "n.v.t.". A number that does not parse is still returned, with a reason
-// a person can act on, because roger keeps and lists such numbers instead of
-// dropping them.
+// calls and the lookup must meet it; it is the number as written, not a
+// guess at another one, so it matches only callers from that number.
+// Around libphonenumber, this package handles what CRM data really
+// contains and libphonenumber misreads: Dutch and German extension words,
+// "-0"/"-12" dash suffixes, remarks after the number, two numbers in one
+// field, and placeholders such as "n.v.t.". A number that does not parse
+// is still returned, with a reason a person can act on, because roger
+// keeps and lists such numbers instead of dropping them.
 //
 // The common notations (digits with spaces, dashes, dots, slashes and
 // brackets, a leading + or 00 or trunk 0) are parsed without
