@@ -3,6 +3,7 @@ package replicate
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"github.com/roger365io/roger/internal/dirindex"
 	"github.com/roger365io/roger/internal/exact"
 	"github.com/roger365io/roger/internal/phone"
+	"github.com/roger365io/roger/internal/sqlstore"
 )
 
 // The accounts' countries of the scheduler tests' instanceStore: what the
@@ -339,4 +341,53 @@ func TestContactsReadBeforeAccountCountriesAreReadAgain(t *testing.T) {
 	if run := e.sync(r.ID); run.Full {
 		t.Error("the run after that was a full pass too")
 	}
+}
+
+// failingCountries is a store whose second page of accounts' countries
+// fails, as a crash between two pages would leave it.
+type failingCountries struct {
+	*sqlstore.Store
+	pages int
+}
+
+func (s *failingCountries) ApplyAccountCountries(ctx context.Context, p roger.AccountCountryPage, reread func(*roger.Entry, string) bool) (int, error) {
+	if s.pages++; s.pages == 2 {
+		return 0, errors.New("the database went away")
+	}
+	return s.Store.ApplyAccountCountries(ctx, p, reread)
+}
+
+// TestAccountCountriesResume: the accounts' countries commit page by page
+// with their cursor and link, so a run stopped between two pages goes on
+// from the next page, reading none twice.
+func TestAccountCountriesResume(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	e.seed(testDivision, 2500, 300)
+	belgian := e.create("Accounts", map[string]any{"Name": "Havenbedrijf Antwerpen NV", "Country": "BE"})
+	peeters := e.create("Contacts", map[string]any{"Account": belgian, "LastName": "Peeters", "Phone": "03 870 23 00"})
+	r := e.addReplicator(replicatorOptions{})
+
+	failing := e.newSyncer(&failingCountries{Store: e.store})
+	if _, err := failing.Sync(context.Background(), r.ID, roger.TriggerManual); err == nil {
+		t.Fatal("the run with a failing second page succeeded")
+	}
+	cursor, resume, err := e.store.AccountCountriesCursor(context.Background(), r.ID)
+	if err != nil || cursor <= 0 || resume == "" {
+		t.Fatalf("after the first page: cursor %d, link %q, %v; want both kept", cursor, resume, err)
+	}
+	if n := len(entries(t, e.store, r.OrgID, r.ID)); n != 0 {
+		t.Fatalf("%d contacts stored before the accounts' countries were read", n)
+	}
+
+	// The next run reads the two remaining pages of accounts, then the
+	// contacts and the deletions.
+	run := e.sync(r.ID)
+	if !run.Full || run.Read != 301 || run.APICalls != 2+1+1 {
+		t.Errorf("the resumed run: full %v, read %d, %d API calls; want full, 301, 4", run.Full, run.Read, run.APICalls)
+	}
+	if found := e.lookupEntries(r, "+32 3 870 23 00"); len(found) != 1 || found[0].SourceID != peeters {
+		t.Errorf("+32 3 870 23 00 found %v; want Peeters", entryNames(found))
+	}
+	e.assertEqual(r)
 }
