@@ -34,8 +34,10 @@ func TestDirectoryShowsTheCountry(t *testing.T) {
 		"read as BE (its account's country)",
 		"read as DE (the contact's country)",
 		"read as BE (the account's country)",
-		"02 123 45 67 → +3221234567 not in Belgium's number plan ranges; indexed as written",
-		"06 0000 0001 → +31600000001 not in Netherlands' number plan ranges; indexed as written",
+		"02 123 45 67 → +3221234567",
+		"not in Belgium's number plan ranges; indexed as written",
+		"06 0000 0001 → +31600000001",
+		"not in Netherlands' number plan ranges; indexed as written",
 		"read as NL (the replicator's default: the record names no country)",
 	} {
 		if !strings.Contains(text, want) {
