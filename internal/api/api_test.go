@@ -19,6 +19,7 @@ import (
 	"github.com/roger365io/roger/internal/api"
 	"github.com/roger365io/roger/internal/clock"
 	"github.com/roger365io/roger/internal/lookup"
+	"github.com/roger365io/roger/internal/phone"
 	"github.com/roger365io/roger/internal/sqlstore"
 	"github.com/roger365io/roger/internal/sqlstore/sqltest"
 	"github.com/roger365io/roger/internal/sqlstore/storetest"
@@ -259,6 +260,46 @@ func TestLookup(t *testing.T) {
 			status, _, body := e.get(tt.path, "Bearer "+e.keyA)
 			if env := decodeError(t, body); status != 400 || env.Error.Code != "invalid" || !strings.HasPrefix(env.Error.Message, tt.message) {
 				t.Errorf("%s: %d %+v", tt.name, status, env.Error)
+			}
+		}
+	})
+}
+
+// TestLookupUnlistedRange: a well-formed number in a range the numbering
+// plan does not list is no bad request: it is looked up like any other,
+// and found when the CRM holds exactly that number.
+func TestLookupUnlistedRange(t *testing.T) {
+	eachStore(t, func(t *testing.T, dsn string) {
+		e := newEnv(t, dsn, 0)
+		if status, _, body := e.get("/api/v1/lookup?number=%2B31600000001", "Bearer "+e.keyA); status != 200 ||
+			!strings.Contains(body, `"matches":[]`) || !strings.Contains(body, `"e164":"+31600000001"`) {
+			t.Errorf("unlisted, not in the directory: %d %s", status, body)
+		}
+
+		ctx := context.Background()
+		r := &roger.Replicator{OrgID: e.orgA.ID, Name: "Alpha accounts", Source: roger.SourceExactOnline, Entity: roger.Accounts,
+			ExactURL: "https://start.exactonline.nl", Division: 43, ClientID: "client-alpha-accounts", Interval: time.Hour, State: roger.StateActive}
+		if err := e.store.CreateReplicator(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		n, _ := phone.ParseNumber("06 0000 0002", "Phone", "", "NL")
+		if !n.Unlisted || n.E164 != "+31600000002" {
+			t.Fatalf("ParseNumber = %+v; want an unlisted +31600000002", n)
+		}
+		entry := roger.Entry{Kind: roger.KindAccount, SourceID: "33333333-0000-4000-8000-000000000001", CompanyID: "33333333-0000-4000-8000-000000000001",
+			DisplayName: "Nieuwe Reeks BV", CompanyName: "Nieuwe Reeks BV", SourceTimestamp: 1, Numbers: []roger.Number{n}}
+		if _, err := e.store.ApplyPage(ctx, roger.Page{ReplicatorID: r.ID, OrgID: e.orgA.ID, Upserts: []roger.Entry{entry}, Cursor: 1}); err != nil {
+			t.Fatal(err)
+		}
+		for _, number := range []string{"%2B31600000002", "06+0000+0002", "0031600000002"} {
+			if status, _, body := e.get("/api/v1/lookup?number="+number, "Bearer "+e.keyA); status != 200 || !strings.Contains(body, `"name":"Nieuwe Reeks BV"`) {
+				t.Errorf("unlisted, in the directory, as %s: %d %s", number, status, body)
+			}
+		}
+		// Not a phone number at all stays a bad request.
+		for _, number := range []string{"abc", "%2B31+6+0000+00012", "12"} {
+			if status, _, body := e.get("/api/v1/lookup?number="+number, "Bearer "+e.keyA); status != 400 {
+				t.Errorf("%s: %d %s; want 400", number, status, body)
 			}
 		}
 	})

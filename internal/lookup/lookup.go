@@ -404,6 +404,11 @@ type Entry struct {
 	Modified   time.Time     `json:"modified"`
 	SyncedAt   time.Time     `json:"syncedAt"`
 	Replicator ReplicatorRef `json:"replicator"`
+	// Country read the entry's numbers written without a country code;
+	// CountryFrom says whose it was: the record's, its account's, or the
+	// replicator's default when the record named none.
+	Country     string              `json:"country,omitempty"`
+	CountryFrom roger.CountrySource `json:"countryFrom,omitempty"`
 }
 
 // EntryNumber is one phone number of an entry.
@@ -416,11 +421,18 @@ type EntryNumber struct {
 	// parse.
 	Status string `json:"status"`
 	Reason string `json:"reason,omitempty"`
+	// Unlisted: the number is possible for its country but in no range
+	// its numbering plan lists; it is indexed as written.
+	Unlisted bool `json:"unlisted,omitempty"`
+	// National: written without a country code, read with the entry's
+	// Country.
+	National bool `json:"national,omitempty"`
 }
 
 // NewEntryNumber is the JSON form of a stored number.
 func NewEntryNumber(n roger.Number) EntryNumber {
-	return EntryNumber{Field: n.Field, Raw: n.Raw, E164: n.E164, Extension: n.Extension, Status: string(n.Status), Reason: n.Reason}
+	return EntryNumber{Field: n.Field, Raw: n.Raw, E164: n.E164, Extension: n.Extension, Status: string(n.Status), Reason: n.Reason,
+		Unlisted: n.Unlisted, National: n.National}
 }
 
 // Page is one page of a search.
@@ -468,7 +480,8 @@ func (s *Service) Search(ctx context.Context, orgID int64, q string, after int64
 		e := &h.Entry
 		out := Entry{ID: e.ID, Name: e.DisplayName, Company: e.CompanyName, Kind: e.Kind, SourceID: e.SourceID, CompanyID: e.CompanyID,
 			Email: e.Email, JobTitle: e.JobTitle, Numbers: make([]EntryNumber, len(e.Numbers)), URL: s.url(h),
-			Modified: e.SourceModified, SyncedAt: e.SyncedAt, Replicator: ReplicatorRef{ID: e.ReplicatorID, Name: h.ReplicatorName}}
+			Modified: e.SourceModified, SyncedAt: e.SyncedAt, Replicator: ReplicatorRef{ID: e.ReplicatorID, Name: h.ReplicatorName},
+			Country: e.Country, CountryFrom: e.CountryFrom}
 		for j, n := range e.Numbers {
 			out.Numbers[j] = NewEntryNumber(n)
 		}

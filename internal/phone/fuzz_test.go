@@ -11,16 +11,22 @@ import (
 )
 
 // checkE164 fails unless s is "+" and digits that libphonenumber itself
-// parses back to the same valid number: the fast path must never store
-// anything libphonenumber would not.
-func checkE164(t *testing.T, what, s string) {
+// parses back to the same number, valid, or possible when unlisted: the
+// fast path must never store anything libphonenumber would not.
+func checkE164(t *testing.T, what, s string, unlisted bool) {
 	t.Helper()
 	if len(s) < 3 || s[0] != '+' || countDigits(s[1:]) != len(s)-1 || s[1] == '0' {
 		t.Fatalf("%s: %q is not E.164", what, s)
 	}
 	pn, err := phonenumbers.Parse(s, "")
-	if err != nil || !phonenumbers.IsValidNumber(pn) {
-		t.Fatalf("%s: libphonenumber finds %q invalid (%v)", what, s, err)
+	if err != nil {
+		t.Fatalf("%s: libphonenumber cannot read %q (%v)", what, s, err)
+	}
+	if valid := phonenumbers.IsValidNumber(pn); valid == unlisted {
+		t.Fatalf("%s: %q is valid %v for libphonenumber, unlisted %v", what, s, valid, unlisted)
+	}
+	if unlisted && !phonenumbers.IsPossibleNumber(pn) {
+		t.Fatalf("%s: unlisted %q is not possible for libphonenumber", what, s)
 	}
 	if got := phonenumbers.Format(pn, phonenumbers.E164); got != s {
 		t.Fatalf("%s: libphonenumber formats %q as %q", what, s, got)
@@ -58,12 +64,12 @@ func FuzzParseNumber(f *testing.F) {
 		if countDigits(n.Extension) != len(n.Extension) {
 			t.Fatalf("extension %q is not digits", n.Extension)
 		}
-		checkE164(t, "ParseNumber("+raw+")", n.E164)
+		checkE164(t, "ParseNumber("+raw+")", n.E164, n.Unlisted)
 		// Round trip: the stored form reads back as itself, with and
 		// without a default country.
 		for _, c := range []string{country, ""} {
 			again, _ := ParseNumber(n.E164, "Phone", "", c)
-			if again.Status != roger.NumberOK || again.E164 != n.E164 || again.Extension != "" {
+			if again.Status != roger.NumberOK || again.E164 != n.E164 || again.Extension != "" || again.Unlisted != n.Unlisted || again.National {
 				t.Fatalf("ParseNumber(%q, country %q) = %+v, want %s", n.E164, c, again, n.E164)
 			}
 		}
@@ -84,7 +90,8 @@ func FuzzNormalizeLookup(f *testing.F) {
 		if countDigits(ext) != len(ext) {
 			t.Fatalf("extension %q is not digits", ext)
 		}
-		checkE164(t, "NormalizeLookup("+input+")", e164)
+		n, _ := ParseNumber(e164, "Phone", "", country)
+		checkE164(t, "NormalizeLookup("+input+")", e164, n.Unlisted)
 		for _, c := range []string{country, ""} {
 			again, againExt, err := NormalizeLookup(e164, c)
 			if err != nil || again != e164 || againExt != "" {
@@ -92,7 +99,7 @@ func FuzzNormalizeLookup(f *testing.F) {
 			}
 		}
 		// The lookup and the directory must agree on what a number is.
-		if n, _ := ParseNumber(e164, "Phone", "", country); n.E164 != e164 {
+		if n.E164 != e164 {
 			t.Fatalf("ParseNumber(%q) = %+v", e164, n)
 		}
 	})

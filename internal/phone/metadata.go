@@ -59,6 +59,10 @@ type region struct {
 	// Lengths for reasons only: the shortest fixed-line or mobile number,
 	// the longest fixed-line number and the longest number of any type.
 	minSubscriber, maxFixed, maxAny int
+	// subscriberLengths has bit n set when a fixed-line or mobile number
+	// (or, where the metadata has neither, any number) may be n digits
+	// long: what makes an unlisted number possible.
+	subscriberLengths uint64
 
 	once    sync.Once
 	leading *regexp.Regexp
@@ -151,6 +155,12 @@ func newRegion(md *phonenumbers.PhoneMetadata) *region {
 	for _, d := range []*phonenumbers.PhoneNumberDesc{md.GetFixedLine(), md.GetMobile()} {
 		for _, l := range lengthsOf(d) {
 			r.minSubscriber = min(r.minSubscriber, int(l))
+			r.subscriberLengths |= lengthBit(l)
+		}
+	}
+	if r.subscriberLengths == 0 {
+		for _, l := range general {
+			r.subscriberLengths |= lengthBit(l)
 		}
 	}
 	for _, l := range lengthsOf(md.GetFixedLine()) {
@@ -254,6 +264,27 @@ func valid(cc int, nsn string) bool {
 		}
 	}
 	return false
+}
+
+func lengthBit(l int32) uint64 {
+	if l < 0 || l > 63 {
+		return 0
+	}
+	return 1 << uint(l)
+}
+
+// possible reports whether +cc nsn has the length of a fixed-line or
+// mobile number of its country (of the main region of a shared calling
+// code, whose regions share one numbering plan), whatever its digits.
+// Stricter than phonenumbers.IsPossibleNumber, which allows the lengths
+// of every number type: a Dutch number of 10 digits is possible there
+// only as a rare service number, and in CRM data it is a typo.
+func possible(cc int, nsn string) bool {
+	if len(nsn) < phonenumbers.MIN_LENGTH_FOR_NSN || len(nsn) > phonenumbers.MAX_LENGTH_FOR_NSN {
+		return false
+	}
+	r := mainRegion(cc)
+	return r != nil && r.subscriberLengths&(1<<uint(len(nsn))) != 0
 }
 
 // splitCallingCode splits international digits (after + or 00) into a

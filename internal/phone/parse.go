@@ -39,10 +39,19 @@ type result struct {
 	cc     int
 	nsn    string
 	ext    string
-	reason string // "" when the number is valid
+	reason string // "" when the number is valid or unlisted
+	// unlisted: possible for its country but in no range the metadata
+	// lists; a valid reading is always preferred to an unlisted one.
+	unlisted bool
+	// national: written without a country code, so the default country
+	// decided how it was read.
+	national bool
 }
 
 func (r result) ok() bool { return r.reason == "" }
+
+// valid reports whether r is a number the metadata lists.
+func (r result) valid() bool { return r.ok() && !r.unlisted }
 
 func (r result) e164() string {
 	if !r.ok() {
@@ -263,7 +272,7 @@ func fastParse(s, reg string) (result, bool) {
 		if r == nil || !r.simpleNational || digits[0] != '0' || zeroAt > 0 {
 			return result{}, false
 		}
-		res = result{cc: r.cc, nsn: string(digits[1:])}
+		res = result{cc: r.cc, nsn: string(digits[1:]), national: true}
 	}
 	if !valid(res.cc, res.nsn) {
 		return result{}, false
@@ -313,8 +322,8 @@ func try(text, reg string) attempt {
 	return a
 }
 
-func (a attempt) result() result {
-	r := result{cc: a.cc, nsn: a.nsn}
+func (a attempt) result(reg string) result {
+	r := result{cc: a.cc, nsn: a.nsn, national: !isInternational(a, reg)}
 	if a.pn.GetExtension() != "" {
 		r.ext = digitsOnly(a.pn.GetExtension())
 	}
@@ -323,7 +332,9 @@ func (a attempt) result() result {
 
 // slowParse reads what the fast path could not, trying the readings a
 // person most likely meant, in order, and stops at the first valid one.
-// findExt is false when splitExtension already found an extension.
+// When none is valid, the first reading is taken as an unlisted number if
+// it is possible for its country (see unlistedReading). findExt is false
+// when splitExtension already found an extension.
 func slowParse(s, reg string, findExt bool) result {
 	if countDigits(s) == 0 {
 		return result{reason: reasonNotANumber}
@@ -352,7 +363,7 @@ func slowParse(s, reg string, findExt bool) result {
 		}
 	}
 	done := func(a attempt) result {
-		r := a.result()
+		r := a.result(reg)
 		if ext != "" {
 			r.ext = ext
 		}
@@ -393,7 +404,41 @@ func slowParse(s, reg string, findExt bool) result {
 	if twoNumbers(primary, reg) {
 		return result{reason: reasonTwoNumbers}
 	}
-	return result{reason: reasonFor(first, reg)}
+	reason := reasonFor(first, reg)
+	if strings.HasPrefix(reason, reasonInvalidForCC) && unlistedReading(first, reg) {
+		r := done(first)
+		r.unlisted = true
+		return r
+	}
+	return result{reason: reason}
+}
+
+// unlistedReading reports whether a, a reading whose only fault is that
+// the metadata lists no range for it, may stand as an unlisted number:
+// new and unassigned ranges are real numbers that call, and a CRM may
+// hold exactly the number that calls. Guards against a guess:
+//   - the national significant number has a length a fixed-line or mobile
+//     number of the country has (see region.possible);
+//   - a national number was written with the country's trunk prefix
+//     ("0600000001", not "600000001"), which shows it was meant as a
+//     whole national number, not a fragment;
+//   - the E.164 form reads back as the same number, so that storing it and
+//     looking it up meet on the same string.
+func unlistedReading(a attempt, reg string) bool {
+	if a.err != nil || !possible(a.cc, a.nsn) {
+		return false
+	}
+	if !isInternational(a, reg) {
+		r := lookupRegion(reg)
+		if r == nil || (r.nationalPrefix != "" && !strings.HasPrefix(digitsOnly(a.text), r.nationalPrefix)) {
+			return false
+		}
+	}
+	back := &phonenumbers.PhoneNumber{}
+	if err := phonenumbers.ParseToNumber("+"+strconv.Itoa(a.cc)+a.nsn, "", back); err != nil {
+		return false
+	}
+	return int(back.GetCountryCode()) == a.cc && phonenumbers.GetNationalSignificantNumber(back) == a.nsn
 }
 
 // plusForDoubleZero turns a leading 00 into +.
@@ -529,7 +574,7 @@ func hasNumber(s, reg string) bool {
 	}
 	s = strings.TrimSpace(s)
 	if r, ok := fastParse(s, reg); ok {
-		return r.ok()
+		return r.valid()
 	}
 	return try(s, reg).ok
 }

@@ -3,15 +3,20 @@
 // of a lookup meet on the same string.
 //
 // libphonenumber (github.com/nyaruka/phonenumbers) is the authority on
-// what a valid number is: a number is stored as E.164 only when
-// phonenumbers.IsValidNumber would accept it, never when it is merely of a
-// possible length, so that a lookup never matches on a guess. Around it,
-// this package handles what CRM data really contains and libphonenumber
-// misreads: Dutch and German extension words, "-0"/"-12" dash suffixes,
-// remarks after the number, two numbers in one field, and placeholders such
-// as "n.v.t." (no number, like an empty field). A number that does not parse
-// is still returned, with a reason a person can act on, because roger keeps
-// and lists such numbers instead of dropping them.
+// what a valid number is, and a valid reading of a text always wins. A
+// number in no range the metadata lists (a new or unassigned range) is
+// still read when it is possible for its country: a fixed-line or mobile
+// length, a national number written with its trunk prefix. It is stored as
+// E.164 with Unlisted set, because the CRM may hold exactly the number that
+// calls and the lookup must meet it; it is the number as written, not a
+// guess at another one, so it matches only callers from that number.
+// Around libphonenumber, this package handles what CRM data really
+// contains and libphonenumber misreads: Dutch and German extension words,
+// "-0"/"-12" dash suffixes, remarks after the number, two numbers in one
+// field, and placeholders such as "n.v.t." (no number, like an empty
+// field). A number that does not parse is still returned, with a reason a
+// person can act on, because roger keeps and lists such numbers instead of
+// dropping them.
 //
 // The common notations (digits with spaces, dashes, dots, slashes and
 // brackets, a leading + or 00 or trunk 0) are parsed without
@@ -111,7 +116,9 @@ func regionOf(country string) string {
 // "onbekend", "n/a"): it is no more a number that failed to parse than an
 // empty field is.
 // Otherwise the Number has Field and Raw (unchanged) and either
-// Status=NumberOK with E164 and Extension, or Status=NumberInvalid with a
+// Status=NumberOK with E164 and Extension (Unlisted when the number is in no
+// range the metadata lists, National when it was written without a country
+// code), or Status=NumberInvalid with a
 // short Reason ("not a phone number", "too short: the area code may be
 // missing", "too long", "no country code and no default country", "invalid
 // number for NL", …).
@@ -142,6 +149,7 @@ func ParseNumber(raw, field, extension, country string) (n roger.Number, ok bool
 	n.Status = roger.NumberOK
 	n.E164 = r.e164()
 	n.Extension = r.ext
+	n.Unlisted, n.National = r.unlisted, r.national
 	if n.Extension == "" && extension != "" {
 		n.Extension = digitsOnly(extension)
 	}
@@ -156,6 +164,9 @@ func ParseNumber(raw, field, extension, country string) (n roger.Number, ok bool
 // organisation's default. Systems that send E.164 without its plus
 // ("4989123456") are understood when the national reading is not a valid
 // number, which also covers a "+" turned into a space by URL decoding.
+// A number possible for its country but in no range the metadata lists
+// ("+31 6 0000 0001") is normalised like any other, as ParseNumber indexes
+// it; a valid reading wins over such an unlisted one.
 //
 // It returns E.164 and the extension, or a *roger.Error with code EINVALID
 // whose message says why the input is not a phone number; the message
@@ -171,9 +182,9 @@ func NormalizeLookup(input, country string) (e164, extension string, err error) 
 	s, uriExt := stripURI(s)
 	reg := regionOf(country)
 	r := parse(s, reg)
-	if !r.ok() {
+	if !r.valid() {
 		if alt, ok := withoutPlus(s); ok {
-			if r2 := parse(alt, reg); r2.ok() {
+			if r2 := parse(alt, reg); r2.valid() || (r2.ok() && !r.ok()) {
 				r = r2
 			}
 		}
@@ -301,6 +312,36 @@ func MainNumberCandidates(e164 string) []string {
 		out = append(out, e164[:prefixLen+len(nsn)-k])
 	}
 	return out
+}
+
+// RegionOf returns the region (ISO 3166 alpha-2) whose numbering plan an
+// E.164 number belongs to, for saying so to a person: of a calling code
+// shared by several regions, the one its leading digits or its validity
+// pick, else the main one. It returns "" for input that is not E.164 and
+// for non-geographic calling codes (+800, +882, …).
+func RegionOf(e164 string) string {
+	if len(e164) < 2 || e164[0] != '+' || countDigits(e164[1:]) != len(e164)-1 {
+		return ""
+	}
+	cc, nsn, ok := splitCallingCode(e164[1:])
+	if !ok {
+		return ""
+	}
+	regions := metadata().byCode[cc]
+	id := regions[0].id
+	if len(regions) > 1 {
+		for _, r := range regions {
+			r.compile()
+			if (r.leading != nil && r.leading.MatchString(nsn)) || r.hasType(nsn) {
+				id = r.id
+				break
+			}
+		}
+	}
+	if id == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY {
+		return ""
+	}
+	return id
 }
 
 // quote quotes user input for a message, shortened so that a pasted

@@ -19,6 +19,9 @@ type parseCase struct {
 	e164    string
 	ext     string
 	reason  string
+	// unlisted: e164 is possible for its country but in no range the
+	// metadata lists.
+	unlisted bool
 }
 
 var parseCases = []parseCase{
@@ -248,21 +251,28 @@ var parseCases = []parseCase{
 	{name: "national without default country", raw: "020 123 4567", country: "", reason: "no country code and no default country"},
 	{name: "national with unknown default country", raw: "020 123 4567", country: "XX", reason: "no country code and no default country"},
 	{name: "unknown country code", raw: "+999 1234567", country: "NL", reason: "unknown country code"},
-	// With BE, "020 123 4567" becomes +32 20 123 4567: a 9-digit number
-	// starting with 2, which Belgium does not have (Brussels is 02 + 7
-	// digits), so libphonenumber rejects it rather than picking another
-	// number.
-	{name: "Dutch national read as Belgian", raw: "020 123 4567", country: "BE", reason: "invalid number for BE"},
-	{name: "Dutch mobile read as Belgian", raw: "06 12345678", country: "BE", reason: "invalid number for BE"},
-	{name: "US number without +1 in NL", raw: "212-555-0100", country: "NL", reason: "invalid number for NL"},
+	// Unlisted: possible for the country (a fixed-line or mobile length,
+	// written with the trunk prefix) but in no range the metadata lists.
+	// With BE, "020 123 4567" becomes +32 20 123 4567: 9 digits, a
+	// Belgian mobile's length, in a range Belgium does not have. It is
+	// indexed as written and flagged, so the wrong country shows in the
+	// data-quality report instead of the number being lost.
+	{name: "Dutch national read as Belgian", raw: "020 123 4567", country: "BE", e164: "+32201234567", unlisted: true},
+	{name: "Dutch mobile read as Belgian", raw: "06 12345678", country: "BE", e164: "+32612345678", unlisted: true},
+	{name: "NL unassigned mobile range", raw: "06 0000 0001", country: "NL", e164: "+31600000001", unlisted: true},
+	{name: "NL unassigned mobile range international", raw: "+31 6 0000 0001", country: "BE", e164: "+31600000001", unlisted: true},
+	// Brussels 02 1xx xx xx is not allocated; 07700 900xxx is Ofcom's
+	// range for drama, never assigned (020 7946 0xxx and 0161 496 0xxx,
+	// also drama ranges, are valid in the metadata).
+	{name: "BE Brussels 02/123 range unassigned", raw: "02/123.45.67", country: "BE", e164: "+3221234567", unlisted: true},
+	{name: "UK Ofcom drama mobile range", raw: "07700 900123", country: "GB", e164: "+447700900123", unlisted: true},
+	{name: "non-geographic unassigned", raw: "+882 1234567890", country: "NL", e164: "+8821234567890", unlisted: true},
+	{name: "unlisted with extension", raw: "06 0000 0001 x 12", country: "NL", e164: "+31600000001", ext: "12", unlisted: true},
 
-	// Invalid: numbers libphonenumber's metadata rejects although they
-	// look right. Brussels 02 1xx xx xx is not allocated; 07700 900xxx is
-	// Ofcom's range for drama, never assigned (020 7946 0xxx and 0161 496
-	// 0xxx, also drama ranges, are valid in the metadata).
-	{name: "BE Brussels 02/123 range unassigned", raw: "02/123.45.67", country: "BE", reason: "invalid number for BE"},
-	{name: "UK Ofcom drama mobile range", raw: "07700 900123", country: "GB", reason: "invalid number for GB"},
-	{name: "non-geographic invalid", raw: "+882 1234567890", country: "NL", reason: "invalid number for +882"},
+	// Invalid: not even possible, or not written as a whole number.
+	{name: "US number without +1 in NL", raw: "212-555-0100", country: "NL", reason: "invalid number for NL"},
+	{name: "unassigned without trunk prefix", raw: "600000001", country: "NL", reason: "invalid number for NL"},
+	{name: "NL ten digits", raw: "+31 6 0000 00012", country: "NL", reason: "invalid number for NL"},
 
 	// Invalid: more than one number.
 	{name: "two numbers slash", raw: "020 1234567 / 06 12345678", country: "NL", reason: "two numbers in one field"},
@@ -284,9 +294,9 @@ func TestParseNumber(t *testing.T) {
 				t.Errorf("Field, Raw = %q, %q; want Phone, %q", n.Field, n.Raw, c.raw)
 			}
 			if c.reason == "" {
-				if n.Status != roger.NumberOK || n.E164 != c.e164 || n.Extension != c.ext || n.Reason != "" {
-					t.Errorf("ParseNumber(%q, %q) = %s %q ext %q reason %q; want ok %q ext %q",
-						c.raw, c.country, n.Status, n.E164, n.Extension, n.Reason, c.e164, c.ext)
+				if n.Status != roger.NumberOK || n.E164 != c.e164 || n.Extension != c.ext || n.Reason != "" || n.Unlisted != c.unlisted {
+					t.Errorf("ParseNumber(%q, %q) = %s %q ext %q reason %q unlisted %v; want ok %q ext %q unlisted %v",
+						c.raw, c.country, n.Status, n.E164, n.Extension, n.Reason, n.Unlisted, c.e164, c.ext, c.unlisted)
 				}
 				return
 			}
@@ -423,7 +433,13 @@ func TestNormalizeLookup(t *testing.T) {
 		{name: "own country code without plus", in: "31201234567", country: "NL", e164: "+31201234567"},
 		{name: "plus lost to URL decoding", in: " 31201234567", country: "DE", e164: "+31201234567"},
 		{name: "no default country, international", in: "+32475123456", country: "", e164: "+32475123456"},
+		{name: "unlisted range", in: "+31 6 0000 0001", country: "NL", e164: "+31600000001"},
+		{name: "unlisted range national", in: "06 0000 0001", country: "NL", e164: "+31600000001"},
+		{name: "unlisted range URL-encoded", in: "%2B31600000001", country: "NL", e164: "+31600000001"},
+		{name: "unlisted range without plus", in: "31600000001", country: "NL", e164: "+31600000001"},
+		{name: "digits without plus, no trunk prefix", in: "3222123456", country: "BE", e164: "+3222123456"},
 		{name: "empty", in: "", country: "NL", err: "no number given"},
+		{name: "impossible length", in: "+31 6 0000 00012", country: "NL", err: `"+31 6 0000 00012" is not a valid phone number: invalid number for NL`},
 		{name: "anonymous", in: "anonymous", country: "NL", err: `"anonymous" is not a phone number`},
 		{name: "restricted", in: "sip:restricted@host", country: "NL", err: `"sip:restricted@host" is not a phone number`},
 		{name: "garbage", in: "<script>", country: "NL", err: `"<script>" is not a phone number`},
@@ -447,6 +463,46 @@ func TestNormalizeLookup(t *testing.T) {
 				t.Errorf("NormalizeLookup(%q, %q) = %q, %q, %#v; want EINVALID %q", tt.in, tt.country, e164, ext, err, tt.err)
 			}
 		})
+	}
+}
+
+// TestNationalFlag: National says whether the default country decided
+// how the number was read.
+func TestNationalFlag(t *testing.T) {
+	for _, c := range []struct {
+		raw      string
+		national bool
+	}{
+		{"020 123 4567", true},
+		{"(020) 123 45 67 tst. 12", true},
+		{"06 0000 0001", true},
+		{"+31 20 123 4567", false},
+		{"0031 20 123 4567", false},
+		{"+31 6 0000 0001", false},
+		{"+31 (0)20 123 4567 (receptie)", false},
+	} {
+		n, _ := ParseNumber(c.raw, "Phone", "", "NL")
+		if n.Status != roger.NumberOK || n.National != c.national {
+			t.Errorf("ParseNumber(%q) = %+v; want National %v", c.raw, n, c.national)
+		}
+	}
+}
+
+func TestRegionOf(t *testing.T) {
+	for in, want := range map[string]string{
+		"+3238702300":    "BE",
+		"+31600000001":   "NL",
+		"+14165550123":   "CA",
+		"+12125550100":   "US",
+		"+447700900123":  "GB",
+		"+8821234567890": "",
+		"0201234567":     "",
+		"+999123":        "",
+		"":               "",
+	} {
+		if got := RegionOf(in); got != want {
+			t.Errorf("RegionOf(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 

@@ -41,7 +41,7 @@ func TestEntriesAreCleaned(t *testing.T) {
 		{ID: "{A1B2C3D4-0000-0000-0000-00000000000\x00}", FirstName: "Nul\x00Byte", LastName: "Smit", FullName: "Nul\x00Byte Smit",
 			Email: "x\xff@example.nl", Phone: "020 123 45\x0067"},
 		{ID: "b", FullName: "Clean Record"},
-	}, "NL")
+	}, nil, "NL")
 	c := contacts[0]
 	if c.DisplayName != "Nul\uFFFDByte Smit" || c.Email != "x\uFFFD@example.nl" || c.SourceID != "a1b2c3d4-0000-0000-0000-00000000000\uFFFD" {
 		t.Errorf("contact stored as %q, %q, %q", c.DisplayName, c.Email, c.SourceID)

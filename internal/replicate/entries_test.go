@@ -106,7 +106,7 @@ func TestContactEntries(t *testing.T) {
 				country = ""
 			}
 			tc.c.ID, tc.c.Account, tc.c.FullName, tc.c.Timestamp, tc.c.Modified = "5CB718A4-F1C8-4432-9D7F-DAF2BC427889", "{11ACD652-0000-4000-8000-000000000001}", "Anna van Dijk", 42, modified
-			got, maxTS := contactEntries([]exact.Contact{tc.c}, country)
+			got, maxTS := contactEntries([]exact.Contact{tc.c}, nil, country)
 			if len(got) != 1 || maxTS != 42 {
 				t.Fatalf("%d entries, max timestamp %d", len(got), maxTS)
 			}
@@ -128,7 +128,7 @@ func TestContactEntriesFields(t *testing.T) {
 		{ID: "a0000000-0000-4000-8000-000000000002", FullName: "Jan Jansen", FirstName: "Johannes", LastName: "Jansen", Timestamp: 19},
 		{ID: "a0000000-0000-4000-8000-000000000003", LastName: "  Smit ", Timestamp: 3},
 	}
-	got, maxTS := contactEntries(rows, "NL")
+	got, maxTS := contactEntries(rows, nil, "NL")
 	if maxTS != 19 {
 		t.Errorf("max timestamp %d, want 19", maxTS)
 	}
@@ -143,7 +143,7 @@ func TestContactEntriesFields(t *testing.T) {
 			t.Errorf("entry %d: %s, want %s", i, s, want[i])
 		}
 	}
-	if got, maxTS := contactEntries(nil, "NL"); len(got) != 0 || maxTS != 0 {
+	if got, maxTS := contactEntries(nil, nil, "NL"); len(got) != 0 || maxTS != 0 {
 		t.Errorf("no rows gave %d entries and max timestamp %d", len(got), maxTS)
 	}
 }

@@ -83,7 +83,7 @@ func benchmarkIngest(b *testing.B, updates bool) {
 					return err
 				})
 				for _, rows := range pages {
-					entries, maxTS := contactEntries(rows, "NL")
+					entries, maxTS := contactEntries(rows, nil, "NL")
 					if err := pipe.add(parsedPage{entries: entries, maxTS: maxTS}); err != nil {
 						break
 					}

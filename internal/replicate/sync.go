@@ -26,6 +26,11 @@ type Store interface {
 	StartFullSync(ctx context.Context, id int64, moveDate int64) (int64, error)
 	FinishFullSync(ctx context.Context, id, pass int64) (int, error)
 	SetDivisionChecked(ctx context.Context, id int64, at time.Time) error
+
+	// A contacts replicator's accounts' countries (see countries.go).
+	AccountCountriesCursor(ctx context.Context, id int64) (cursor int64, resumeURL string, err error)
+	ApplyAccountCountries(ctx context.Context, p roger.AccountCountryPage, reread func(e *roger.Entry, accountCountry string) bool) (int, error)
+	AccountCountries(ctx context.Context, replicatorID int64, accountIDs []string) (map[string]string, error)
 }
 
 // Exact's sync/Deleted keeps two months; a replicator idle for longer must
@@ -128,6 +133,15 @@ func (s *Syncer) sync(ctx context.Context, r *roger.Replicator, run *roger.SyncR
 	if err != nil {
 		return err
 	}
+	if !full && !r.FullSync && r.Entity == roger.Contacts {
+		// Contacts read before their accounts' countries were kept are
+		// read again, once, in a full pass.
+		cursor, _, err := s.Store.AccountCountriesCursor(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		full = cursor < 0
+	}
 	if full {
 		if r.Pass, err = s.Store.StartFullSync(ctx, r.ID, moveDate); err != nil {
 			return err
@@ -147,6 +161,12 @@ func (s *Syncer) sync(ctx context.Context, r *roger.Replicator, run *roger.SyncR
 			s.OnProgress(run)
 		}
 		return s.Reports.PageApplied(ctx, r, run)
+	}
+
+	if r.Entity == roger.Contacts {
+		if err := s.readAccountCountries(ctx, client, r, progress); err != nil {
+			return err
+		}
 	}
 
 	// Records first, then deletions: an interrupted pass goes on in the
@@ -271,7 +291,11 @@ func (s *Syncer) readRecords(ctx context.Context, client *exact.Client, r *roger
 		})
 	case roger.Contacts:
 		err = client.SyncContacts(pipe.ctx, r.Division, r.Cursor, r.ResumeURL, func(rows []exact.Contact, next string) error {
-			entries, maxTS := contactEntries(rows, r.DefaultCountry)
+			accounts, err := s.accountCountries(pipe.ctx, r, rows)
+			if err != nil {
+				return err
+			}
+			entries, maxTS := contactEntries(rows, accounts, r.DefaultCountry)
 			return pipe.add(parsedPage{entries, maxTS, next})
 		})
 	default:
@@ -336,31 +360,27 @@ func accountEntries(rows []exact.Account, defaultCountry string) ([]roger.Entry,
 	for _, a := range rows {
 		fields := accountFields(&a)
 		cleaned := cleanFields(fields[:])
-		country := strings.TrimSpace(a.Country)
-		if country == "" {
-			country = defaultCountry
-		}
+		country, from := entryCountry(a.Country, "", defaultCountry)
 		var nums []roger.Number
 		nums = addNumber(nums, a.Phone, "Phone", a.PhoneExtension, country)
 		nums = addNumber(nums, a.Fax, "Fax", "", country)
 		id := normalizeID(a.ID)
 		out = append(out, roger.Entry{Kind: roger.KindAccount, SourceID: id, CompanyID: id, DisplayName: a.Name, CompanyName: a.Name,
-			Email: a.Email, SourceModified: a.Modified, SourceTimestamp: a.Timestamp, Numbers: nums, Cleaned: cleaned})
+			Email: a.Email, SourceModified: a.Modified, SourceTimestamp: a.Timestamp, Numbers: nums, Cleaned: cleaned, Country: country, CountryFrom: from})
 		maxTS = max(maxTS, a.Timestamp)
 	}
 	return out, maxTS
 }
 
-func contactEntries(rows []exact.Contact, defaultCountry string) ([]roger.Entry, int64) {
+// contactEntries builds the entries of a page of contacts; accounts holds
+// the countries of their accounts, by account ID (normalizeID).
+func contactEntries(rows []exact.Contact, accounts map[string]string, defaultCountry string) ([]roger.Entry, int64) {
 	out := make([]roger.Entry, 0, len(rows))
 	var maxTS int64
 	for _, c := range rows {
 		fields := contactFields(&c)
 		cleaned := cleanFields(fields[:])
-		country := strings.TrimSpace(c.Country)
-		if country == "" {
-			country = defaultCountry
-		}
+		country, from := entryCountry(c.Country, accounts[normalizeID(c.Account)], defaultCountry)
 		var nums []roger.Number
 		nums = addNumber(nums, c.Phone, "Phone", c.PhoneExtension, country)
 		nums = addNumber(nums, c.Mobile, "Mobile", "", country)
@@ -378,7 +398,8 @@ func contactEntries(rows []exact.Contact, defaultCountry string) ([]roger.Entry,
 			name = strings.Join(strings.Fields(c.FirstName+" "+c.MiddleName+" "+c.LastName), " ")
 		}
 		out = append(out, roger.Entry{Kind: roger.KindContact, SourceID: normalizeID(c.ID), CompanyID: normalizeID(c.Account), DisplayName: name,
-			CompanyName: c.AccountName, Email: c.Email, JobTitle: c.JobTitleDescription, SourceModified: c.Modified, SourceTimestamp: c.Timestamp, Numbers: nums, Cleaned: cleaned})
+			CompanyName: c.AccountName, Email: c.Email, JobTitle: c.JobTitleDescription, SourceModified: c.Modified, SourceTimestamp: c.Timestamp, Numbers: nums, Cleaned: cleaned,
+			Country: country, CountryFrom: from})
 		maxTS = max(maxTS, c.Timestamp)
 	}
 	return out, maxTS

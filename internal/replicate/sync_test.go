@@ -31,15 +31,16 @@ func TestFullLoad10000Contacts(t *testing.T) {
 	if run.Read != 10000 || run.Created != 10000 || run.Updated != 0 || run.Deleted != 0 {
 		t.Errorf("run counts: read %d created %d updated %d deleted %d, want 10000 10000 0 0", run.Read, run.Created, run.Updated, run.Deleted)
 	}
-	// 12 = 1 system/Divisions (the division check every first load does)
+	// 15 = 1 system/Divisions (the division check every first load does)
+	//    + 3 sync/CRM/Accounts pages of the 2,500 accounts' countries
 	//    + 10 sync/CRM/Contacts pages of 1000 (the tenth has no __next, so
 	//      no eleventh, empty, page is asked for)
 	//    + 1 sync/Deleted (empty).
-	if run.APICalls != 12 {
-		t.Errorf("the full load took %d API calls, want 12", run.APICalls)
+	if run.APICalls != 15 {
+		t.Errorf("the full load took %d API calls, want 15", run.APICalls)
 	}
-	if fullLoadCalls(10000) != 12 {
-		t.Errorf("fullLoadCalls(10000) = %d, want 12", fullLoadCalls(10000))
+	if fullLoadCalls(10000) != 12 || accountCountryCalls(2500) != 3 {
+		t.Errorf("fullLoadCalls(10000) = %d, want 12; accountCountryCalls(2500) = %d, want 3", fullLoadCalls(10000), accountCountryCalls(2500))
 	}
 	stored := lastRun(t, e.store, r.ID)
 	if stored.Outcome != roger.OutcomeOK || stored.APICalls != run.APICalls || stored.Read != run.Read || !stored.Full {
@@ -154,9 +155,15 @@ func TestIncrements(t *testing.T) {
 						i, run.Read, run.Created, run.Updated, run.Deleted, read, created, updated, deleted)
 				}
 				// One sync/CRM page (all changes fit in one) and one
-				// sync/Deleted page; no division check.
-				if run.APICalls != 2 {
-					t.Errorf("round %d: the increment took %d API calls, want 2", i, run.APICalls)
+				// sync/Deleted page; no division check. A contacts
+				// replicator reads its accounts' countries first: one
+				// more page.
+				want := 2
+				if tc.entity == roger.Contacts {
+					want = 3
+				}
+				if run.APICalls != want {
+					t.Errorf("round %d: the increment took %d API calls, want %d", i, run.APICalls, want)
 				}
 				e.assertEqual(r)
 			}
@@ -191,8 +198,8 @@ func TestTokenRotation(t *testing.T) {
 	if n := e.sim.Stats().TokenCalls - tokenCalls; n != 1 {
 		t.Errorf("%d token calls for one expiry, want 1", n)
 	}
-	if run.APICalls != 2 {
-		t.Errorf("the increment after a refresh took %d API calls, want 2", run.APICalls)
+	if run.APICalls != 3 {
+		t.Errorf("the increment after a refresh took %d API calls, want 3 (accounts' countries, contacts, deletions)", run.APICalls)
 	}
 	e.assertEqual(r)
 
@@ -208,8 +215,8 @@ func TestTokenRotation(t *testing.T) {
 		t.Fatal("no new token was stored after Exact expired the access token")
 	}
 	// The 401 counts: it was sent.
-	if run.APICalls != 3 {
-		t.Errorf("the increment after a forced expiry took %d API calls, want 3 (one 401 and two pages)", run.APICalls)
+	if run.APICalls != 4 {
+		t.Errorf("the increment after a forced expiry took %d API calls, want 4 (one 401 and three pages)", run.APICalls)
 	}
 	if got := e.replicator(r.ID); got.State != roger.StateActive {
 		t.Errorf("state %q after the rotation", got.State)
@@ -333,9 +340,9 @@ func (e *env) directCall(token, path string) int {
 
 func TestDailyLimit(t *testing.T) {
 	t.Parallel()
-	// Three calls a day: the division check and two pages; the third page
-	// of 2,500 contacts must wait for tomorrow.
-	e := newEnv(t, envOptions{sim: exactsim.Options{DailyLimit: 3}})
+	// Four calls a day: the division check, the accounts' countries and
+	// two pages; the third page of 2,500 contacts must wait for tomorrow.
+	e := newEnv(t, envOptions{sim: exactsim.Options{DailyLimit: 4}})
 	e.seed(testDivision, 500, 2500)
 	r := e.addReplicator(replicatorOptions{})
 
@@ -354,8 +361,8 @@ func TestDailyLimit(t *testing.T) {
 	if !strings.Contains(got.StateMessage, "resets at 2026-06-26 00:00 UTC") {
 		t.Errorf("state message %q does not say when the limit resets", got.StateMessage)
 	}
-	if run.Outcome != roger.OutcomeFailed || run.Error != got.StateMessage || run.APICalls != 3 || run.Read != 2000 {
-		t.Errorf("run %+v: want failed after 3 calls and 2000 records, with the state message", run)
+	if run.Outcome != roger.OutcomeFailed || run.Error != got.StateMessage || run.APICalls != 4 || run.Read != 2000 {
+		t.Errorf("run %+v: want failed after 4 calls and 2000 records, with the state message", run)
 	}
 	// The two committed pages are kept, equal to their source records.
 	src := e.source(testDivision, roger.Contacts)
@@ -377,13 +384,13 @@ func TestDailyLimit(t *testing.T) {
 	}
 
 	// Tomorrow (UTC) the same full load goes on where it stopped: the
-	// division check (due again after six hours), the third page and
-	// sync/Deleted.
+	// division check (due again after six hours), the accounts' countries
+	// (none changed), the third page and sync/Deleted.
 	now := e.clk.Now()
 	e.clk.Set(time.Date(now.Year(), now.Month(), now.Day()+1, 0, 1, 0, 0, time.UTC))
 	run = e.sync(r.ID)
-	if !run.Full || run.Read != 500 || run.APICalls != 3 {
-		t.Errorf("the resumed full load: full %v read %d with %d API calls, want full, 500 and 3", run.Full, run.Read, run.APICalls)
+	if !run.Full || run.Read != 500 || run.APICalls != 4 {
+		t.Errorf("the resumed full load: full %v read %d with %d API calls, want full, 500 and 4", run.Full, run.Read, run.APICalls)
 	}
 	if got := e.replicator(r.ID); got.State != roger.StateActive || got.StateMessage != "" {
 		t.Errorf("state %q %q after a good run", got.State, got.StateMessage)
@@ -398,7 +405,7 @@ func TestServerErrorBurst(t *testing.T) {
 	r := e.addReplicator(replicatorOptions{})
 	e.fault(exactsim.Fault{Kind: exactsim.FaultStatus, Status: 503, Count: 3, Path: "sync/CRM"})
 	run := e.sync(r.ID)
-	if want := fullLoadCalls(2500) + 3; run.APICalls != want {
+	if want := fullLoadCalls(2500) + accountCountryCalls(500) + 3; run.APICalls != want {
 		t.Errorf("%d API calls, want %d (a full load and three retries)", run.APICalls, want)
 	}
 	if len(e.sim.Faults()) != 0 {
@@ -410,8 +417,8 @@ func TestServerErrorBurst(t *testing.T) {
 	e.mutate(testDivision, exactsim.Mutation{Entity: "contacts", Creates: 10, Updates: 10, Deletes: 10})
 	e.clk.Advance(5 * time.Minute)
 	e.fault(exactsim.Fault{Kind: exactsim.FaultStatus, Status: 503, Count: 3, Path: "sync/CRM"})
-	if run := e.sync(r.ID); run.APICalls != 2+3 {
-		t.Errorf("the increment took %d API calls, want 5", run.APICalls)
+	if run := e.sync(r.ID); run.APICalls != 3+3 {
+		t.Errorf("the increment took %d API calls, want 6", run.APICalls)
 	}
 	e.assertEqual(r)
 }
@@ -476,8 +483,8 @@ func TestDivisionMove(t *testing.T) {
 
 	// Within six hours roger does not ask: increments see nothing new.
 	e.clk.Advance(time.Hour)
-	if run := e.sync(r.ID); run.Full || run.APICalls != 2 || run.Read != 0 {
-		t.Errorf("an hour after the move: full %v, %d read with %d API calls, want an increment of 2 calls reading nothing", run.Full, run.Read, run.APICalls)
+	if run := e.sync(r.ID); run.Full || run.APICalls != 3 || run.Read != 0 {
+		t.Errorf("an hour after the move: full %v, %d read with %d API calls, want an increment of 3 calls reading nothing", run.Full, run.Read, run.APICalls)
 	}
 
 	e.clk.Advance(5*time.Hour + time.Minute)
@@ -491,7 +498,7 @@ func TestDivisionMove(t *testing.T) {
 	if run.Deleted != wantDeleted || run.Created != wantCreated || run.Read != 1500-40+30 {
 		t.Errorf("the resync read %d, created %d and removed %d entries, want %d, %d and %d", run.Read, run.Created, run.Deleted, 1500-40+30, wantCreated, wantDeleted)
 	}
-	if want := fullLoadCalls(1490); run.APICalls != want {
+	if want := fullLoadCalls(1490) + accountCountryCalls(400); run.APICalls != want {
 		t.Errorf("the resync took %d API calls, want %d", run.APICalls, want)
 	}
 	got := e.replicator(r.ID)
@@ -505,8 +512,8 @@ func TestDivisionMove(t *testing.T) {
 	// The next check six hours later finds the same move date: no second
 	// resync.
 	e.clk.Advance(6*time.Hour + time.Minute)
-	if run := e.sync(r.ID); run.Full || run.APICalls != 3 {
-		t.Errorf("the next division check: full %v with %d API calls, want an increment of 3 calls", run.Full, run.APICalls)
+	if run := e.sync(r.ID); run.Full || run.APICalls != 4 {
+		t.Errorf("the next division check: full %v with %d API calls, want an increment of 4 calls", run.Full, run.APICalls)
 	}
 }
 
@@ -586,10 +593,11 @@ func TestInterruptedPassResumes(t *testing.T) {
 	}
 
 	// The next run goes on from the third page: no division check, no
-	// page read twice.
+	// page read twice; the accounts' countries cost one call (none
+	// changed).
 	run = e.sync(r.ID)
-	if !run.Full || run.Read != 1500 || run.Created != 1500 || run.APICalls != 3 {
-		t.Errorf("the resumed pass: full %v read %d created %d with %d API calls, want full, 1500, 1500 and 3", run.Full, run.Read, run.Created, run.APICalls)
+	if !run.Full || run.Read != 1500 || run.Created != 1500 || run.APICalls != 4 {
+		t.Errorf("the resumed pass: full %v read %d created %d with %d API calls, want full, 1500, 1500 and 4", run.Full, run.Read, run.Created, run.APICalls)
 	}
 	e.assertEqual(r)
 }

@@ -47,8 +47,8 @@ func TestResumeInTheDeletionsPhase(t *testing.T) {
 			}
 
 			run := e.sync(r.ID)
-			if run.APICalls != 1 || run.Read != 0 || run.Deleted != 500 {
-				t.Errorf("the resumed pass: %d API calls, read %d, deleted %d; want 1 call for the last page of deletions, 0 read, 500 deleted",
+			if run.APICalls != 2 || run.Read != 0 || run.Deleted != 500 {
+				t.Errorf("the resumed pass: %d API calls, read %d, deleted %d; want 2 calls (the accounts' countries, the last page of deletions), 0 read, 500 deleted",
 					run.APICalls, run.Read, run.Deleted)
 			}
 			if got := e.replicator(r.ID); got.Phase != roger.PhaseRecords || got.ResumeURL != "" {

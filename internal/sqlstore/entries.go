@@ -95,7 +95,7 @@ func updateQuery(n int) string {
 		display_name = excluded.display_name, company_name = excluded.company_name, email = excluded.email, job_title = excluded.job_title,
 		source_modified = excluded.source_modified, source_timestamp = excluded.source_timestamp, synced_at = excluded.synced_at,
 		pass = excluded.pass, numbers = excluded.numbers, unparseable = excluded.unparseable, version = excluded.version, cleaned = excluded.cleaned,
-		quality = excluded.quality
+		country = excluded.country, country_from = excluded.country_from, quality = excluded.quality
 		WHERE entries.source_timestamp <= excluded.source_timestamp RETURNING id, source_id`)
 	return b.String()
 }
@@ -105,10 +105,10 @@ func numbersQuery(n int) string {
 }
 
 const entryColumns = `org_id, replicator_id, kind, source_id, company_id, display_name, company_name, email, job_title,
-	source_modified, source_timestamp, synced_at, pass, numbers, unparseable, version, cleaned, quality`
+	source_modified, source_timestamp, synced_at, pass, numbers, unparseable, version, cleaned, country, country_from, quality`
 
 // entryArgs is the number of entryColumns.
-const entryArgs = 18
+const entryArgs = 20
 
 // entryRow is the placeholders of one row of entryColumns.
 var entryRow = "(" + placeholders(entryArgs) + ")"
@@ -516,7 +516,8 @@ func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, p roger.Page, batch
 			}
 		}
 		args = append(args, p.OrgID, p.ReplicatorID, string(e.Kind), e.SourceID, e.CompanyID, e.DisplayName, e.CompanyName, e.Email, e.JobTitle,
-			ms(e.SourceModified), e.SourceTimestamp, st.now, st.pass, string(numbers), bad, st.version, cleanedText(e.Cleaned), int(roger.EntryQuality(e)))
+			ms(e.SourceModified), e.SourceTimestamp, st.now, st.pass, string(numbers), bad, st.version, cleanedText(e.Cleaned), e.Country, string(e.CountryFrom),
+			int(roger.EntryQuality(e)))
 	}
 	out := make([]written, 0, len(batch))
 	out, err := s.collectWritten(ctx, tx, insertQuery(len(batch)), args, out, true)
@@ -675,8 +676,10 @@ func placeholders(n int) string {
 func (s *Store) StartFullSync(ctx context.Context, id int64, moveDate int64) (int64, error) {
 	var pass int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		// The accounts' countries are read again too: after a division
+		// move their Timestamps start over as well.
 		if err := tx.QueryRowContext(ctx, s.q(`UPDATE replicators SET pass = pass + 1, cursor = 0, deleted_cursor = 0, resume_url = '', sync_phase = 'records', full_sync = 1,
-			division_move_date = ? WHERE id = ? RETURNING pass`), moveDate, id).Scan(&pass); err != nil {
+			account_countries_cursor = 0, account_countries_resume_url = '', division_move_date = ? WHERE id = ? RETURNING pass`), moveDate, id).Scan(&pass); err != nil {
 			return fmt.Errorf("start full sync: %w", err)
 		}
 		// A division move numbers every record anew, lower than before;
@@ -791,17 +794,17 @@ func (s *Store) CountEntries(ctx context.Context, replicatorID int64) (entries, 
 
 // scanEntryColumns are the columns scanEntry reads, of entries as e.
 const scanEntryColumns = `e.id, e.org_id, e.replicator_id, e.kind, e.source_id, e.company_id, e.display_name, e.company_name, e.email,
-	e.job_title, e.source_modified, e.source_timestamp, e.synced_at, e.numbers, e.cleaned`
+	e.job_title, e.source_modified, e.source_timestamp, e.synced_at, e.numbers, e.cleaned, e.country, e.country_from`
 
 func scanEntry(rows *sql.Rows) (*roger.Entry, error) {
 	var e roger.Entry
-	var kind, numbers, cleaned string
+	var kind, numbers, cleaned, from string
 	var modified, synced int64
 	if err := rows.Scan(&e.ID, &e.OrgID, &e.ReplicatorID, &kind, &e.SourceID, &e.CompanyID, &e.DisplayName, &e.CompanyName, &e.Email,
-		&e.JobTitle, &modified, &e.SourceTimestamp, &synced, &numbers, &cleaned); err != nil {
+		&e.JobTitle, &modified, &e.SourceTimestamp, &synced, &numbers, &cleaned, &e.Country, &from); err != nil {
 		return nil, err
 	}
-	e.Kind, e.SourceModified, e.SyncedAt = roger.Kind(kind), fromMS(modified), fromMS(synced)
+	e.Kind, e.SourceModified, e.SyncedAt, e.CountryFrom = roger.Kind(kind), fromMS(modified), fromMS(synced), roger.CountrySource(from)
 	if err := json.Unmarshal([]byte(numbers), &e.Numbers); err != nil {
 		return nil, fmt.Errorf("numbers of entry %d: %w", e.ID, err)
 	}

@@ -110,7 +110,7 @@ func (s *Store) findByNumbers(ctx context.Context, orgID int64, e164s []string) 
 // range scan, not a sort of the whole directory.
 func (s *Store) SearchEntries(ctx context.Context, orgID int64, q string, after int64, limit int) ([]roger.DirectoryHit, error) {
 	query := `SELECT e.id, e.replicator_id, e.kind, e.source_id, e.company_id, e.display_name, e.company_name, e.email, e.job_title,
-		e.source_modified, e.synced_at, e.numbers, r.name, r.contact_url, r.division
+		e.source_modified, e.synced_at, e.numbers, e.country, e.country_from, r.name, r.contact_url, r.division
 		FROM entries e JOIN replicators r ON r.id = e.replicator_id WHERE e.org_id = ? AND e.id > ?`
 	args := []any{orgID, after}
 	if q = strings.TrimSpace(q); q != "" {
@@ -128,14 +128,14 @@ func (s *Store) SearchEntries(ctx context.Context, orgID int64, q string, after 
 	var out []roger.DirectoryHit
 	for rows.Next() {
 		var h roger.DirectoryHit
-		var kind, numbers string
+		var kind, numbers, from string
 		var modified, synced int64
 		e := &h.Entry
 		if err := rows.Scan(&e.ID, &e.ReplicatorID, &kind, &e.SourceID, &e.CompanyID, &e.DisplayName, &e.CompanyName, &e.Email, &e.JobTitle,
-			&modified, &synced, &numbers, &h.ReplicatorName, &h.ContactURL, &h.Division); err != nil {
+			&modified, &synced, &numbers, &e.Country, &from, &h.ReplicatorName, &h.ContactURL, &h.Division); err != nil {
 			return nil, fmt.Errorf("search entries: %w", dbError(err))
 		}
-		e.OrgID, e.Kind, e.SourceModified, e.SyncedAt = orgID, roger.Kind(kind), fromMS(modified), fromMS(synced)
+		e.OrgID, e.Kind, e.SourceModified, e.SyncedAt, e.CountryFrom = orgID, roger.Kind(kind), fromMS(modified), fromMS(synced), roger.CountrySource(from)
 		if err := json.Unmarshal([]byte(numbers), &e.Numbers); err != nil {
 			return nil, fmt.Errorf("search entries: numbers of entry %d: %w", e.ID, err)
 		}

@@ -43,8 +43,10 @@ var funcs = template.FuncMap{
 	"ms": func(unixMS int64) string {
 		return time.UnixMilli(unixMS).UTC().Format("2006-01-02 15:04:05 UTC")
 	},
-	"stateLabel": stateLabel,
-	"add":        func(a, b int) int { return a + b },
+	"stateLabel":   stateLabel,
+	"add":          func(a, b int) int { return a + b },
+	"countryNote":  countryNote,
+	"unlistedNote": unlistedNote,
 }
 
 func loadPages() (*pageSet, error) {
