@@ -456,8 +456,12 @@ func (s *Service) SaveSettings(ctx context.Context, orgID, id int64, in roger.Se
 	if err := v.Err(); err != nil {
 		return nil, false, err
 	}
+	// Another Country Code reads the stored national numbers differently:
+	// a full pass reads every record again with it, as another division
+	// is another data set.
+	countryChanged := next.DefaultCountry != rep.DefaultCountry && rep.DefaultCountry != ""
 	change := roger.SettingsChange{ContactURL: next.ContactURL, DefaultCountry: next.DefaultCountry, Interval: next.Interval, Division: next.Division,
-		ResetSync: next.Division != rep.Division}
+		ResetSync: next.Division != rep.Division || countryChanged}
 	if authorized && rep.State == roger.StateAwaitingAuthorization {
 		change.Activate = &roger.StateChange{From: rep.State, To: roger.StateActive, Due: true}
 	}
@@ -467,6 +471,11 @@ func (s *Service) SaveSettings(ctx context.Context, orgID, id int64, in roger.Se
 	}
 	if activated && s.Wake != nil {
 		s.Wake()
+	}
+	if countryChanged && !activated && rep.CanSync() == nil {
+		if err := s.requestSync(ctx, rep.ID); err != nil {
+			s.log().Warn("request a sync after a Country Code change", "replicator", rep.ID, "err", err)
+		}
 	}
 	s.audit(ctx, &next, "replicator.settings", fmt.Sprintf("division %d, country %s, every %d min, Contact URL %s",
 		next.Division, next.DefaultCountry, int(next.Interval/time.Minute), next.ContactURL))

@@ -237,8 +237,8 @@ func (s *Store) rereadContacts(ctx context.Context, tx *sql.Tx, p roger.AccountC
 				bad++
 			}
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE entries SET numbers = ?, unparseable = ?, country = ?, country_from = ?, version = ? WHERE id = ?`),
-			string(numbers), bad, e.Country, string(e.CountryFrom), version, e.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE entries SET numbers = ?, unparseable = ?, country = ?, country_from = ?, quality = ?, version = ? WHERE id = ?`),
+			string(numbers), bad, e.Country, string(e.CountryFrom), int(roger.EntryQuality(e)), version, e.ID); err != nil {
 			return 0, fmt.Errorf("apply accounts' countries: rewrite contact: %w", err)
 		}
 		done = append(done, written{id: e.ID, sourceID: e.SourceID})

@@ -109,6 +109,10 @@ func TestApplyAccountCountries(t *testing.T) {
 		if _, unparseable, _ := f.store.CountEntries(ctx, r.ID); unparseable != 1 {
 			t.Errorf("%d entries with a number that did not parse, want 1", unparseable)
 		}
+		// The data-quality report sees the re-read contact's new problem.
+		if counts, err := f.store.CountQuality(ctx, f.org.ID, r.ID); err != nil || counts[roger.ProblemTooShort] != 1 {
+			t.Errorf("data-quality counts after the re-read: %v %v; want one too short", counts, err)
+		}
 		if c, resume, _ := f.store.AccountCountriesCursor(ctx, r.ID); c != 30 || resume != "" {
 			t.Errorf("cursor after the second page: %d %q", c, resume)
 		}

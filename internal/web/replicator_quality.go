@@ -272,7 +272,7 @@ func previewSummary(p *quality.CountryPreview) string {
 	return "With " + p.To + " instead of " + orNone(p.From) + ", " + strconv.Itoa(p.Different()) + " of the " + strconv.Itoa(p.Numbers) +
 		" numbers read with the Country Code would read differently" + partial + ": " + strconv.Itoa(p.NewlyParse) + " would parse that do not now, " +
 		strconv.Itoa(p.NoLongerParse) + " would no longer parse, " + strconv.Itoa(p.Changed) + " would get another number. " +
-		strconv.Itoa(p.ParseNow) + " parse now, " + strconv.Itoa(p.ParseThen) + " would then. Saving applies the new Country Code to records as they are next read from Exact."
+		strconv.Itoa(p.ParseNow) + " parse now, " + strconv.Itoa(p.ParseThen) + " would then. Saving starts a full sync that reads every record again with the new Country Code."
 }
 
 func orNone(country string) string {
