@@ -23,7 +23,7 @@ func TestParseReasonsFallInTheirGroups(t *testing.T) {
 	}{
 		{"12", roger.ProblemTooShort},
 		{"03 870 23 00", roger.ProblemTooShort},
-		{"n.v.t.", roger.ProblemNotANumber},
+		{"zie e-mail", roger.ProblemNotANumber},
 		{"0000000000", roger.ProblemNotANumber},
 		{"030 12345678", roger.ProblemInvalidForCountry},
 		{"020 1234567 / 06 12345678", roger.ProblemOtherParse},
@@ -91,7 +91,7 @@ func TestCSVHasEveryRowAndDefusesFormulas(t *testing.T) {
 	store := &fakeStore{entries: []*roger.Entry{
 		{ID: 1, Kind: roger.KindContact, SourceID: "a1", DisplayName: "=HYPERLINK(\"http://evil\")", CompanyName: "@Evil", Numbers: []roger.Number{parsed(t, "-12", "Phone", "NL"), unlisted}},
 		{ID: 2, Kind: roger.KindContact, SourceID: "a2", DisplayName: "Fine", Numbers: []roger.Number{parsed(t, "+31 20 123 4567", "Phone", "NL")}},
-		{ID: 3, Kind: roger.KindContact, SourceID: "a3", DisplayName: "Jan Müller", Numbers: []roger.Number{parsed(t, "n.v.t.", "Phone", "NL")}},
+		{ID: 3, Kind: roger.KindContact, SourceID: "a3", DisplayName: "Jan Müller", Numbers: []roger.Number{parsed(t, "zie e-mail", "Phone", "NL")}},
 	}, shared: []roger.SharedNumber{{E164: "+31201234567", Entries: []roger.DirectoryHit{
 		{Entry: roger.Entry{ID: 2, ReplicatorID: 1, SourceID: "a2", DisplayName: "Fine"}, Matched: roger.Number{Field: "Phone", Raw: "+31 20 123 4567"}, ContactURL: rep.ContactURL, Division: 7, ReplicatorName: "Contacts"},
 		{Entry: roger.Entry{ID: 9, ReplicatorID: 2, SourceID: "b9", DisplayName: "Fine B.V.", Kind: roger.KindAccount}, Matched: roger.Number{Field: "Phone", Raw: "020-1234567"}, ReplicatorName: "Accounts"},
@@ -108,7 +108,7 @@ func TestCSVHasEveryRowAndDefusesFormulas(t *testing.T) {
 		Header,
 		{"Too short", `'=HYPERLINK("http://evil")`, "'@Evil", "contact", "", "Phone", "'-12", "", "too short: the area code may be missing", "https://start.exactonline.nl/docs/CRMContactCard.aspx?_ID=%7ba1%7d&_Division_=7"},
 		{"In a range the numbering plan does not list", `'=HYPERLINK("http://evil")`, "'@Evil", "contact", "", "Mobile", "'+31 6 0000 0001", "'+31600000001", "possible for its country, but in no range the numbering plan lists", "https://start.exactonline.nl/docs/CRMContactCard.aspx?_ID=%7ba1%7d&_Division_=7"},
-		{"Letters or not a phone number", "Jan Müller", "", "contact", "", "Phone", "n.v.t.", "", "not a phone number", "https://start.exactonline.nl/docs/CRMContactCard.aspx?_ID=%7ba3%7d&_Division_=7"},
+		{"Letters or not a phone number", "Jan Müller", "", "contact", "", "Phone", "zie e-mail", "", "not a phone number", "https://start.exactonline.nl/docs/CRMContactCard.aspx?_ID=%7ba3%7d&_Division_=7"},
 		{"Shared by several records", "Fine", "", "", "", "Phone", "'+31 20 123 4567", "'+31201234567", "held by 2 records: a caller from it gets 2 matches", "https://start.exactonline.nl/docs/CRMContactCard.aspx?_ID=%7ba2%7d&_Division_=7"},
 		{"Shared by several records", "Fine B.V.", "", "account", "Accounts", "Phone", "020-1234567", "'+31201234567", "held by 2 records: a caller from it gets 2 matches", ""},
 	}
@@ -161,7 +161,7 @@ func TestCountryPreview(t *testing.T) {
 	store := &fakeStore{entries: []*roger.Entry{
 		guessed(1, "Antwerpen", "03 870 23 00"),       // too short in NL, Belgian in BE
 		guessed(2, "International", "+31 20 1234567"), // the same with any country
-		guessed(3, "Nothing", "n.v.t."),               // no number in either
+		guessed(3, "Nothing", "zie e-mail"),               // no number in either
 		own,                                           // its own country: not read again
 		old,                                           // no source kept: read again
 	}}

@@ -132,12 +132,12 @@ func TestQualityReportPagesFiltersAndDownloads(t *testing.T) {
 		entries = append(entries, roger.Entry{SourceID: fmt.Sprintf("short-%03d", i), DisplayName: fmt.Sprintf("Short %03d", i), Numbers: nl(t, "Phone", "12")})
 	}
 	entries = append(entries,
-		roger.Entry{SourceID: "letters", DisplayName: "=HYPERLINK(\"http://x\")", CompanyName: "Letters B.V.", Numbers: nl(t, "Mobile", "n.v.t.")},
+		roger.Entry{SourceID: "letters", DisplayName: "=HYPERLINK(\"http://x\")", CompanyName: "Letters B.V.", Numbers: nl(t, "Mobile", "zie e-mail")},
 		roger.Entry{SourceID: "shared", DisplayName: "Piet Gedeeld", Numbers: nl(t, "Phone", "+31 20 123 4567")})
 	p.seedQuality(p.repA, entries...)
 	p.seedQuality(accounts, roger.Entry{Kind: roger.KindAccount, SourceID: "acc", DisplayName: "Gedeeld B.V.", Numbers: nl(t, "Phone", "020-1234567")})
 	// Another organisation's records share nothing with these.
-	p.seedQuality(p.repB, roger.Entry{SourceID: "beta", DisplayName: "Beta Gedeeld", Numbers: nl(t, "Phone", "0201234567", "n.v.t.")})
+	p.seedQuality(p.repB, roger.Entry{SourceID: "beta", DisplayName: "Beta Gedeeld", Numbers: nl(t, "Phone", "0201234567", "zie e-mail")})
 
 	a := p.admin("Alpha")
 	base := "/replicators/" + itoa(p.repA.ID)
@@ -170,7 +170,7 @@ func TestQualityReportPagesFiltersAndDownloads(t *testing.T) {
 
 	// One group at a time.
 	letters := a.get(base + "/quality?group=not-a-number")
-	if strings.Contains(letters.text(), "Short 0") || !strings.Contains(letters.text(), "n.v.t.") || strings.Contains(letters.text(), "Beta") {
+	if strings.Contains(letters.text(), "Short 0") || !strings.Contains(letters.text(), "zie e-mail") || strings.Contains(letters.text(), "Beta") {
 		t.Errorf("letters: %s", letters.text())
 	}
 	shared := a.get(base + "/quality?group=shared")
@@ -208,7 +208,7 @@ func TestQualityReportPagesFiltersAndDownloads(t *testing.T) {
 	if len(records) != 1+120+1+2 || records[0][0] != "group" {
 		t.Fatalf("%d CSV rows, want a header and 123", len(records))
 	}
-	if row := records[121]; row[1] != `'=HYPERLINK("http://x")` || row[6] != "n.v.t." || row[9] != "https://start.exactonline.nl/docs/CRMContactCard.aspx?_ID=%7bletters%7d&_Division_=7" {
+	if row := records[121]; row[1] != `'=HYPERLINK("http://x")` || row[6] != "zie e-mail" || row[9] != "https://start.exactonline.nl/docs/CRMContactCard.aspx?_ID=%7bletters%7d&_Division_=7" {
 		t.Errorf("letters row: %q", row)
 	}
 }
