@@ -161,7 +161,7 @@ func TestCountryPreview(t *testing.T) {
 	store := &fakeStore{entries: []*roger.Entry{
 		guessed(1, "Antwerpen", "03 870 23 00"),       // too short in NL, Belgian in BE
 		guessed(2, "International", "+31 20 1234567"), // the same with any country
-		guessed(3, "Nothing", "zie e-mail"),               // no number in either
+		guessed(3, "Nothing", "zie e-mail"),           // no number in either
 		own,                                           // its own country: not read again
 		old,                                           // no source kept: read again
 	}}
