@@ -25,7 +25,10 @@ type replicatorView struct {
 	Unparseable      int
 	CallsToday       int
 	Runs             []*roger.SyncRun
-	Bad              []badEntry
+	// RateWait says until when the replicator waits for Exact's rate
+	// limit; "" when it does not.
+	RateWait string
+	Bad      []badEntry
 	Example          string
 	ExampleName      string
 	IntervalMinutes  int
@@ -97,6 +100,7 @@ func (s *Server) replicatorView(ctx context.Context, rep *roger.Replicator, sess
 		}
 	}
 	v.Authorized = s.authorized(ctx, rep)
+	v.RateWait = rateWaitText(rep, s.now())
 	v.CanAuthorize = rep.ClientID != "" && rep.ClientSecretHint != ""
 	var err error
 	if v.Entries, v.Unparseable, err = s.Store.CountEntries(ctx, rep.ID); err != nil {
