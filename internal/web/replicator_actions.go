@@ -110,20 +110,16 @@ type statusJSON struct {
 	Division    int      `json:"division"`
 	Entries     int      `json:"entries"`
 	Unparseable int      `json:"unparseable"`
+	Run         *runJSON `json:"run,omitempty"`
+
 	// RateWait is set while the replicator waits for Exact's rate limit
 	// (it holds no worker then): until when, in words.
-	RateWait string   `json:"rateWait,omitempty"`
-	Run      *runJSON `json:"run,omitempty"`
+	RateWait string `json:"rateWait,omitempty"`
 }
 
 type runJSON struct {
-	ID      int64 `json:"id"`
-	Running bool  `json:"running"`
-	// Waiting is a run stopped for Exact's rate limit that goes on, as
-	// the same run, when the limit resets.
-	Waiting  bool    `json:"waiting"`
-	Waits    int     `json:"waits"`
-	Waited   float64 `json:"waitedSeconds"`
+	ID       int64   `json:"id"`
+	Running  bool    `json:"running"`
 	Outcome  string  `json:"outcome"`
 	Full     bool    `json:"full"`
 	Read     int     `json:"read"`
@@ -138,6 +134,13 @@ type runJSON struct {
 	SecondsLeft float64 `json:"secondsLeft"`
 	Error       string  `json:"error,omitempty"`
 	Summary     string  `json:"summary"`
+
+	// Waiting is a run stopped for Exact's rate limit that goes on, as
+	// the same run, when the limit resets; Waits and Waited count its
+	// stops and their time so far.
+	Waiting bool    `json:"waiting"`
+	Waits   int     `json:"waits"`
+	Waited  float64 `json:"waitedSeconds"`
 }
 
 func (s *Server) handleReplicatorStatus(w http.ResponseWriter, r *http.Request, sess *roger.Session) {

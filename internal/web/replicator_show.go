@@ -25,13 +25,14 @@ type replicatorView struct {
 	Unparseable      int
 	CallsToday       int
 	Runs             []*roger.SyncRun
-	// RateWait says until when the replicator waits for Exact's rate
-	// limit; "" when it does not.
-	RateWait string
-	Bad      []badEntry
+	Bad              []badEntry
 	Example          string
 	ExampleName      string
 	IntervalMinutes  int
+
+	// RateWait says until when the replicator waits for Exact's rate
+	// limit; "" when it does not.
+	RateWait string
 
 	// Form values and errors when a form is shown again after a refusal:
 	// at each field, and in the banner at the top.
