@@ -159,4 +159,3 @@ func TestRateWaitMetrics(t *testing.T) {
 		t.Error("the busy workers are not read at scrape time")
 	}
 }
-
