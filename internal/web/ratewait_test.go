@@ -19,6 +19,9 @@ func TestRateWaitShows(t *testing.T) {
 	p := newPortal(t)
 	ctx := context.Background()
 	p.authorize(p.repA)
+	if err := p.store.SetState(ctx, p.repA.ID, roger.StateActive, ""); err != nil {
+		t.Fatal(err)
+	}
 	id := itoa(p.repA.ID)
 	run := &roger.SyncRun{ReplicatorID: p.repA.ID, Trigger: roger.TriggerSchedule, Full: true, Started: p.clock.Now()}
 	if err := p.store.CreateSyncRun(ctx, run); err != nil {
@@ -65,6 +68,17 @@ func TestRateWaitShows(t *testing.T) {
 	wait(midnight, true)
 	if st := status(); !strings.Contains(st.RateWait, "daily rate limit until "+midnight.Format("2006-01-02 15:04:05")+" UTC") {
 		t.Fatalf("status while waiting for the day: %+v", st)
+	}
+
+	// A paused replicator is paused, whatever its run waits for.
+	if err := p.store.SetState(ctx, p.repA.ID, roger.StatePaused, ""); err != nil {
+		t.Fatal(err)
+	}
+	if st := status(); st.RateWait != "" {
+		t.Fatalf("status while paused: %+v", st)
+	}
+	if err := p.store.SetState(ctx, p.repA.ID, roger.StateActive, ""); err != nil {
+		t.Fatal(err)
 	}
 
 	// Past the reset, and after the run has ended, no wait is shown.

@@ -228,10 +228,10 @@ func runSummary(rj *runJSON) string {
 }
 
 // rateWaitText says until when rep waits for Exact's rate limit, "" when
-// it does not wait at now. The daily limit is named as such: its wait
-// lasts until midnight UTC.
+// it does not wait at now, or cannot sync anyway (paused, for instance).
+// The daily limit is named as such: its wait lasts until midnight UTC.
 func rateWaitText(rep *roger.Replicator, now time.Time) string {
-	if !rep.WaitingForRateLimit(now) {
+	if !rep.WaitingForRateLimit(now) || rep.CanSync() != nil {
 		return ""
 	}
 	until := rep.RateWaitUntil.UTC()
