@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -341,6 +342,103 @@ func TestRateWaitHandover(t *testing.T) {
 	}
 	if st := e.sim.Stats(); st.Rejected != 0 {
 		t.Errorf("Exact refused %d calls", st.Rejected)
+	}
+	assertEqualOn(t, e, e.store, r, false)
+}
+
+// killAtStart kills its instance as soon as a run has begun: the part
+// that takes up a waiting run dies before it writes anything, leaving its
+// run recorded as running and its lease held, as a crash would.
+type killAtStart struct {
+	roger.SyncReporter
+	s *instanceStore
+}
+
+func (k *killAtStart) RunStarted(ctx context.Context, rep *roger.Replicator, run *roger.SyncRun) error {
+	if err := k.SyncReporter.RunStarted(ctx, rep, run); err != nil {
+		return err
+	}
+	k.s.dead.Store(true)
+	return nil
+}
+
+// A dead instance reports nothing more.
+func (k *killAtStart) PageApplied(context.Context, *roger.Replicator, *roger.SyncRun) error {
+	return errDead
+}
+
+func (k *killAtStart) RunWaiting(context.Context, *roger.Replicator, *roger.SyncRun) error {
+	return errDead
+}
+
+func (k *killAtStart) RunEnded(context.Context, *roger.Replicator, *roger.SyncRun, error) error {
+	return errDead
+}
+
+// TestRateWaitCrash: an instance that takes up a waiting run and crashes
+// leaves that run running; the instance that takes the replicator over
+// when the lease runs out ends it as interrupted, as after any crash, and
+// loads from the committed position in a run of its own. No run stays
+// running, and the directory equals the source.
+func TestRateWaitCrash(t *testing.T) {
+	const contacts = 1500
+	e := newEnv(t, envOptions{sim: exactsim.Options{MinutelyLimit: 2, DailyLimit: -1}})
+	e.seed(testDivision, 20, contacts)
+	r := e.addReplicator(replicatorOptions{interval: 24 * time.Hour})
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+	_, _, stopA := startScheduler(t, e, e.store, "instance-a", 2)
+	if !waitFor(60*time.Second, func() bool { return waitingAll(t, e, []*roger.Replicator{r}, 1000) }) {
+		t.Fatalf("instance A did not stop for the budget:%s", describe(t, e, []*roger.Replicator{r}))
+	}
+	stopA()
+	first := latestRun(t, e, r.ID)
+
+	toReset(t, e, []*roger.Replicator{r})
+	crashing := &instanceStore{st: e.openStore(), owner: "instance-c", log: newSyncLog()}
+	sy := e.newSyncer(crashing)
+	sy.Reports = &killAtStart{SyncReporter: sy.Reports, s: crashing}
+	sc := &Scheduler{Store: crashing, Syncer: sy, Owner: "instance-c", Workers: 1, Poll: 5 * time.Millisecond, Clock: e.clock, Log: quiet}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sc.Run(ctx) }()
+	if !waitFor(60*time.Second, func() bool { return crashing.dead.Load() }) {
+		cancel()
+		t.Fatal("instance C did not take the waiting run up")
+	}
+	cancel()
+	<-done
+	if run := latestRun(t, e, r.ID); run.ID != first.ID || run.Outcome != roger.OutcomeRunning {
+		t.Fatalf("after the crash: run %+v; want run %d running", *run, first.ID)
+	}
+
+	// The crashed instance's lease runs out; B takes over.
+	e.clk.Advance(DefaultLease + time.Second)
+	_, _, stopB := startScheduler(t, e, e.openStore(), "instance-b", 2)
+	for {
+		var run *roger.SyncRun
+		if !waitFor(60*time.Second, func() bool {
+			run = latestRun(t, e, r.ID)
+			return run.ID != first.ID && (run.Outcome == roger.OutcomeOK || run.Outcome == roger.OutcomeWaiting)
+		}) {
+			t.Fatalf("instance B did not take over:%s", describe(t, e, []*roger.Replicator{r}))
+		}
+		if run.Outcome == roger.OutcomeOK {
+			break
+		}
+		toReset(t, e, []*roger.Replicator{r})
+	}
+	stopB()
+	runs, err := e.store.ListSyncRuns(context.Background(), r.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 2 || runs[1].ID != first.ID || runs[1].Outcome != roger.OutcomeFailed || !strings.Contains(runs[1].Error, "interrupted") ||
+		runs[1].Ended.IsZero() || runs[0].Outcome != roger.OutcomeOK || runs[0].Read != contacts-1000 {
+		for _, run := range runs {
+			t.Logf("run %+v", *run)
+		}
+		t.Fatalf("want the interrupted run failed and a second run that read the remaining %d records", contacts-1000)
 	}
 	assertEqualOn(t, e, e.store, r, false)
 }
