@@ -97,9 +97,21 @@ type Replicator struct {
 	// replicator is due whatever NextSyncAt says, before any scheduled
 	// one, and its run is recorded as manual.
 	SyncRequested bool
+	// RateWaitUntil is set while the replicator's run waits for Exact's
+	// rate limit to reset (zero otherwise): it holds no worker and no
+	// lease meanwhile, and is due again then. RateWaitDaily says the
+	// day's calls are spent, so the wait lasts until 00:00 UTC.
+	RateWaitUntil time.Time
+	RateWaitDaily bool
 
 	Created time.Time
 	Updated time.Time
+}
+
+// WaitingForRateLimit reports whether the replicator waits for Exact's
+// rate limit at now.
+func (r *Replicator) WaitingForRateLimit(now time.Time) bool {
+	return !r.RateWaitUntil.IsZero() && now.Before(r.RateWaitUntil)
 }
 
 // SyncPhase is the part of a sync pass a replicator is in: a pass reads
@@ -234,6 +246,9 @@ const (
 	OutcomeRunning SyncOutcome = "running"
 	OutcomeOK      SyncOutcome = "ok"
 	OutcomeFailed  SyncOutcome = "failed"
+	// OutcomeWaiting is a run that stopped for Exact's rate limit and
+	// goes on, as the same run, when its budget allows.
+	OutcomeWaiting SyncOutcome = "waiting"
 )
 
 // SyncRun is one synchronisation of a replicator.
@@ -256,6 +271,13 @@ type SyncRun struct {
 	// SetAside counts records the database refused; they are listed with
 	// the replicator instead of stopping the records after them.
 	SetAside int
+
+	// Waits counts the run's stops for Exact's rate limit, and Waited is
+	// how long they lasted together; WaitStarted is when the current one
+	// began (zero unless the run waits now).
+	Waits       int
+	Waited      time.Duration
+	WaitStarted time.Time
 }
 
 // Clock tells the time; tests pass a fake.

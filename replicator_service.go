@@ -47,7 +47,9 @@ type ReplicatorService interface {
 type SyncReporter interface {
 	// RunStarted records run as begun (it gets its ID). A run of r still
 	// recorded as running was cut off by a crash or a kill; the sync that
-	// holds r now marks it failed first.
+	// holds r now marks it failed first. A run of r waiting for Exact's
+	// rate limit is taken up instead of beginning another: run becomes
+	// that run, with its ID, start and counts so far.
 	RunStarted(ctx context.Context, r *Replicator, run *SyncRun) error
 	// PageApplied records run's progress after a commit, so the portal
 	// shows it while the run goes on.
@@ -57,6 +59,11 @@ type SyncReporter interface {
 	// active again, or needs re-authorization, as far as the state
 	// machine allows from the state the replicator has by then.
 	RunEnded(ctx context.Context, r *Replicator, run *SyncRun, err error) error
+	// RunWaiting records that run stopped for Exact's rate limit, with
+	// what it read so far committed; it goes on as the same run when the
+	// limit resets (RunStarted then takes it up again). The replicator's
+	// state does not change.
+	RunWaiting(ctx context.Context, r *Replicator, run *SyncRun) error
 	// AuthLost records that the replicator's authorization is gone.
 	AuthLost(ctx context.Context, id int64, message string) error
 }

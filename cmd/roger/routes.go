@@ -24,11 +24,16 @@ import (
 // readiness) beside the portal, which serves "/", and gives the portal's
 // screen pop the same lookups, counted in the metrics with the API's.
 // numbers, when not nil, finds numbers for lookups instead of the store.
-func (m *Main) mountExtra(mux *http.ServeMux, a *app, syncer *replicate.Syncer, portal *web.Server, numbers lookup.NumberFinder, log *slog.Logger) error {
+func (m *Main) mountExtra(mux *http.ServeMux, a *app, sched *replicate.Scheduler, portal *web.Server, numbers lookup.NumberFinder, log *slog.Logger) error {
+	syncer := sched.Syncer
 	met := metrics.New(&metrics.Budgets{
 		Replicators: func(ctx context.Context) ([]*roger.Replicator, error) { return a.store.ListReplicators(ctx, 0) },
 		Registry:    syncer.Budgets,
+		Clock:       syncer.Clock,
 	})
+	if a.cfg.Workers > 0 {
+		met.WatchWorkers(a.cfg.Workers, sched.Busy)
+	}
 	done := syncer.OnRunDone
 	syncer.OnRunDone = func(r *roger.Replicator, run *roger.SyncRun) {
 		met.ObserveRun(r, run)

@@ -68,7 +68,7 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 	portal.Proxies = clientaddr.New(a.cfg.TrustedProxies)
 	mux := http.NewServeMux()
 	mux.Handle("/", portal.Handler())
-	if err := m.mountExtra(mux, a, syncer, portal, numbers, log); err != nil {
+	if err := m.mountExtra(mux, a, sched, portal, numbers, log); err != nil {
 		return err
 	}
 

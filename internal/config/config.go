@@ -59,7 +59,7 @@ var Vars = []Var{
 	{"ROGER_PUBLIC_URL", "http://ROGER_ADDR", "the URL people and Exact reach roger at; Redirect URLs are built from it"},
 	{"ROGER_TRUSTED_PROXIES", "none", "comma-separated addresses or CIDRs (10.0.0.0/8, ::1) of the reverse proxies in front of roger: their X-Forwarded-For names the client that sign-in limits count, their X-Forwarded-Proto is believed; nobody else's"},
 	{"ROGER_SECRET_KEY", "(generated into the data dir)", "AES-256 key(s) sealing client secrets and tokens (also ROGER_SECRET_KEY_FILE)"},
-	{"ROGER_WORKERS", "4", "replicators synced at once by this instance; 0: this instance never syncs (it serves the portal and lookups while other instances sync)"},
+	{"ROGER_WORKERS", "4", "syncs this instance works on at once (fetching from Exact, parsing, writing): it bounds CPU and database load, not how many replicators progress, since a replicator waiting for Exact's rate limit holds no worker and is taken up again at the reset; 0: this instance never syncs (it serves the portal and lookups while other instances sync)"},
 	{"ROGER_SYNC_PAGES_PER_COMMIT", "8", "pages of 1000 records a sync may write in one transaction when the database falls behind Exact; 1: every page commits alone, so a crash re-reads at most one page"},
 	{"ROGER_INSTANCE", "host name and process id", "this instance's name in sync leases"},
 	{"ROGER_LOOKUP_INDEX", "memory", "memory: lookups answer from an in-process copy of the numbers (about 200 MB per million numbers); database: a query per lookup, no copy"},

@@ -127,9 +127,32 @@ type budgetTicket struct {
 	daily, minutely time.Time // zero when that counter was not known
 }
 
+// BudgetWait is what a client made with Config.Yield returns instead of
+// waiting for its rate-limit budget: the call was not sent, and may be
+// from Until on. A sync that gets it keeps what it has read and gives its
+// worker back until then, instead of holding it idle for up to a minute
+// (or until midnight).
+type BudgetWait struct {
+	// Until is when the window resets, with the margin for clocks a
+	// little behind Exact's.
+	Until time.Time
+	// Daily says the day's calls are spent (Until is 00:00 UTC); else
+	// the minute's are.
+	Daily bool
+}
+
+// Error says what is waited for, in words fit for a person.
+func (w *BudgetWait) Error() string {
+	if w.Daily {
+		return "This app has used its API calls for today in this Exact Online division; roger goes on at " + w.Until.UTC().Format("2006-01-02 15:04:05") + " UTC."
+	}
+	return "This app has used its API calls for this minute in this Exact Online division; roger goes on at " + w.Until.UTC().Format("15:04:05") + " UTC."
+}
+
 // take waits until a call may go and counts it. Counting before the
 // answer comes keeps concurrent callers from spending the same last call.
-func (b *Budget) take(ctx context.Context, sleep func(context.Context, time.Duration) error) (budgetTicket, error) {
+// With yield it does not wait: it returns a *BudgetWait.
+func (b *Budget) take(ctx context.Context, sleep func(context.Context, time.Duration) error, yield bool) (budgetTicket, error) {
 	for {
 		b.mu.Lock()
 		now := b.clk.Now()
@@ -138,11 +161,17 @@ func (b *Budget) take(ctx context.Context, sleep func(context.Context, time.Dura
 		if b.daily.known && b.daily.remaining <= 0 {
 			l := b.daily
 			b.mu.Unlock()
+			if yield {
+				return budgetTicket{}, &BudgetWait{Until: l.reset.Add(resetMargin), Daily: true}
+			}
 			return budgetTicket{}, dailyExhausted(l)
 		}
 		if b.minutely.known && b.minutely.remaining <= 0 {
 			wait := b.minutely.reset.Sub(now) + resetMargin
 			b.mu.Unlock()
+			if yield {
+				return budgetTicket{}, &BudgetWait{Until: now.Add(wait)}
+			}
 			if err := sleep(ctx, wait); err != nil {
 				return budgetTicket{}, err
 			}

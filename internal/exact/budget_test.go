@@ -259,7 +259,7 @@ func TestBudgetTakeCancelled(t *testing.T) {
 	b.observe(429, h)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := b.take(ctx, sleepContext); !errors.Is(err, context.Canceled) {
+	if _, err := b.take(ctx, sleepContext, false); !errors.Is(err, context.Canceled) {
 		t.Fatalf("want context.Canceled, got %v", err)
 	}
 }
@@ -276,4 +276,81 @@ func TestBudgetRegistryPeek(t *testing.T) {
 	if _, ok := reg.Peek("c", 2); ok {
 		t.Error("Peek found a budget for another division")
 	}
+}
+
+// TestBudgetYield: a client made with Config.Yield neither sleeps nor
+// sends a call its budget cannot pay for; it says until when to wait, the
+// minute's reset or the day's, and a 429 from a budget it did not know of
+// (another process spent the minute) ends the same way.
+func TestBudgetYield(t *testing.T) {
+	syncDeleted := func(c *Client) error {
+		return c.SyncDeleted(context.Background(), testDivision, EntityTypeAccount, 0, "", func([]Deleted, string) error { return nil })
+	}
+	t.Run("minute", func(t *testing.T) {
+		e := newEnv(t, exactsim.Options{MinutelyLimit: 3}, "", 5, 0)
+		e.login()
+		e.clk.Advance(20 * time.Second)
+		e.cfg.Yield = true
+		c := e.client()
+		for i := range 3 {
+			if err := syncDeleted(c); err != nil {
+				t.Fatalf("call %d: %v", i+1, err)
+			}
+		}
+		var w *BudgetWait
+		if err := syncDeleted(c); !errors.As(err, &w) {
+			t.Fatalf("the fourth call: %v, want a *BudgetWait", err)
+		}
+		if want := time.Date(2026, 6, 25, 14, 25, 0, 0, time.UTC).Add(resetMargin); w.Daily || !w.Until.Equal(want) {
+			t.Fatalf("wait %+v, want until %v, not daily", w, want)
+		}
+		if c.Calls() != 3 || len(e.sleeps.Slept()) != 0 {
+			t.Fatalf("%d calls, sleeps %v: the call must neither go out nor wait", c.Calls(), e.sleeps.Slept())
+		}
+		e.clk.Set(w.Until)
+		if err := syncDeleted(c); err != nil {
+			t.Fatalf("at the reset: %v", err)
+		}
+	})
+	t.Run("day", func(t *testing.T) {
+		e := newEnv(t, exactsim.Options{DailyLimit: 2}, "", 5, 0)
+		e.login()
+		e.cfg.Yield = true
+		c := e.client()
+		for range 2 {
+			if err := syncDeleted(c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var w *BudgetWait
+		if err := syncDeleted(c); !errors.As(err, &w) {
+			t.Fatalf("the third call: %v, want a *BudgetWait", err)
+		}
+		if want := time.Date(2026, 6, 26, 0, 0, 0, 0, time.UTC).Add(resetMargin); !w.Daily || !w.Until.Equal(want) {
+			t.Fatalf("wait %+v, want daily until %v", w, want)
+		}
+		if !strings.Contains(w.Error(), "2026-06-26 00:00:01 UTC") {
+			t.Fatalf("message does not name the reset: %q", w.Error())
+		}
+	})
+	t.Run("429 from a budget spent elsewhere", func(t *testing.T) {
+		e := newEnv(t, exactsim.Options{MinutelyLimit: 2}, "", 5, 0)
+		e.login()
+		e.clk.Advance(5 * time.Second)
+		other := NewClient(e.cfg, e.tokens, NewBudgetRegistry(e.clk).Get(e.cfg.ClientID, testDivision))
+		for range 2 {
+			if err := syncDeleted(other); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.cfg.Yield = true
+		c := e.client()
+		var w *BudgetWait
+		if err := syncDeleted(c); !errors.As(err, &w) {
+			t.Fatalf("after a 429: %v, want a *BudgetWait", err)
+		}
+		if c.Calls() != 1 || len(e.sleeps.Slept()) != 0 || !w.Until.Equal(time.Date(2026, 6, 25, 14, 25, 0, 0, time.UTC).Add(resetMargin)) {
+			t.Fatalf("%d calls, sleeps %v, wait %+v: want the one refused call and a wait to the reset", c.Calls(), e.sleeps.Slept(), w)
+		}
+	})
 }

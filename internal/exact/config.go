@@ -45,6 +45,11 @@ type Config struct {
 	// means a real timer; tests pass one that advances a fake clock, so
 	// that waiting for a rate-limit reset takes no real time.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Yield makes a call that must wait for the rate-limit budget (the
+	// minutely reset, or the daily one) return a *BudgetWait before it is
+	// sent, instead of sleeping or failing: a scheduler then frees the
+	// worker and takes the work up again at the reset.
+	Yield bool
 
 	// jitter picks a backoff delay up to its argument. Tests replace it to
 	// assert the backoff schedule.

@@ -85,6 +85,9 @@ func (c *counters[K]) put(k K, ctr prometheus.Counter) {
 type Budgets struct {
 	Replicators func(ctx context.Context) ([]*roger.Replicator, error)
 	Registry    *exact.BudgetRegistry
+	// Clock decides which replicators wait for the rate limit now; nil
+	// means the system clock.
+	Clock roger.Clock
 }
 
 // New returns metrics in a fresh registry, with the Go runtime and process
@@ -177,12 +180,20 @@ var (
 		[]string{"replicator", "org", "entity", "state"}, nil)
 	scrapeErrorDesc = prometheus.NewDesc("roger_replicators_scrape_error",
 		"1 when the replicators could not be read for this scrape.", nil, nil)
+	waitingDesc = prometheus.NewDesc("roger_replicators_waiting_for_rate_limit",
+		"Replicators whose sync waits for Exact Online's rate limit to reset (all instances); they hold no sync worker meanwhile.",
+		[]string{"window"}, nil)
+	waitUntilDesc = prometheus.NewDesc("roger_replicator_rate_wait_until_seconds",
+		"When a replicator waiting for Exact Online's rate limit goes on (Unix time), by the window it waits for (minutely or daily).",
+		[]string{"replicator", "window"}, nil)
 )
 
 func (c *budgetCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- remainingDesc
 	ch <- infoDesc
 	ch <- scrapeErrorDesc
+	ch <- waitingDesc
+	ch <- waitUntilDesc
 }
 
 func (c *budgetCollector) Collect(ch chan<- prometheus.Metric) {
@@ -194,9 +205,22 @@ func (c *budgetCollector) Collect(ch chan<- prometheus.Metric) {
 		failed = 1
 	}
 	ch <- prometheus.MustNewConstMetric(scrapeErrorDesc, prometheus.GaugeValue, failed)
+	now := time.Now()
+	if c.b.Clock != nil {
+		now = c.b.Clock.Now()
+	}
+	waiting := map[string]int{"minutely": 0, "daily": 0}
 	for _, r := range reps {
 		id := strconv.FormatInt(r.ID, 10)
 		ch <- prometheus.MustNewConstMetric(infoDesc, prometheus.GaugeValue, 1, id, strconv.FormatInt(r.OrgID, 10), string(r.Entity), string(r.State))
+		if r.WaitingForRateLimit(now) {
+			window := "minutely"
+			if r.RateWaitDaily {
+				window = "daily"
+			}
+			waiting[window]++
+			ch <- prometheus.MustNewConstMetric(waitUntilDesc, prometheus.GaugeValue, float64(r.RateWaitUntil.Unix()), id, window)
+		}
 		if c.b.Registry == nil || r.ClientID == "" {
 			continue
 		}
@@ -211,4 +235,22 @@ func (c *budgetCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(remainingDesc, prometheus.GaugeValue, float64(daily), id, "daily")
 		ch <- prometheus.MustNewConstMetric(remainingDesc, prometheus.GaugeValue, float64(minutely), id, "minutely")
 	}
+	if err == nil {
+		for window, n := range waiting {
+			ch <- prometheus.MustNewConstMetric(waitingDesc, prometheus.GaugeValue, float64(n), window)
+		}
+	}
+}
+
+// WatchWorkers shows this instance's sync workers: how many there are
+// and how many are busy syncing (a replicator waiting for Exact's rate
+// limit holds none). busy is read at scrape time.
+func (m *Metrics) WatchWorkers(total int, busy func() int) {
+	m.registry.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roger_sync_workers",
+			Help: "Sync workers of this instance (ROGER_WORKERS): syncs that fetch, parse and write at once."},
+			func() float64 { return float64(total) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roger_sync_workers_busy",
+			Help: "Sync workers of this instance busy now; replicators waiting for Exact's rate limit hold none."},
+			func() float64 { return float64(busy()) }))
 }

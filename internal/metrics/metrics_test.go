@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/clock"
 	"github.com/roger365io/roger/internal/exact"
 )
 
@@ -116,5 +117,45 @@ func BenchmarkObserveRequest(b *testing.B) {
 	for b.Loop() {
 		m.ObserveRequest("lookup", 200)
 		m.ObserveLookup("match", 30*time.Microsecond)
+	}
+}
+
+// TestRateWaitMetrics: replicators waiting for Exact's rate limit are
+// counted by window and each says until when; one whose wait has passed
+// is not; the workers and the busy ones are shown.
+func TestRateWaitMetrics(t *testing.T) {
+	now := time.Date(2026, 6, 25, 14, 2, 30, 0, time.UTC)
+	minute, midnight := time.Date(2026, 6, 25, 14, 3, 1, 0, time.UTC), time.Date(2026, 6, 26, 0, 0, 1, 0, time.UTC)
+	reps := []*roger.Replicator{
+		{ID: 1, OrgID: 1, Entity: roger.Contacts, State: roger.StateActive, RateWaitUntil: minute},
+		{ID: 2, OrgID: 1, Entity: roger.Contacts, State: roger.StateActive, RateWaitUntil: minute},
+		{ID: 3, OrgID: 2, Entity: roger.Accounts, State: roger.StateActive, RateWaitUntil: midnight, RateWaitDaily: true},
+		{ID: 4, OrgID: 2, Entity: roger.Accounts, State: roger.StateActive, RateWaitUntil: now.Add(-time.Second)},
+		{ID: 5, OrgID: 3, Entity: roger.Accounts, State: roger.StateActive},
+	}
+	m := New(&Budgets{Replicators: func(context.Context) ([]*roger.Replicator, error) { return reps, nil }, Clock: clock.NewFake(now)})
+	busy := 3
+	m.WatchWorkers(4, func() int { return busy })
+	text := scrape(t, m)
+	for _, want := range []string{
+		`roger_replicators_waiting_for_rate_limit{window="minutely"} 2`,
+		`roger_replicators_waiting_for_rate_limit{window="daily"} 1`,
+		`roger_replicator_rate_wait_until_seconds{replicator="1",window="minutely"} 1.782396181e+09`,
+		`roger_replicator_rate_wait_until_seconds{replicator="3",window="daily"} 1.782432001e+09`,
+		`roger_sync_workers 4`,
+		`roger_sync_workers_busy 3`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	for _, not := range []string{`rate_wait_until_seconds{replicator="4"`, `rate_wait_until_seconds{replicator="5"`} {
+		if strings.Contains(text, not) {
+			t.Errorf("metrics show a wait that is over or never was: %s", not)
+		}
+	}
+	busy = 0
+	if text := scrape(t, m); !strings.Contains(text, "roger_sync_workers_busy 0") {
+		t.Error("the busy workers are not read at scrape time")
 	}
 }

@@ -35,6 +35,10 @@ func (l *reclaimingLeases) RenewLease(context.Context, int64, string, time.Durat
 
 func (l *reclaimingLeases) ReleaseLease(context.Context, int64, string, time.Time) error { return nil }
 
+func (l *reclaimingLeases) ReleaseLeaseToWait(context.Context, int64, string, time.Time, bool) error {
+	return nil
+}
+
 // blockingSyncStore holds every sync at its first step until released.
 type blockingSyncStore struct {
 	Store

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/exact"
 )
 
 // DefaultLease is how long a scheduler's claim on a replicator lasts
@@ -19,6 +21,7 @@ type LeaseStore interface {
 	ClaimDue(ctx context.Context, owner string, lease time.Duration, limit int) ([]*roger.Replicator, error)
 	RenewLease(ctx context.Context, id int64, owner string, lease time.Duration) error
 	ReleaseLease(ctx context.Context, id int64, owner string, next time.Time) error
+	ReleaseLeaseToWait(ctx context.Context, id int64, owner string, until time.Time, daily bool) error
 }
 
 // Scheduler claims due replicators with a lease and syncs them on a small
@@ -27,12 +30,20 @@ type LeaseStore interface {
 // crashed instance's replicators are taken over when its leases run out
 // (within Lease), or at the next poll by an instance on the same host,
 // which sees that the holder's process is gone.
+//
+// A sync that must wait for Exact's rate limit gives its worker and its
+// lease back and is due again when the limit resets, so the workers are
+// busy only with work they can do now (fetching, parsing, writing), and a
+// replicator waiting on its budget never delays another whose budget has
+// calls left.
 type Scheduler struct {
 	Store  LeaseStore
 	Syncer *Syncer
 	// Owner names this instance in the leases (host name and process id).
 	Owner string
-	// Workers is how many replicators sync at once. Default 4.
+	// Workers is how many replicators sync at once: fetch from Exact,
+	// parse and write. Replicators waiting for Exact's rate limit are not
+	// counted; they hold no worker. Default 4.
 	Workers int
 	// Lease is how long a claim lasts without renewal. Default 30 s; a
 	// running sync renews it every third of that, so only a crashed or
@@ -48,7 +59,11 @@ type Scheduler struct {
 
 	wakeOnce sync.Once
 	wake     chan struct{}
+	busy     atomic.Int64
 }
+
+// Busy returns how many workers are syncing now.
+func (s *Scheduler) Busy() int { return int(s.busy.Load()) }
 
 func (s *Scheduler) wakeChan() chan struct{} {
 	s.wakeOnce.Do(func() { s.wake = make(chan struct{}, 1) })
@@ -103,6 +118,16 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	// one starts.
 	var mu sync.Mutex
 	running := map[int64]bool{}
+	// wakers wake the claim loop when a replicator's rate-limit wait
+	// ends, rather than at the next poll after it.
+	wakers := map[int64]*time.Timer{}
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, t := range wakers {
+			t.Stop()
+		}
+	}()
 	tick := time.NewTicker(s.Poll)
 	defer tick.Stop()
 	for {
@@ -121,17 +146,26 @@ func (s *Scheduler) Run(ctx context.Context) error {
 					continue
 				}
 				slots <- struct{}{}
+				s.busy.Add(1)
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
 					defer func() { <-slots }()
-					next, ours := s.runOne(ctx, r)
+					defer s.busy.Add(-1)
+					next, wait, ours := s.runOne(ctx, r)
 					// The release and the end of "running" are one step for
 					// the claims above: a claim that took the replicator
 					// after the release (due at once when shutting down)
 					// must not be mistaken for this sync and left leased.
 					mu.Lock()
-					if ours {
+					switch {
+					case ours && wait != nil:
+						s.releaseToWait(ctx, r.ID, wait)
+						if t := wakers[r.ID]; t != nil {
+							t.Stop()
+						}
+						wakers[r.ID] = time.AfterFunc(max(wait.Until.Sub(s.now()), 0), s.Wake)
+					case ours:
 						s.release(ctx, r.ID, next)
 					}
 					delete(running, r.ID)
@@ -149,10 +183,11 @@ func (s *Scheduler) Run(ctx context.Context) error {
 }
 
 // runOne syncs one claimed replicator, renewing its lease meanwhile, and
-// returns when it is due next and whether its lease is still this
-// scheduler's to release; a lost lease cancels the sync, since another
-// instance now owns it.
-func (s *Scheduler) runOne(ctx context.Context, r *roger.Replicator) (next time.Time, ours bool) {
+// returns when it is due next, the rate-limit wait it stopped for (nil
+// when it did not), and whether its lease is still this scheduler's to
+// release; a lost lease cancels the sync, since another instance now owns
+// it.
+func (s *Scheduler) runOne(ctx context.Context, r *roger.Replicator) (next time.Time, wait *exact.BudgetWait, ours bool) {
 	syncCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	lost := make(chan struct{})
@@ -179,16 +214,20 @@ func (s *Scheduler) runOne(ctx context.Context, r *roger.Replicator) (next time.
 	if r.SyncRequested {
 		trigger = roger.TriggerManual
 	}
-	run, err := s.Syncer.Sync(syncCtx, r.ID, trigger)
+	run, err := s.Syncer.SyncUntilWait(syncCtx, r.ID, trigger)
 	select {
 	case <-lost:
-		return time.Time{}, false // the new owner schedules it
+		return time.Time{}, nil, false // the new owner schedules it
 	default:
 	}
 	next = s.now().Add(r.Interval)
 	switch {
 	case ctx.Err() != nil:
 		next = s.now() // shutting down: due at once for whoever runs next
+	case errors.As(err, &wait):
+		s.Log.Info("sync waits for Exact's rate limit", "replicator", r.ID, "until", wait.Until, "daily", wait.Daily,
+			"read", run.Read, "api_calls", run.APICalls)
+		return wait.Until, wait, true
 	case err != nil:
 		next = s.now().Add(min(s.RetryAfter, max(r.Interval, time.Minute)))
 		s.Log.Warn("sync failed", "replicator", r.ID, "err", err)
@@ -196,7 +235,15 @@ func (s *Scheduler) runOne(ctx context.Context, r *roger.Replicator) (next time.
 		s.Log.Info("sync done", "replicator", r.ID, "read", run.Read, "created", run.Created, "updated", run.Updated,
 			"deleted", run.Deleted, "api_calls", run.APICalls)
 	}
-	return next, true
+	return next, nil, true
+}
+
+// releaseToWait ends this scheduler's lease on replicator id, which waits
+// for Exact's rate limit until w.Until.
+func (s *Scheduler) releaseToWait(ctx context.Context, id int64, w *exact.BudgetWait) {
+	if err := s.Store.ReleaseLeaseToWait(context.WithoutCancel(ctx), id, s.Owner, w.Until, w.Daily); err != nil && !errors.Is(err, context.Canceled) {
+		s.Log.Error("release lease to wait for the rate limit", "replicator", id, "err", err)
+	}
 }
 
 // release ends this scheduler's lease on replicator id, due again at next.

@@ -225,6 +225,13 @@ func (s *instanceStore) ReleaseLease(ctx context.Context, id int64, owner string
 	return s.st.ReleaseLease(ctx, id, owner, next)
 }
 
+func (s *instanceStore) ReleaseLeaseToWait(ctx context.Context, id int64, owner string, until time.Time, daily bool) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	return s.st.ReleaseLeaseToWait(ctx, id, owner, until, daily)
+}
+
 type instanceTokens struct {
 	inner roger.TokenStore
 	s     *instanceStore

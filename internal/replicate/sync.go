@@ -79,8 +79,24 @@ func (s *Syncer) now() time.Time {
 
 // Sync runs one synchronisation of replicator id and returns its run. A
 // failure is recorded in the run and in the replicator's state with a
-// message a person can act on; the error is returned as well.
+// message a person can act on; the error is returned as well. Waits for
+// Exact's minutely rate limit happen inside (see SyncUntilWait).
 func (s *Syncer) Sync(ctx context.Context, id int64, trigger roger.SyncTrigger) (*roger.SyncRun, error) {
+	return s.run(ctx, id, trigger, false)
+}
+
+// SyncUntilWait is Sync for a scheduler: when a call to Exact must wait
+// for the rate limit (the minute's or the day's), the sync stops before
+// it with everything read so far committed, records its run as waiting,
+// and returns the run and the *exact.BudgetWait. The caller frees the
+// worker and calls again from the wait's Until (from any instance): the
+// same run goes on from the committed position, so nothing is read twice
+// and nothing is lost.
+func (s *Syncer) SyncUntilWait(ctx context.Context, id int64, trigger roger.SyncTrigger) (*roger.SyncRun, error) {
+	return s.run(ctx, id, trigger, true)
+}
+
+func (s *Syncer) run(ctx context.Context, id int64, trigger roger.SyncTrigger, yield bool) (*roger.SyncRun, error) {
 	r, err := s.Store.FindReplicatorByID(ctx, id)
 	if err != nil {
 		return nil, err
@@ -89,14 +105,24 @@ func (s *Syncer) Sync(ctx context.Context, id int64, trigger roger.SyncTrigger) 
 	if err := s.Reports.RunStarted(ctx, r, run); err != nil {
 		return nil, err
 	}
+	// A run taken up after a wait has the calls of its earlier parts.
+	callsBefore := run.APICalls
 	var client *exact.Client
-	err = s.sync(ctx, r, run, &client)
+	err = s.sync(ctx, r, run, &client, yield)
 	if client != nil {
-		run.APICalls = int(client.Calls())
+		run.APICalls = callsBefore + int(client.Calls())
 	}
-	run.Ended = s.now()
 	// The outcome is recorded even when ctx was cancelled mid-run.
 	save := context.WithoutCancel(ctx)
+	var wait *exact.BudgetWait
+	if yield && errors.As(err, &wait) {
+		run.Outcome, run.Waits, run.WaitStarted = roger.OutcomeWaiting, run.Waits+1, s.now()
+		if rerr := s.Reports.RunWaiting(save, r, run); rerr != nil {
+			return run, errors.Join(err, rerr)
+		}
+		return run, err
+	}
+	run.Ended = s.now()
 	if err != nil {
 		run.Outcome, run.Error = roger.OutcomeFailed, roger.ErrorMessage(err)
 		if errors.Is(err, context.Canceled) {
@@ -114,7 +140,7 @@ func (s *Syncer) Sync(ctx context.Context, id int64, trigger roger.SyncTrigger) 
 	return run, err
 }
 
-func (s *Syncer) sync(ctx context.Context, r *roger.Replicator, run *roger.SyncRun, out **exact.Client) error {
+func (s *Syncer) sync(ctx context.Context, r *roger.Replicator, run *roger.SyncRun, out **exact.Client, yield bool) error {
 	if r.ClientID == "" || r.Division == 0 {
 		return roger.Errorf(roger.EINVALID, "Replicator %q is not configured yet: it needs a Client ID, a Client Secret and a division.", r.Name)
 	}
@@ -122,7 +148,7 @@ func (s *Syncer) sync(ctx context.Context, r *roger.Replicator, run *roger.SyncR
 	if err != nil {
 		return err
 	}
-	cfg := exact.Config{BaseURL: r.ExactURL, ClientID: r.ClientID, ClientSecret: secret, HTTPClient: s.HTTPClient, Clock: s.Clock, Sleep: s.Sleep}
+	cfg := exact.Config{BaseURL: r.ExactURL, ClientID: r.ClientID, ClientSecret: secret, HTTPClient: s.HTTPClient, Clock: s.Clock, Sleep: s.Sleep, Yield: yield}
 	if s.RedirectURL != nil {
 		cfg.RedirectURL = s.RedirectURL(r.ID)
 	}
@@ -150,13 +176,14 @@ func (s *Syncer) sync(ctx context.Context, r *roger.Replicator, run *roger.SyncR
 	}
 	run.Full = r.FullSync
 
+	callsBefore := run.APICalls
 	progress := func(res roger.PageResult, read int) error {
 		run.Read += read
 		run.Created += res.Created
 		run.Updated += res.Updated
 		run.Deleted += res.Deleted
 		run.SetAside += res.SetAside
-		run.APICalls = int(client.Calls())
+		run.APICalls = callsBefore + int(client.Calls())
 		if s.OnProgress != nil {
 			s.OnProgress(run)
 		}

@@ -44,6 +44,7 @@ type Store interface {
 	FindSession(ctx context.Context, idHash string) (*roger.Session, error)
 	AppendAudit(ctx context.Context, orgID int64, actor, action, target, detail string) error
 	AbandonRuns(ctx context.Context, replicatorID int64, message string) error
+	ContinueWaitingRun(ctx context.Context, replicatorID int64, now time.Time) (*roger.SyncRun, error)
 	CreateSyncRun(ctx context.Context, r *roger.SyncRun) error
 	UpdateSyncRun(ctx context.Context, r *roger.SyncRun) error
 }
@@ -740,8 +741,18 @@ func (s *Service) RunStarted(ctx context.Context, r *roger.Replicator, run *roge
 	if err := s.Store.AbandonRuns(ctx, r.ID, interruptedRun); err != nil {
 		return err
 	}
-	if err := s.Store.CreateSyncRun(ctx, run); err != nil {
+	// A run that stopped for Exact's rate limit goes on: one load is one
+	// run in the history, with its total counts and its time waited.
+	waiting, err := s.Store.ContinueWaitingRun(ctx, r.ID, run.Started)
+	switch {
+	case err == nil:
+		*run = *waiting
+	case roger.ErrorCodeOf(err) != roger.ENOTFOUND:
 		return err
+	default:
+		if err := s.Store.CreateSyncRun(ctx, run); err != nil {
+			return err
+		}
 	}
 	// A replicator is made active only with a Contact URL; one without
 	// (written into the store directly) has no links to get wrong.
@@ -759,6 +770,12 @@ func (s *Service) RunStarted(ctx context.Context, r *roger.Replicator, run *roge
 		return &roger.Error{Code: roger.EINVALID, Op: "sync start", Message: message}
 	}
 	return nil
+}
+
+// RunWaiting records run as waiting for Exact's rate limit, even when ctx
+// was cancelled; the replicator's state stays as it is.
+func (s *Service) RunWaiting(ctx context.Context, r *roger.Replicator, run *roger.SyncRun) error {
+	return s.Store.UpdateSyncRun(context.WithoutCancel(ctx), run)
 }
 
 // PageApplied records run's counts so far.

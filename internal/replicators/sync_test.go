@@ -102,6 +102,14 @@ func (r *recordingReports) PageApplied(ctx context.Context, rep *roger.Replicato
 	return r.next.PageApplied(ctx, rep, run)
 }
 
+func (r *recordingReports) RunWaiting(ctx context.Context, rep *roger.Replicator, run *roger.SyncRun) error {
+	r.add("waiting", run, nil)
+	if r.next == nil {
+		return nil
+	}
+	return r.next.RunWaiting(ctx, rep, run)
+}
+
 func (r *recordingReports) RunEnded(ctx context.Context, rep *roger.Replicator, run *roger.SyncRun, err error) error {
 	r.add("ended", run, err)
 	if r.next == nil {

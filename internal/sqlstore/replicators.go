@@ -12,18 +12,20 @@ import (
 
 const replicatorColumns = `id, org_id, name, source, entity, exact_url, division, client_id, client_secret_hint, contact_url,
 	default_country, interval_seconds, state, state_message, cursor, deleted_cursor, resume_url, full_sync, pass,
-	division_move_date, division_checked, last_sync_at, next_sync_at, created, updated, sync_phase, sync_requested`
+	division_move_date, division_checked, last_sync_at, next_sync_at, created, updated, sync_phase, sync_requested,
+	rate_wait_until, rate_wait_daily`
 
 type scanner interface{ Scan(...any) error }
 
 func scanReplicator(row scanner) (*roger.Replicator, error) {
 	var r roger.Replicator
-	var interval, moveDate, checked, lastSync, nextSync, created, updated int64
-	var full, requested int
+	var interval, moveDate, checked, lastSync, nextSync, created, updated, waitUntil int64
+	var full, requested, waitDaily int
 	var entity, state, phase string
 	err := row.Scan(&r.ID, &r.OrgID, &r.Name, &r.Source, &entity, &r.ExactURL, &r.Division, &r.ClientID, &r.ClientSecretHint, &r.ContactURL,
 		&r.DefaultCountry, &interval, &state, &r.StateMessage, &r.Cursor, &r.DeletedCursor, &r.ResumeURL, &full, &r.Pass,
-		&moveDate, &checked, &lastSync, &nextSync, &created, &updated, &phase, &requested)
+		&moveDate, &checked, &lastSync, &nextSync, &created, &updated, &phase, &requested,
+		&waitUntil, &waitDaily)
 	if err != nil {
 		return nil, err
 	}
@@ -32,6 +34,7 @@ func scanReplicator(row scanner) (*roger.Replicator, error) {
 	r.Interval = time.Duration(interval) * time.Second
 	r.DivisionMoveDate, r.DivisionCheckedAt, r.LastSyncAt, r.NextSyncAt = fromMS(moveDate), fromMS(checked), fromMS(lastSync), fromMS(nextSync)
 	r.Created, r.Updated = fromMS(created), fromMS(updated)
+	r.RateWaitUntil, r.RateWaitDaily = fromMS(waitUntil), waitDaily != 0
 	return &r, nil
 }
 
@@ -216,7 +219,8 @@ func (s *Store) RequestSync(ctx context.Context, id int64) error {
 }
 
 // ClaimDue leases up to limit due replicators (active or failing, a sync
-// requested or the next sync in the past, no live lease) to owner until
+// requested or the next sync in the past, not waiting for Exact's rate
+// limit, no live lease) to owner until
 // now+lease, requested ones first. An instance that crashes loses its
 // leases when they run out and another takes over; a lease held by a
 // process of this host that is gone is taken at once. The replicators
@@ -228,8 +232,11 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, lease time.Duration,
 	}
 	_, process := s.holder.get()
 	now := s.clock.Now()
+	// A "Sync now" made while the replicator waits for Exact's rate
+	// limit is taken up when the wait ends: a call before would be
+	// refused.
 	pick := `SELECT id FROM replicators WHERE state IN ('active', 'failing') AND (sync_requested = 1 OR next_sync_at <= ?) AND lease_until < ?
-		ORDER BY sync_requested DESC, next_sync_at LIMIT ?`
+		AND rate_wait_until <= ? ORDER BY sync_requested DESC, next_sync_at LIMIT ?`
 	if s.dialect == Postgres {
 		pick += ` FOR UPDATE SKIP LOCKED`
 	}
@@ -240,7 +247,7 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, lease time.Duration,
 	var out []*roger.Replicator
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		out = nil
-		rows, err := tx.QueryContext(ctx, s.q(query), owner, process, now.Add(lease).UnixMilli(), now.UnixMilli(), now.UnixMilli(), limit, now.UnixMilli())
+		rows, err := tx.QueryContext(ctx, s.q(query), owner, process, now.Add(lease).UnixMilli(), now.UnixMilli(), now.UnixMilli(), now.UnixMilli(), limit, now.UnixMilli())
 		if err != nil {
 			return err
 		}
@@ -295,10 +302,29 @@ func (s *Store) RenewLease(ctx context.Context, id int64, owner string, lease ti
 
 // ReleaseLease ends owner's lease and schedules the next sync.
 func (s *Store) ReleaseLease(ctx context.Context, id int64, owner string, next time.Time) error {
-	_, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET lease_owner = '', lease_process = '', lease_until = 0, next_sync_at = ?, last_sync_at = ? WHERE id = ? AND lease_owner = ?`),
+	_, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET lease_owner = '', lease_process = '', lease_until = 0, next_sync_at = ?, last_sync_at = ?,
+		rate_wait_until = 0, rate_wait_daily = 0 WHERE id = ? AND lease_owner = ?`),
 		ms(next), s.now(), id, owner)
 	if err != nil {
 		return fmt.Errorf("release lease: %w", dbError(err))
+	}
+	return nil
+}
+
+// ReleaseLeaseToWait ends owner's lease on a replicator whose run stopped
+// for Exact's rate limit: it is due again at until, and waits for the
+// day's reset when daily. Its last sync time stays that of the last run
+// that ended, since this one has not.
+func (s *Store) ReleaseLeaseToWait(ctx context.Context, id int64, owner string, until time.Time, daily bool) error {
+	d := 0
+	if daily {
+		d = 1
+	}
+	_, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET lease_owner = '', lease_process = '', lease_until = 0, next_sync_at = ?,
+		rate_wait_until = ?, rate_wait_daily = ? WHERE id = ? AND lease_owner = ?`),
+		ms(until), ms(until), d, id, owner)
+	if err != nil {
+		return fmt.Errorf("release lease to wait for the rate limit: %w", dbError(err))
 	}
 	return nil
 }

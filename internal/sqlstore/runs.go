@@ -2,7 +2,10 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/roger365io/roger"
 )
@@ -35,35 +38,47 @@ func (s *Store) UpdateSyncRun(ctx context.Context, r *roger.SyncRun) error {
 		full = 1
 	}
 	_, err := s.write.ExecContext(ctx, s.q(`UPDATE sync_runs SET full_sync = ?, ended = ?, outcome = ?, records_read = ?, created = ?, updated = ?, deleted = ?,
-		unparseable = ?, set_aside = ?, api_calls = ?, error = ? WHERE id = ?`),
-		full, ms(r.Ended), string(r.Outcome), r.Read, r.Created, r.Updated, r.Deleted, r.Unparseable, r.SetAside, r.APICalls, r.Error, r.ID)
+		unparseable = ?, set_aside = ?, api_calls = ?, error = ?, waits = ?, waited_ms = ?, wait_started = ? WHERE id = ?`),
+		full, ms(r.Ended), string(r.Outcome), r.Read, r.Created, r.Updated, r.Deleted, r.Unparseable, r.SetAside, r.APICalls, r.Error,
+		r.Waits, r.Waited.Milliseconds(), ms(r.WaitStarted), r.ID)
 	if err != nil {
 		return fmt.Errorf("update sync run: %w", dbError(err))
 	}
 	return nil
 }
 
+const syncRunColumns = `id, replicator_id, trigger_kind, full_sync, started, ended, outcome, records_read, created, updated,
+	deleted, unparseable, set_aside, api_calls, error, waits, waited_ms, wait_started`
+
+func scanSyncRun(row scanner) (*roger.SyncRun, error) {
+	var r roger.SyncRun
+	var trigger, outcome string
+	var full int
+	var started, ended, waited, waitStarted int64
+	if err := row.Scan(&r.ID, &r.ReplicatorID, &trigger, &full, &started, &ended, &outcome, &r.Read, &r.Created, &r.Updated,
+		&r.Deleted, &r.Unparseable, &r.SetAside, &r.APICalls, &r.Error, &r.Waits, &waited, &waitStarted); err != nil {
+		return nil, err
+	}
+	r.Trigger, r.Outcome, r.Full = roger.SyncTrigger(trigger), roger.SyncOutcome(outcome), full != 0
+	r.Started, r.Ended = fromMS(started), fromMS(ended)
+	r.Waited, r.WaitStarted = time.Duration(waited)*time.Millisecond, fromMS(waitStarted)
+	return &r, nil
+}
+
 // ListSyncRuns returns a replicator's newest runs first.
 func (s *Store) ListSyncRuns(ctx context.Context, replicatorID int64, limit int) ([]*roger.SyncRun, error) {
-	rows, err := s.read.QueryContext(ctx, s.q(`SELECT id, replicator_id, trigger_kind, full_sync, started, ended, outcome, records_read, created, updated,
-		deleted, unparseable, set_aside, api_calls, error FROM sync_runs WHERE replicator_id = ? ORDER BY id DESC LIMIT ?`), replicatorID, limit)
+	rows, err := s.read.QueryContext(ctx, s.q(`SELECT `+syncRunColumns+` FROM sync_runs WHERE replicator_id = ? ORDER BY id DESC LIMIT ?`), replicatorID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list sync runs: %w", dbError(err))
 	}
 	defer rows.Close()
 	var out []*roger.SyncRun
 	for rows.Next() {
-		var r roger.SyncRun
-		var trigger, outcome string
-		var full int
-		var started, ended int64
-		if err := rows.Scan(&r.ID, &r.ReplicatorID, &trigger, &full, &started, &ended, &outcome, &r.Read, &r.Created, &r.Updated,
-			&r.Deleted, &r.Unparseable, &r.SetAside, &r.APICalls, &r.Error); err != nil {
+		r, err := scanSyncRun(rows)
+		if err != nil {
 			return nil, fmt.Errorf("list sync runs: %w", dbError(err))
 		}
-		r.Trigger, r.Outcome, r.Full = roger.SyncTrigger(trigger), roger.SyncOutcome(outcome), full != 0
-		r.Started, r.Ended = fromMS(started), fromMS(ended)
-		out = append(out, &r)
+		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list sync runs: %w", dbError(err))
@@ -80,4 +95,35 @@ func (s *Store) AbandonRuns(ctx context.Context, replicatorID int64, message str
 		return fmt.Errorf("abandon runs: %w", dbError(err))
 	}
 	return nil
+}
+
+// ContinueWaitingRun takes up replicator replicatorID's run that stopped
+// for Exact's rate limit: it is running again from now, with the wait
+// added to its waited time, and comes back with its counts so far, so
+// that one load is one run however often it waited. It fails with
+// ENOTFOUND when no run of the replicator waits.
+func (s *Store) ContinueWaitingRun(ctx context.Context, replicatorID int64, now time.Time) (*roger.SyncRun, error) {
+	var run *roger.SyncRun
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		r, err := scanSyncRun(tx.QueryRowContext(ctx, s.q(`SELECT `+syncRunColumns+` FROM sync_runs WHERE replicator_id = ? AND outcome = ? ORDER BY id DESC LIMIT 1`),
+			replicatorID, string(roger.OutcomeWaiting)))
+		if err != nil {
+			return err
+		}
+		if !r.WaitStarted.IsZero() && now.After(r.WaitStarted) {
+			r.Waited += now.Sub(r.WaitStarted)
+		}
+		r.Outcome, r.WaitStarted = roger.OutcomeRunning, time.Time{}
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE sync_runs SET outcome = ?, waited_ms = ?, wait_started = 0 WHERE id = ?`),
+			string(r.Outcome), r.Waited.Milliseconds(), r.ID)
+		run = r
+		return err
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, roger.Errorf(roger.ENOTFOUND, "Replicator %d has no run waiting for Exact's rate limit.", replicatorID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("continue waiting run: %w", dbError(err))
+	}
+	return run, nil
 }

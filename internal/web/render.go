@@ -40,6 +40,9 @@ var funcs = template.FuncMap{
 		}
 		return humanDuration(b.Sub(a))
 	},
+	// span writes a length of time, such as a run's wait for Exact's
+	// rate limit.
+	"span": humanDuration,
 	"ms": func(unixMS int64) string {
 		return time.UnixMilli(unixMS).UTC().Format("2006-01-02 15:04:05 UTC")
 	},

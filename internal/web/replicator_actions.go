@@ -113,6 +113,10 @@ type statusJSON struct {
 	Entries     int      `json:"entries"`
 	Unparseable int      `json:"unparseable"`
 	Run         *runJSON `json:"run,omitempty"`
+
+	// RateWait is set while the replicator waits for Exact's rate limit
+	// (it holds no worker then): until when, in words.
+	RateWait string `json:"rateWait,omitempty"`
 }
 
 type runJSON struct {
@@ -132,6 +136,13 @@ type runJSON struct {
 	SecondsLeft float64 `json:"secondsLeft"`
 	Error       string  `json:"error,omitempty"`
 	Summary     string  `json:"summary"`
+
+	// Waiting is a run stopped for Exact's rate limit that goes on, as
+	// the same run, when the limit resets; Waits and Waited count its
+	// stops and their time so far.
+	Waiting bool    `json:"waiting"`
+	Waits   int     `json:"waits"`
+	Waited  float64 `json:"waitedSeconds"`
 }
 
 func (s *Server) handleReplicatorStatus(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
@@ -141,7 +152,7 @@ func (s *Server) handleReplicatorStatus(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	st := statusJSON{State: string(rep.State), StateLabel: stateLabel(rep.State), Message: rep.StateMessage,
-		Authorized: s.authorized(ctx, rep), Division: rep.Division}
+		Authorized: s.authorized(ctx, rep), Division: rep.Division, RateWait: rateWaitText(rep, s.now())}
 	runs, err := s.Store.ListSyncRuns(ctx, rep.ID, 1)
 	if err != nil {
 		s.log().Error("status", "err", err)
@@ -162,6 +173,9 @@ func (s *Server) handleReplicatorStatus(w http.ResponseWriter, r *http.Request, 
 	}
 	if len(runs) > 0 {
 		st.Run = s.runStatus(runs[0], st.Entries)
+		if st.Run.Waiting && st.RateWait != "" {
+			st.Run.Summary = st.RateWait + " " + st.Run.Summary
+		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
@@ -173,9 +187,9 @@ func (s *Server) runStatus(run *roger.SyncRun, entries int) *runJSON {
 	if end.IsZero() {
 		end = s.now()
 	}
-	rj := &runJSON{ID: run.ID, Running: run.Outcome == roger.OutcomeRunning, Outcome: string(run.Outcome), Full: run.Full,
+	rj := &runJSON{ID: run.ID, Running: run.Outcome == roger.OutcomeRunning, Waiting: run.Outcome == roger.OutcomeWaiting, Outcome: string(run.Outcome), Full: run.Full,
 		Read: run.Read, Created: run.Created, Updated: run.Updated, Deleted: run.Deleted, APICalls: run.APICalls,
-		Seconds: end.Sub(run.Started).Seconds(), SecondsLeft: -1, Error: run.Error}
+		Seconds: end.Sub(run.Started).Seconds(), SecondsLeft: -1, Error: run.Error, Waits: run.Waits, Waited: run.Waited.Seconds()}
 	if rj.Seconds > 0 {
 		rj.PerSec = float64(run.Read) / rj.Seconds
 	}
@@ -201,11 +215,33 @@ func runSummary(rj *runJSON) string {
 			msg += fmt.Sprintf(", about %s left", humanDuration(time.Duration(rj.SecondsLeft*float64(time.Second))))
 		}
 		return msg + "."
+	case rj.Waiting:
+		return fmt.Sprintf("%s so far: %d records read (%d new, %d changed, %d removed), %d API calls; it goes on from there.",
+			kind, rj.Read, rj.Created, rj.Updated, rj.Deleted, rj.APICalls)
 	case rj.Outcome == string(roger.OutcomeOK):
-		return fmt.Sprintf("%s finished: %d records read (%d new, %d changed, %d removed), %d API calls, in %s.",
+		msg := fmt.Sprintf("%s finished: %d records read (%d new, %d changed, %d removed), %d API calls, in %s",
 			kind, rj.Read, rj.Created, rj.Updated, rj.Deleted, rj.APICalls, humanDuration(time.Duration(rj.Seconds*float64(time.Second))))
+		if rj.Waits > 0 {
+			msg += fmt.Sprintf(", of which %s waiting for Exact's rate limit", humanDuration(time.Duration(rj.Waited*float64(time.Second))))
+		}
+		return msg + "."
 	}
 	return kind + " failed: " + rj.Error
+}
+
+// rateWaitText says until when rep waits for Exact's rate limit, "" when
+// it does not wait at now, or cannot sync anyway (paused, for instance).
+// The daily limit is named as such: its wait lasts until midnight UTC.
+func rateWaitText(rep *roger.Replicator, now time.Time) string {
+	if !rep.WaitingForRateLimit(now) || rep.CanSync() != nil {
+		return ""
+	}
+	until := rep.RateWaitUntil.UTC()
+	if rep.RateWaitDaily {
+		return "Waiting for Exact's daily rate limit until " + until.Format("2006-01-02 15:04:05") +
+			" UTC: this app has used today's API calls for this division, and the sync goes on when they reset."
+	}
+	return "Waiting for Exact's rate limit until " + until.Format("15:04:05") + " UTC."
 }
 
 // contactURLJSON is the live check of a Contact URL as it is typed.

@@ -29,6 +29,10 @@ type replicatorView struct {
 	ExampleName      string
 	IntervalMinutes  int
 
+	// RateWait says until when the replicator waits for Exact's rate
+	// limit; "" when it does not.
+	RateWait string
+
 	// Form values and errors when a form is shown again after a refusal:
 	// at each field, and in the banner at the top.
 	Cred     credentialsForm
@@ -109,6 +113,7 @@ func (s *Server) replicatorView(ctx context.Context, rep *roger.Replicator, sess
 		}
 	}
 	v.Authorized = s.authorized(ctx, rep)
+	v.RateWait = rateWaitText(rep, s.now())
 	v.CanAuthorize = rep.ClientID != "" && rep.ClientSecretHint != ""
 	var err error
 	if v.Entries, v.Unparseable, err = s.Store.CountEntries(ctx, rep.ID); err != nil {

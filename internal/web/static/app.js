@@ -150,7 +150,9 @@ document.addEventListener("DOMContentLoaded", function () {
         if (!r.ok) { throw new Error("status " + r.status); }
         return r.json();
       }).then(function (st) {
-        var running = st.run && st.run.running;
+        // A run waiting for Exact's rate limit goes on by itself: keep
+        // showing its progress and when it goes on.
+        var running = st.run && (st.run.running || st.run.waiting);
         progress.textContent = st.run ? st.run.summary : "";
         progress.dataset.running = running ? "yes" : "no";
         if (st.run) { progress.dataset.read = st.run.read; progress.dataset.outcome = st.run.outcome; }
