@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
+	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/phone"
 )
 
@@ -313,7 +314,7 @@ func TestSetupGuideInBrowser(t *testing.T) {
 			continue
 		}
 		country := fields[len(fields)-1]
-		if n, ok := phone.ParseNumber(row[1], "Phone", "", country); ok && n.Extension == "" {
+		if n, ok := phone.ParseNumber(row[1], "Phone", "", country); ok && n.Status == roger.NumberOK && n.Extension == "" {
 			phoneText, caller = row[1], n.E164
 			if country != "NL" {
 				// A number written without its country code only means

@@ -218,3 +218,20 @@ func TestCountryPreviewOutOfTime(t *testing.T) {
 		t.Fatalf("%+v %v", p, err)
 	}
 }
+
+func TestRowDetailSaysWhatTheLabelDoesNot(t *testing.T) {
+	for _, tc := range []struct {
+		problem roger.QualityProblem
+		reason  string
+		want    string
+	}{
+		{roger.ProblemTooShort, "too short: the area code may be missing", "the area code may be missing"},
+		{roger.ProblemTooShort, "too short", ""},
+		{roger.ProblemInvalidForCountry, "invalid number for NL", "invalid number for NL"},
+		{roger.ProblemNotANumber, "not a phone number", "not a phone number"},
+	} {
+		if got := (Row{Problem: tc.problem, Reason: tc.reason}).Detail(); got != tc.want {
+			t.Errorf("%s %q: Detail() = %q, want %q", tc.problem, tc.reason, got, tc.want)
+		}
+	}
+}

@@ -39,6 +39,22 @@ type Row struct {
 	Link string
 }
 
+// Detail is Reason without what the problem's label says already, for a
+// page that shows the label beside it: "too short: the area code may be
+// missing" under "Too short" is "the area code may be missing", and a
+// reason that only repeats the label is "".
+func (r Row) Detail() string {
+	label := strings.ToLower(r.Problem.Label())
+	reason := strings.TrimSpace(r.Reason)
+	switch lower := strings.ToLower(reason); {
+	case lower == label:
+		return ""
+	case strings.HasPrefix(lower, label+": "):
+		return reason[len(label)+2:]
+	}
+	return reason
+}
+
 // Linker renders the Contact URL of a replicator for its records.
 type Linker struct {
 	tmpl     *roger.ContactURL
