@@ -64,9 +64,12 @@ func TestSchedulerNeverSyncsAReplicatorTwiceAtOnce(t *testing.T) {
 	go func() { done <- sc.Run(ctx) }()
 	var once sync.Once
 	stop := func() {
+		// Cancelled first: a sync that ends while the scheduler still
+		// runs leaves the replicator due, and a second sync after it
+		// would be right.
 		once.Do(func() {
-			close(store.release)
 			cancel()
+			close(store.release)
 			<-done
 		})
 	}

@@ -140,6 +140,16 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			for _, r := range claimed {
 				mu.Lock()
 				again := running[r.ID]
+				if ctx.Err() != nil {
+					// Shutting down: a claim that came through as it began
+					// starts no sync and is handed back, due at once for
+					// whoever runs next.
+					if !again {
+						s.release(ctx, r.ID, s.now())
+					}
+					mu.Unlock()
+					continue
+				}
 				running[r.ID] = true
 				mu.Unlock()
 				if again {
