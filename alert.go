@@ -1,6 +1,13 @@
 package roger
 
-import "time"
+import (
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"strings"
+	"time"
+)
 
 // AlertCondition is something wrong with a replicator that people are
 // told about.
@@ -129,4 +136,57 @@ type DeliveryAttempt struct {
 	// Channel and Title name what was attempted, for the log.
 	Channel string
 	Title   string
+}
+
+// MaxChannelName bounds a channel's name.
+const MaxChannelName = 100
+
+// Validate checks a channel before it is stored; the error lists what to
+// change, field by field (name, to, url, secret).
+func (c *Channel) Validate() error {
+	var v Invalid
+	switch {
+	case strings.TrimSpace(c.Name) == "":
+		v.Add("name", "Give the channel a name, for example “support desk”.")
+	case len(c.Name) > MaxChannelName:
+		v.Add("name", "Keep the name under 100 characters.")
+	}
+	switch c.Kind {
+	case ChannelEmail:
+		if len(c.Recipients) == 0 {
+			v.Add("to", "Add the e-mail addresses that receive the notices, separated by commas.")
+		}
+		for _, r := range c.Recipients {
+			if a, err := mail.ParseAddress(r); err != nil || a.Address != r {
+				v.Add("to", fmt.Sprintf("%q is not an e-mail address such as desk@example.com.", r))
+			}
+		}
+	case ChannelTeams, ChannelWebhook:
+		if msg := checkChannelURL(c.URL, c.Kind); msg != "" {
+			v.Add("url", msg)
+		}
+		if c.Kind == ChannelWebhook && len(c.Secret) < 16 {
+			v.Add("secret", "Give the webhook a signing secret of at least 16 characters; the receiver checks the X-Roger-Signature header with it.")
+		}
+	default:
+		v.Add("kind", "A channel is email, teams or webhook.")
+	}
+	return v.Err()
+}
+
+func checkChannelURL(raw string, kind ChannelKind) string {
+	where := "the URL your receiver gives"
+	if kind == ChannelTeams {
+		where = "the URL of the Teams workflow “Post to a channel when a webhook request is received”"
+	}
+	u, err := url.Parse(raw)
+	if raw == "" || err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return "Paste " + where + ", starting with https://."
+	}
+	if u.Scheme == "http" {
+		if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return "Use an https:// URL: notices must not travel in plain text (http:// is only for a receiver on this machine)."
+		}
+	}
+	return ""
 }

@@ -19,7 +19,6 @@ type SMTP struct {
 	TLS string
 }
 
-
 // loadSMTP reads the ROGER_SMTP_* variables; every error names the
 // variable and says what it accepts.
 func loadSMTP(getenv func(string) string) (SMTP, error) {

@@ -30,6 +30,7 @@ type Store interface {
 	DueNotifications(ctx context.Context, now time.Time, limit int) ([]*roger.Notification, error)
 	FindChannel(ctx context.Context, id int64) (*roger.Channel, error)
 	RecordDelivery(ctx context.Context, n *roger.Notification, channel string, at time.Time, failure string, retry time.Time) error
+	RecordTest(ctx context.Context, orgID, channelID int64, channel string, n roger.Notice, at time.Time, failure string) (*roger.Notification, error)
 }
 
 // Sender delivers a notice to one kind of channel. Its errors are
@@ -238,4 +239,23 @@ func (e *Evaluator) send(ctx context.Context, ch *roger.Channel, n roger.Notice)
 	sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	return s.Send(sendCtx, ch, n)
+}
+
+// SendTest sends a test notice to channel channelID of org at once, and
+// once (a failed test is not retried: the person who asked sees the
+// result), and records it. It returns the notification as it ended.
+func (e *Evaluator) SendTest(ctx context.Context, org *roger.Organization, channelID int64) (*roger.Notification, error) {
+	ch, err := e.Store.FindChannel(ctx, channelID)
+	if err != nil {
+		return nil, err
+	}
+	if ch.OrgID != org.ID {
+		return nil, roger.Errorf(roger.ENOTFOUND, "%s has no channel %d.", org.Name, channelID)
+	}
+	n := testNotice(org, ch, e.PublicURL, e.now())
+	failure := ""
+	if err := e.send(ctx, ch, n); err != nil {
+		failure = err.Error()
+	}
+	return e.Store.RecordTest(ctx, org.ID, ch.ID, ch.Name, n, e.now(), failure)
 }

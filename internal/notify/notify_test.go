@@ -539,3 +539,82 @@ func decoded(t *testing.T, raw string) string {
 	}
 	return to + "\nSubject: " + subject + "\n\n" + string(body)
 }
+
+func TestSendTestReportsTheResultOnce(t *testing.T) {
+	e := newEnv(t, filepath.Join(t.TempDir(), "roger.db"), 0)
+	ctx := context.Background()
+	ev := e.evaluator(e.store, "instance-a")
+	channels, err := e.store.ListChannels(ctx, e.org.ID)
+	if err != nil || len(channels) != 2 {
+		t.Fatalf("channels %v, %v", channels, err)
+	}
+	for _, c := range channels {
+		if c.URL != "" || strings.Contains(c.Hint, "sig") {
+			t.Errorf("a listed channel shows its URL: %+v", c)
+		}
+	}
+	n, err := ev.SendTest(ctx, e.org, channels[0].ID)
+	if err != nil || n.Status != roger.DeliverySent {
+		t.Fatalf("test to e-mail: %+v, %v", n, err)
+	}
+	if got := decoded(t, e.mail.messages()[0]); !strings.Contains(got, "Subject: roger test notice to “support desk”") {
+		t.Errorf("the test e-mail says:\n%s", got)
+	}
+
+	hook := &roger.Channel{OrgID: e.org.ID, Kind: roger.ChannelWebhook, Name: "gone", URL: "http://127.0.0.1:1/hook?key=hook-secret", Secret: "0123456789abcdef"}
+	if err := hook.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.CreateChannel(ctx, hook); err != nil {
+		t.Fatal(err)
+	}
+	n, err = ev.SendTest(ctx, e.org, hook.ID)
+	if err != nil || n.Status != roger.DeliveryFailed {
+		t.Fatalf("test to a closed port: %+v, %v", n, err)
+	}
+	// Tests are sent once: a round has nothing to deliver.
+	e.round(ev)
+	log, err := e.store.ListDeliveries(ctx, e.org.ID, 10)
+	if err != nil || len(log) != 2 || log[0].Outcome != roger.DeliveryFailed || strings.Contains(log[0].Error, "hook-secret") || log[1].Outcome != roger.DeliverySent {
+		t.Errorf("log %+v, %v: want a sent test and a failed one that names no URL", log, err)
+	}
+	e.expect(1, 0)
+
+	other := &roger.Organization{Name: "Other"}
+	if err := e.store.CreateOrganization(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ev.SendTest(ctx, other, hook.ID); roger.ErrorCodeOf(err) != roger.ENOTFOUND {
+		t.Errorf("a test to another organisation's channel: %v", err)
+	}
+}
+
+func TestChannelValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		ch   roger.Channel
+		want string // "" valid; else the field refused
+	}{
+		{"email", roger.Channel{Kind: roger.ChannelEmail, Name: "desk", Recipients: []string{"desk@example.com"}}, ""},
+		{"email without recipients", roger.Channel{Kind: roger.ChannelEmail, Name: "desk"}, "to"},
+		{"email with a name", roger.Channel{Kind: roger.ChannelEmail, Name: "desk", Recipients: []string{"Desk <desk@example.com>"}}, "to"},
+		{"teams", roger.Channel{Kind: roger.ChannelTeams, Name: "t", URL: "https://prod-01.westeurope.logic.azure.com/workflows/x?sig=y"}, ""},
+		{"teams over http", roger.Channel{Kind: roger.ChannelTeams, Name: "t", URL: "http://example.com/x"}, "url"},
+		{"webhook to loopback", roger.Channel{Kind: roger.ChannelWebhook, Name: "h", URL: "http://127.0.0.1:9000/x", Secret: "0123456789abcdef"}, ""},
+		{"webhook short secret", roger.Channel{Kind: roger.ChannelWebhook, Name: "h", URL: "https://example.com/x", Secret: "short"}, "secret"},
+		{"no name", roger.Channel{Kind: roger.ChannelEmail, Recipients: []string{"desk@example.com"}}, "name"},
+		{"unknown kind", roger.Channel{Kind: "sms", Name: "x"}, "kind"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.ch.Validate()
+			var inv roger.Invalid
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tc.want != "" && (!errors.As(err, &inv) || !inv.Has(tc.want)):
+				t.Errorf("error %v, want %s refused", err, tc.want)
+			}
+		})
+	}
+}

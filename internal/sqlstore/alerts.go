@@ -132,19 +132,24 @@ func (s *Store) changeAlert(ctx context.Context, op string, a *roger.Alert, upda
 	return changed, nil
 }
 
-// QueueTest queues n for channel channelID of organisation orgID alone,
-// and returns the notification's ID.
-func (s *Store) QueueTest(ctx context.Context, orgID, channelID int64, n roger.Notice) (int64, error) {
-	var id int64
+// RecordTest records a test notice n sent to channel channelID of
+// organisation orgID at at, and its one attempt: sent when failure is
+// "", else failed with that reason. A test is sent before it is stored,
+// so no evaluator delivers it a second time, and never retried.
+func (s *Store) RecordTest(ctx context.Context, orgID, channelID int64, channel string, n roger.Notice, at time.Time, failure string) (*roger.Notification, error) {
+	var out *roger.Notification
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		id, err = s.insertNotification(ctx, tx, orgID, channelID, 0, n)
-		return err
+		id, err := s.insertNotification(ctx, tx, orgID, channelID, 0, n)
+		if err != nil {
+			return err
+		}
+		out = &roger.Notification{ID: id, OrgID: orgID, ChannelID: channelID, Notice: n, Created: n.At}
+		return s.recordDelivery(ctx, tx, out, channel, at, failure, time.Time{})
 	})
 	if err != nil {
-		return 0, fmt.Errorf("queue a test notice: %w", dbError(err))
+		return nil, fmt.Errorf("record a test notice: %w", dbError(err))
 	}
-	return id, nil
+	return out, nil
 }
 
 // queueNotice queues n for every channel of the organisation (only for
@@ -247,6 +252,14 @@ func (s *Store) listNotifications(ctx context.Context, where string, args ...any
 // again when retry is zero). The attempt goes to the notifications log
 // and to the audit log; failure must hold no secret.
 func (s *Store) RecordDelivery(ctx context.Context, n *roger.Notification, channel string, at time.Time, failure string, retry time.Time) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error { return s.recordDelivery(ctx, tx, n, channel, at, failure, retry) })
+	if err != nil {
+		return fmt.Errorf("record a delivery: %w", dbError(err))
+	}
+	return nil
+}
+
+func (s *Store) recordDelivery(ctx context.Context, tx *sql.Tx, n *roger.Notification, channel string, at time.Time, failure string, retry time.Time) error {
 	outcome, status := roger.DeliverySent, roger.DeliverySent
 	if failure != "" {
 		outcome, status = roger.DeliveryFailed, roger.DeliveryPending
@@ -258,21 +271,17 @@ func (s *Store) RecordDelivery(ctx context.Context, n *roger.Notification, chann
 	if failure != "" {
 		detail += " (" + failure + ")"
 	}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE notifications SET status = ?, attempts = attempts + 1, next_attempt = ? WHERE id = ?`),
-			string(status), ms(retry), n.ID); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO notification_attempts (notification_id, org_id, at, outcome, error) VALUES (?, ?, ?, ?, ?)`),
-			n.ID, n.OrgID, ms(at), string(outcome), failure); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO audit_log (org_id, at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)`),
-			n.OrgID, ms(at), "roger", "notification "+string(outcome), "notification "+strconv.FormatInt(n.ID, 10), detail)
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE notifications SET status = ?, attempts = attempts + 1, next_attempt = ? WHERE id = ?`),
+		string(status), ms(retry), n.ID); err != nil {
 		return err
-	})
-	if err != nil {
-		return fmt.Errorf("record a delivery: %w", dbError(err))
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO notification_attempts (notification_id, org_id, at, outcome, error) VALUES (?, ?, ?, ?, ?)`),
+		n.ID, n.OrgID, ms(at), string(outcome), failure); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO audit_log (org_id, at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)`),
+		n.OrgID, ms(at), "roger", "notification "+string(outcome), "notification "+strconv.FormatInt(n.ID, 10), detail); err != nil {
+		return err
 	}
 	n.Status, n.NextAttempt = status, retry
 	n.Attempts++
