@@ -142,7 +142,7 @@ type DeliveryAttempt struct {
 const MaxChannelName = 100
 
 // Validate checks a channel before it is stored; the error lists what to
-// change, field by field (name, to, url, secret).
+// change, field by field (name, email, url, secret, kind).
 func (c *Channel) Validate() error {
 	var v Invalid
 	switch {
@@ -154,11 +154,11 @@ func (c *Channel) Validate() error {
 	switch c.Kind {
 	case ChannelEmail:
 		if len(c.Recipients) == 0 {
-			v.Add("to", "Add the e-mail addresses that receive the notices, separated by commas.")
+			v.Add("email", "Add the e-mail addresses that receive the notices, separated by commas.")
 		}
 		for _, r := range c.Recipients {
 			if a, err := mail.ParseAddress(r); err != nil || a.Address != r {
-				v.Add("to", fmt.Sprintf("%q is not an e-mail address such as desk@example.com.", r))
+				v.Add("email", fmt.Sprintf("%q is not an e-mail address such as desk@example.com.", r))
 			}
 		}
 	case ChannelTeams, ChannelWebhook:

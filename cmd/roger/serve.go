@@ -108,6 +108,10 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 	}
 	go portal.SweepSessions(schedCtx, time.Hour)
 	go pruneRemovals(schedCtx, a.store, log)
+	// Alerts are evaluated by one instance at a time (a lease in the
+	// database); without any channel a round is one small query.
+	notifyDone := make(chan error, 1)
+	go func() { notifyDone <- m.notifier(a, log).Run(schedCtx) }()
 	if index != nil {
 		go index.Run(schedCtx)
 	}
@@ -117,6 +121,7 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 	case err := <-errc:
 		stopSched()
 		<-schedDone
+		<-notifyDone
 		return fmt.Errorf("serve: %w", err)
 	}
 	log.Info("shutting down: finishing the pages in flight")
@@ -125,6 +130,7 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 	defer cancel()
 	_ = srv.Shutdown(shutdown)
 	<-schedDone
+	<-notifyDone
 	return nil
 }
 

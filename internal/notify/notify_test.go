@@ -596,8 +596,8 @@ func TestChannelValidate(t *testing.T) {
 		want string // "" valid; else the field refused
 	}{
 		{"email", roger.Channel{Kind: roger.ChannelEmail, Name: "desk", Recipients: []string{"desk@example.com"}}, ""},
-		{"email without recipients", roger.Channel{Kind: roger.ChannelEmail, Name: "desk"}, "to"},
-		{"email with a name", roger.Channel{Kind: roger.ChannelEmail, Name: "desk", Recipients: []string{"Desk <desk@example.com>"}}, "to"},
+		{"email without recipients", roger.Channel{Kind: roger.ChannelEmail, Name: "desk"}, "email"},
+		{"email with a name", roger.Channel{Kind: roger.ChannelEmail, Name: "desk", Recipients: []string{"Desk <desk@example.com>"}}, "email"},
 		{"teams", roger.Channel{Kind: roger.ChannelTeams, Name: "t", URL: "https://prod-01.westeurope.logic.azure.com/workflows/x?sig=y"}, ""},
 		{"teams over http", roger.Channel{Kind: roger.ChannelTeams, Name: "t", URL: "http://example.com/x"}, "url"},
 		{"webhook to loopback", roger.Channel{Kind: roger.ChannelWebhook, Name: "h", URL: "http://127.0.0.1:9000/x", Secret: "0123456789abcdef"}, ""},
