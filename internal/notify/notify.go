@@ -73,6 +73,13 @@ func (e *Evaluator) every() time.Duration {
 	return e.Every
 }
 
+// lease is how long the evaluator's lease lasts: three rounds, and at
+// least twice the longest a delivery may take.
+func (e *Evaluator) lease() time.Duration { return max(3*e.every(), 2*sendTimeout) }
+
+// sendTimeout bounds one delivery attempt.
+const sendTimeout = 30 * time.Second
+
 func (e *Evaluator) backoff() []time.Duration {
 	if len(e.Backoff) == 0 {
 		return []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour, 3 * time.Hour}
@@ -112,7 +119,7 @@ func (e *Evaluator) Round(ctx context.Context) error {
 	if err != nil || !has {
 		return err
 	}
-	ours, err := e.Store.AcquireNotifyLease(ctx, e.Owner, e.now(), 3*e.every())
+	ours, err := e.Store.AcquireNotifyLease(ctx, e.Owner, e.now(), e.lease())
 	if err != nil || !ours {
 		return err
 	}
@@ -191,8 +198,9 @@ func (e *Evaluator) evaluateOne(ctx context.Context, org *roger.Organization, r 
 	return nil
 }
 
-// Deliver sends the notices due now, each once; a failed one is tried
-// again after the next wait of Backoff, and given up after the last.
+// Deliver sends the notices due now, each once, while this instance
+// holds the evaluator's lease; a failed one is tried again after the
+// next wait of Backoff, and given up after the last.
 func (e *Evaluator) Deliver(ctx context.Context) error {
 	due, err := e.Store.DueNotifications(ctx, e.now(), 100)
 	if err != nil {
@@ -202,6 +210,12 @@ func (e *Evaluator) Deliver(ctx context.Context) error {
 	for _, n := range due {
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		// A slow server can make a round outlast the lease: renew it
+		// before each delivery, and stop once another instance took it,
+		// so that no notice goes out from two instances.
+		if ours, err := e.Store.AcquireNotifyLease(ctx, e.Owner, e.now(), e.lease()); err != nil || !ours {
+			return err
 		}
 		if err := e.deliverOne(ctx, n); err != nil {
 			errs = append(errs, err)
@@ -236,7 +250,7 @@ func (e *Evaluator) send(ctx context.Context, ch *roger.Channel, n roger.Notice)
 		}
 		return fmt.Errorf("roger cannot send to a %q channel", ch.Kind)
 	}
-	sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	sendCtx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
 	return s.Send(sendCtx, ch, n)
 }

@@ -618,3 +618,23 @@ func TestChannelValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestLeaseHandsOverWhenTheHolderStops(t *testing.T) {
+	e := newEnv(t, filepath.Join(t.TempDir(), "roger.db"), 0)
+	a, b := e.evaluator(e.store, "instance-a"), e.evaluator(e.open(), "instance-b")
+	e.syncOnce("")
+	e.round(a)
+	e.clk.Advance(61 * time.Minute)
+	// a holds the lease, renewed by its rounds: b does nothing.
+	e.round(a)
+	e.round(b)
+	e.expect(1, 1)
+	e.syncOnce("")
+	e.clk.Advance(2 * time.Minute)
+	e.round(b)
+	e.expect(1, 1)
+	// a stopped: once its lease ran out, b evaluates and sends the recovery.
+	e.clk.Advance(time.Minute + time.Second)
+	e.round(b)
+	e.expect(2, 2)
+}
