@@ -12,6 +12,8 @@ import (
 	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/clock"
 	"github.com/roger365io/roger/internal/notify"
+	"github.com/roger365io/roger/internal/sqlstore"
+	"github.com/roger365io/roger/internal/web"
 )
 
 const notifyUsage = `Usage:
@@ -219,3 +221,28 @@ func (m *Main) notifier(a *app, log *slog.Logger) *notify.Evaluator {
 	}
 	return &notify.Evaluator{Store: a.store, Clock: clock.System{}, Owner: a.cfg.Instance, PublicURL: a.cfg.PublicURL, Senders: senders, Log: log}
 }
+
+// portalNotifications gives the portal's Notifications page the channels
+// and log from the store and test sends from the evaluator.
+type portalNotifications struct {
+	store    *sqlstore.Store
+	notifier *notify.Evaluator
+}
+
+func (p portalNotifications) ListChannels(ctx context.Context, orgID int64) ([]*roger.Channel, error) {
+	return p.store.ListChannels(ctx, orgID)
+}
+
+func (p portalNotifications) CreateChannel(ctx context.Context, c *roger.Channel) error {
+	return p.store.CreateChannel(ctx, c)
+}
+
+func (p portalNotifications) ListDeliveries(ctx context.Context, orgID int64, limit int) ([]roger.DeliveryAttempt, error) {
+	return p.store.ListDeliveries(ctx, orgID, limit)
+}
+
+func (p portalNotifications) SendTest(ctx context.Context, org *roger.Organization, channelID int64) (*roger.Notification, error) {
+	return p.notifier.SendTest(ctx, org, channelID)
+}
+
+var _ web.Notifications = portalNotifications{}
