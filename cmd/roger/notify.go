@@ -24,6 +24,7 @@ const notifyUsage = `Usage:
                                        needs re-authorization, keeps failing or goes stale
   roger notify list [--org ORG]        the organisation's channels
   roger notify test [--org ORG] ID     send a test notice to channel ID now and show the result
+  roger notify remove [--org ORG] ID   remove channel ID: it is told nothing more
   roger notify log [--org ORG]         the newest delivery attempts
 
 E-mail goes through the operator's SMTP server (ROGER_SMTP_*). A Teams URL
@@ -50,6 +51,8 @@ func (m *Main) runNotify(ctx context.Context, args []string) error {
 		return m.notifyTest(ctx, args[1:])
 	case "log":
 		return m.notifyLog(ctx, args[1:])
+	case "remove":
+		return m.notifyRemove(ctx, args[1:])
 	}
 	fmt.Fprintf(m.Stderr, "roger notify: unknown command %q\n\n%s", args[0], notifyUsage)
 	return errUsage
@@ -190,6 +193,26 @@ func (m *Main) notifyTest(ctx context.Context, args []string) error {
 	})
 }
 
+func (m *Main) notifyRemove(ctx context.Context, args []string) error {
+	fs := m.flags("roger notify remove")
+	orgName := fs.String("org", "default", "the organisation")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+	if fs.NArg() != 1 || err != nil {
+		return errors.New("give the ID of one channel, as roger notify list shows it")
+	}
+	return m.inOrg(ctx, *orgName, func(a *app, org *roger.Organization) error {
+		if err := a.store.DeleteChannel(ctx, org.ID, id); err != nil {
+			return err
+		}
+		_ = a.store.AppendAudit(ctx, org.ID, "command line", "channel.delete", "channel/"+strconv.FormatInt(id, 10), "")
+		fmt.Fprintf(m.Stdout, "Channel %d removed.\n", id)
+		return nil
+	})
+}
+
 func (m *Main) notifyLog(ctx context.Context, args []string) error {
 	fs := m.flags("roger notify log")
 	orgName := fs.String("org", "default", "the organisation")
@@ -235,6 +258,10 @@ func (p portalNotifications) ListChannels(ctx context.Context, orgID int64) ([]*
 
 func (p portalNotifications) CreateChannel(ctx context.Context, c *roger.Channel) error {
 	return p.store.CreateChannel(ctx, c)
+}
+
+func (p portalNotifications) DeleteChannel(ctx context.Context, orgID, id int64) error {
+	return p.store.DeleteChannel(ctx, orgID, id)
 }
 
 func (p portalNotifications) ListDeliveries(ctx context.Context, orgID int64, limit int) ([]roger.DeliveryAttempt, error) {

@@ -59,6 +59,14 @@ func TestNotifyChannelsFromTheCommandLine(t *testing.T) {
 		t.Fatalf("notify log: %v\n%s", err, out)
 	}
 
+	out, err = runIn("", "notify", "remove", "1")
+	if err != nil || !strings.Contains(out, "removed") {
+		t.Fatalf("notify remove: %v\n%s", err, out)
+	}
+	if out, err = runIn("", "notify", "remove", "1"); err == nil {
+		t.Errorf("removing it again: %s", out)
+	}
+
 	out, err = runIn("", "notify", "add", "--name", "desk", "--email", "desk@example.com,not-an-address")
 	if err == nil || !strings.Contains(err.Error(), "--email") || !strings.Contains(err.Error(), "not-an-address") {
 		t.Errorf("a bad address: %v\n%s", err, out)

@@ -437,3 +437,19 @@ func (s *Store) HasChannels(ctx context.Context) (bool, error) {
 	}
 	return n > 0, nil
 }
+
+// DeleteChannel removes channel id of organisation orgID, with its queued
+// notices and their log lines.
+func (s *Store) DeleteChannel(ctx context.Context, orgID, id int64) error {
+	res, err := s.write.ExecContext(ctx, s.q(`DELETE FROM notify_channels WHERE id = ? AND org_id = ?`), id, orgID)
+	if err != nil {
+		return fmt.Errorf("delete channel: %w", dbError(err))
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if err != nil {
+			return fmt.Errorf("delete channel: %w", dbError(err))
+		}
+		return notFound("channel", id)
+	}
+	return nil
+}

@@ -16,6 +16,7 @@ import (
 type Notifications interface {
 	ListChannels(ctx context.Context, orgID int64) ([]*roger.Channel, error)
 	CreateChannel(ctx context.Context, c *roger.Channel) error
+	DeleteChannel(ctx context.Context, orgID, id int64) error
 	ListDeliveries(ctx context.Context, orgID int64, limit int) ([]roger.DeliveryAttempt, error)
 	SendTest(ctx context.Context, org *roger.Organization, channelID int64) (*roger.Notification, error)
 }
@@ -140,4 +141,25 @@ func (s *Server) handleChannelTest(w http.ResponseWriter, r *http.Request, sess 
 		}
 	}
 	s.renderNotifications(w, r, http.StatusOK, sess, v)
+}
+
+// handleChannelDelete removes a channel: it is told nothing more.
+func (s *Server) handleChannelDelete(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
+	if s.Notifications == nil {
+		s.fail(w, r, sess, roger.Errorf(roger.ENOTFOUND, "Notifications are not available in this instance."))
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.fail(w, r, sess, roger.Errorf(roger.ENOTFOUND, "There is no channel %q.", r.PathValue("id")))
+		return
+	}
+	if err := s.Notifications.DeleteChannel(r.Context(), sess.OrgID, id); err != nil {
+		s.fail(w, r, sess, err)
+		return
+	}
+	if err := s.Store.AppendAudit(r.Context(), sess.OrgID, sess.Email, "channel.delete", "channel/"+strconv.FormatInt(id, 10), ""); err != nil {
+		s.log().Error("audit", "err", err)
+	}
+	http.Redirect(w, r, "/notifications?done=removed", http.StatusSeeOther)
 }

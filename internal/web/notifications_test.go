@@ -87,6 +87,15 @@ func TestNotificationsPage(t *testing.T) {
 	if pg := b.post("/notifications/channels/"+id+"/test", nil); pg.status != http.StatusNotFound {
 		t.Errorf("Beta tests Alpha's channel: %d", pg.status)
 	}
+	if pg := b.post("/notifications/channels/"+id+"/delete", nil); pg.status != http.StatusNotFound {
+		t.Errorf("Beta removes Alpha's channel: %d", pg.status)
+	}
+	if pg := a.post("/notifications/channels/"+id+"/delete", nil); pg.status != http.StatusSeeOther || pg.location != "/notifications?done=removed" {
+		t.Errorf("remove the channel: %d %s", pg.status, pg.location)
+	}
+	if pg := a.get("/notifications?done=removed"); !strings.Contains(pg.text(), "Channel removed") || !strings.Contains(pg.text(), "No channels yet") {
+		t.Errorf("after removing: %s", pg.text())
+	}
 	mu.Lock()
 	if len(received) != 1 {
 		t.Errorf("%d deliveries, want 1", len(received))

@@ -223,6 +223,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /notifications", s.signedIn(s.handleNotifications))
 	mux.HandleFunc("POST /notifications/channels", s.signedIn(s.handleChannelCreate))
 	mux.HandleFunc("POST /notifications/channels/{id}/test", s.signedIn(s.handleChannelTest))
+	mux.HandleFunc("POST /notifications/channels/{id}/delete", s.signedIn(s.handleChannelDelete))
 	mux.HandleFunc("GET /pop", s.handlePop)
 
 	// Every state change is a POST checked for a same-origin request
