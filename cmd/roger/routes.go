@@ -29,6 +29,7 @@ func (m *Main) mountExtra(mux *http.ServeMux, a *app, sched *replicate.Scheduler
 	met := metrics.New(&metrics.Budgets{
 		Replicators: func(ctx context.Context) ([]*roger.Replicator, error) { return a.store.ListReplicators(ctx, 0) },
 		Registry:    syncer.Budgets,
+		LastSuccess: a.store.LastSuccessfulSyncs,
 		Clock:       syncer.Clock,
 	})
 	if a.cfg.Workers > 0 {

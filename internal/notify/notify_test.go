@@ -285,6 +285,9 @@ func TestReauthorizationIsAlertedOnceAndRecoveryOnce(t *testing.T) {
 			e.syncOnce("")
 			e.round(ev)
 			e.expect(0, 0)
+			if last, err := e.store.LastSuccessfulSyncs(context.Background()); err != nil || !last[e.rep.ID].Equal(e.clk.Now()) {
+				t.Errorf("last successful syncs %v, %v: want replicator %d at %s", last, err, e.rep.ID, e.clk.Now())
+			}
 
 			// Another integration refreshes on the same app and user:
 			// roger's refresh token is superseded.

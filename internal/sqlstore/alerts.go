@@ -453,3 +453,22 @@ func (s *Store) DeleteChannel(ctx context.Context, orgID, id int64) error {
 	}
 	return nil
 }
+
+// LastSuccessfulSyncs returns when each replicator's last successful run
+// ended, for every replicator that has had one.
+func (s *Store) LastSuccessfulSyncs(ctx context.Context) (map[int64]time.Time, error) {
+	rows, err := s.read.QueryContext(ctx, s.q(`SELECT replicator_id, MAX(ended) FROM sync_runs WHERE outcome = ? GROUP BY replicator_id`), string(roger.OutcomeOK))
+	if err != nil {
+		return nil, fmt.Errorf("read the last successful syncs: %w", dbError(err))
+	}
+	defer rows.Close()
+	out := map[int64]time.Time{}
+	for rows.Next() {
+		var id, ended int64
+		if err := rows.Scan(&id, &ended); err != nil {
+			return nil, fmt.Errorf("read the last successful syncs: %w", dbError(err))
+		}
+		out[id] = fromMS(ended)
+	}
+	return out, rows.Err()
+}
