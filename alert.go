@@ -190,3 +190,27 @@ func checkChannelURL(raw string, kind ChannelKind) string {
 	}
 	return ""
 }
+
+// ReplicatorStatus is how a replicator is doing, for monitoring systems
+// (GET /api/v1/status): no names of secrets, nothing but what the portal
+// shows its admins.
+type ReplicatorStatus struct {
+	ID     int64           `json:"id"`
+	Name   string          `json:"name"`
+	Entity Entity          `json:"entity"`
+	State  ReplicatorState `json:"state"`
+	// StateMessage says what a person must do, when anything.
+	StateMessage string `json:"state_message,omitempty"`
+	// LastSuccess is when its last successful sync ended (absent before
+	// the first); StaleSeconds how long ago that was, StaleLimitSeconds
+	// how long is too long, and Stale whether it is too long now.
+	LastSuccess       time.Time `json:"last_success,omitzero"`
+	StaleSeconds      int64     `json:"stale_seconds"`
+	StaleLimitSeconds int64     `json:"stale_limit_seconds"`
+	Stale             bool      `json:"stale"`
+	// CallsToday are the Exact Online API calls its runs spent since
+	// 00:00 UTC, when Exact's daily limit resets.
+	CallsToday int `json:"calls_today"`
+	// Alerts are the conditions of its open alerts.
+	Alerts []AlertCondition `json:"alerts"`
+}
