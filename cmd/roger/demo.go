@@ -122,6 +122,7 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 		fmt.Fprintf(w, "  App Center:     %s/appcenter  (register an app with the replicator's Redirect URL)\n", simURL)
 		fmt.Fprintf(w, "  Relations:      %s/docs/MenuPortal.aspx  (a relation's link shows _Division_=)\n", simURL)
 		fmt.Fprintf(w, "  Lookup API:     curl -H 'Authorization: Bearer %s' '%s/api/v1/lookup?number=%%2B31201234567'\n", key, a.cfg.PublicURL)
+		fmt.Fprintf(w, "  Alerts:         %s/notifications  (channels told when a replicator breaks; %s/_sim/chains/supersede breaks one's authorization)\n", a.cfg.PublicURL, simURL)
 		fmt.Fprintf(w, "  Data:           %s (delete it to start over)\n", *dataDir)
 		fmt.Fprintln(w, "Follow the setup guide: create a replicator, register its Redirect URL in the App Center, paste the")
 		fmt.Fprintln(w, "Client ID and Secret, Authorize application, then fill in the Contact URL and Country Code. Ctrl-C stops.")

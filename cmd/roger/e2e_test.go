@@ -53,10 +53,16 @@ type demo struct {
 // dataDir; it is stopped when the test ends, if not before.
 func startDemo(t *testing.T, dataDir string, args ...string) *demo {
 	t.Helper()
+	return startDemoWith(t, func(string) string { return "" }, dataDir, args...)
+}
+
+// startDemoWith is startDemo with the environment getenv.
+func startDemoWith(t *testing.T, getenv func(string) string, dataDir string, args ...string) *demo {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	ready := make(chan string, 1)
-	m := &Main{Stdout: out, Stderr: out, Ready: func(addr string) { ready <- addr }, Getenv: func(string) string { return "" }}
+	m := &Main{Stdout: out, Stderr: out, Ready: func(addr string) { ready <- addr }, Getenv: getenv}
 	done := make(chan error, 1)
 	go func() {
 		done <- m.Run(ctx, append([]string{"demo", "--addr", "127.0.0.1:0", "--exactsim-addr", "127.0.0.1:0", "--data-dir", dataDir}, args...))

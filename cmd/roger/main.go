@@ -51,6 +51,7 @@ Commands:
   directory export          write the directory as JSON lines
   directory quality         write a replicator's data-quality report (CSV or text)
   apikey create|list|revoke keys for the lookup API (GET /api/v1/lookup?number=…)
+  notify add|list|test|log  channels that are told when a replicator breaks or goes stale, and the delivery log
   secrets generate|rotate   make a secret key; seal every stored secret under the newest key
   exactsim                  run the Exact Online simulator (App Center, OAuth, REST, sync, webhooks)
   version                   print the version
@@ -97,6 +98,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runAPIKey(ctx, args[1:])
 	case "directory":
 		return m.runDirectory(ctx, args[1:])
+	case "notify":
+		return m.runNotify(ctx, args[1:])
 	case "secrets":
 		return m.runSecrets(ctx, args[1:])
 	case "exactsim":

@@ -13,9 +13,11 @@ import (
 
 	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/api"
+	"github.com/roger365io/roger/internal/clock"
 	"github.com/roger365io/roger/internal/dirindex"
 	"github.com/roger365io/roger/internal/lookup"
 	"github.com/roger365io/roger/internal/metrics"
+	"github.com/roger365io/roger/internal/notify"
 	"github.com/roger365io/roger/internal/replicate"
 	"github.com/roger365io/roger/internal/web"
 )
@@ -29,6 +31,7 @@ func (m *Main) mountExtra(mux *http.ServeMux, a *app, sched *replicate.Scheduler
 	met := metrics.New(&metrics.Budgets{
 		Replicators: func(ctx context.Context) ([]*roger.Replicator, error) { return a.store.ListReplicators(ctx, 0) },
 		Registry:    syncer.Budgets,
+		LastSuccess: a.store.LastSuccessfulSyncs,
 		Clock:       syncer.Clock,
 	})
 	if a.cfg.Workers > 0 {
@@ -55,7 +58,8 @@ func (m *Main) mountExtra(mux *http.ServeMux, a *app, sched *replicate.Scheduler
 	}
 	// Behind a trusted proxy the per-address limits count the client, not
 	// the proxy: the same resolver as the portal's.
-	mux.Handle("/api/v1/", (&api.Server{Lookup: lookups, Keys: a.store, Log: log, Observe: met.ObserveRequest, KeyRateLimit: rate,
+	status := &notify.Status{Store: a.store, Clock: clock.System{}}
+	mux.Handle("/api/v1/", (&api.Server{Lookup: lookups, Keys: a.store, Status: status, Log: log, Observe: met.ObserveRequest, KeyRateLimit: rate,
 		ClientAddr: portal.Proxies.Addr}).Handler())
 	mux.Handle("GET /metrics", bearerOnly(a.cfg.MetricsToken, met.Handler()))
 	mux.Handle("GET /readyz", readyz(a.store, fromMemory, log))

@@ -82,6 +82,8 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 		a.cfg.PublicURL = strings.TrimSuffix(a.cfg.PublicURL, ":0") + ":" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	}
 	portal.PublicURL = a.cfg.PublicURL
+	notifier := m.notifier(a, log)
+	portal.Notifications = portalNotifications{store: a.store, notifier: notifier}
 	if !strings.HasPrefix(a.cfg.PublicURL, "https://") && !loopbackURL(a.cfg.PublicURL) {
 		log.Warn("ROGER_PUBLIC_URL is plain http on a non-loopback host: sign-in cookies cannot be Secure there; serve roger over https")
 	}
@@ -108,6 +110,10 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 	}
 	go portal.SweepSessions(schedCtx, time.Hour)
 	go pruneRemovals(schedCtx, a.store, log)
+	// Alerts are evaluated by one instance at a time (a lease in the
+	// database); without any channel a round is one small query.
+	notifyDone := make(chan error, 1)
+	go func() { notifyDone <- notifier.Run(schedCtx) }()
 	if index != nil {
 		go index.Run(schedCtx)
 	}
@@ -117,6 +123,7 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 	case err := <-errc:
 		stopSched()
 		<-schedDone
+		<-notifyDone
 		return fmt.Errorf("serve: %w", err)
 	}
 	log.Info("shutting down: finishing the pages in flight")
@@ -125,6 +132,7 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 	defer cancel()
 	_ = srv.Shutdown(shutdown)
 	<-schedDone
+	<-notifyDone
 	return nil
 }
 

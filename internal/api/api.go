@@ -32,15 +32,23 @@ type Lookups interface {
 
 var _ Lookups = (*lookup.Service)(nil)
 
+// StatusReader tells how an organisation's replicators are doing
+// (*notify.Status).
+type StatusReader interface {
+	Replicators(ctx context.Context, orgID int64) ([]roger.ReplicatorStatus, error)
+}
+
 // Server serves the API. Set its fields, then call Handler once.
 type Server struct {
 	Lookup Lookups
 	Keys   Keys
+	// Status answers GET /api/v1/status; nil answers it "not found".
+	Status StatusReader
 	// Clock tells the time for the key cache; nil means the system clock.
 	Clock roger.Clock
 	Log   *slog.Logger
 	// Observe, when set, sees every request's route ("lookup", "entries",
-	// "openapi", "other") and status (metrics).
+	// "status", "openapi", "other") and status (metrics).
 	Observe func(route string, status int)
 	// KeyCacheTTL is how long a key, once checked, is trusted without
 	// asking the database again; 0 means DefaultKeyCacheTTL and a
@@ -113,11 +121,12 @@ func (s *Server) Handler() http.Handler {
 	if rate == 0 {
 		rate = DefaultKeyRateLimit
 	}
-	h := &handler{lookup: s.Lookup, log: log, observe: s.Observe,
+	h := &handler{lookup: s.Lookup, status: s.Status, log: log, observe: s.Observe,
 		auth: newAuthenticator(s.Keys, clk, log, ttl, touch, grace, rate, s.ClientAddr)}
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/lookup", h.route("lookup", h.authed(h.handleLookup)))
 	mux.Handle("/api/v1/entries", h.route("entries", h.authed(h.handleEntries)))
+	mux.Handle("/api/v1/status", h.route("status", h.authed(h.handleStatus)))
 	mux.Handle("/api/v1/openapi.json", h.route("openapi", h.handleOpenAPI))
 	mux.Handle("/", h.route("other", func(w http.ResponseWriter, r *http.Request) error {
 		return roger.Errorf(roger.ENOTFOUND, "There is no API call %s; see /api/v1/openapi.json.", r.URL.Path)
@@ -127,6 +136,7 @@ func (s *Server) Handler() http.Handler {
 
 type handler struct {
 	lookup  Lookups
+	status  StatusReader
 	auth    *authenticator
 	log     *slog.Logger
 	observe func(route string, status int)
@@ -256,6 +266,23 @@ func (h *handler) handleEntries(w http.ResponseWriter, r *http.Request, q url.Va
 		return err
 	}
 	writeJSON(w, http.StatusOK, page)
+	return nil
+}
+
+// statusBody is the answer of GET /api/v1/status.
+type statusBody struct {
+	Replicators []roger.ReplicatorStatus `json:"replicators"`
+}
+
+func (h *handler) handleStatus(w http.ResponseWriter, r *http.Request, _ url.Values, key *roger.APIKey) error {
+	if h.status == nil {
+		return roger.Errorf(roger.ENOTFOUND, "This instance does not report status; see /api/v1/openapi.json.")
+	}
+	reps, err := h.status.Replicators(r.Context(), key.OrgID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, statusBody{Replicators: reps})
 	return nil
 }
 

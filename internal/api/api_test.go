@@ -19,6 +19,7 @@ import (
 	"github.com/roger365io/roger/internal/api"
 	"github.com/roger365io/roger/internal/clock"
 	"github.com/roger365io/roger/internal/lookup"
+	"github.com/roger365io/roger/internal/notify"
 	"github.com/roger365io/roger/internal/phone"
 	"github.com/roger365io/roger/internal/sqlstore"
 	"github.com/roger365io/roger/internal/sqlstore/sqltest"
@@ -67,7 +68,7 @@ func newUnservedEnv(t testing.TB, dsn string, cacheTTL time.Duration) *env {
 	e.orgA, e.keyA, e.keyAID = e.org("Alpha", "NL", "Anna Alpha", "+31201234567")
 	e.orgB, e.keyB, _ = e.org("Beta", "BE", "Bert Beta", "+31201234567")
 	svc := lookup.New(s, lookup.Options{Clock: clk})
-	e.h = (&api.Server{Lookup: svc, Keys: s, Clock: clk, KeyCacheTTL: cacheTTL, Observe: func(route string, status int) {
+	e.h = (&api.Server{Lookup: svc, Keys: s, Status: &notify.Status{Store: s, Clock: clk}, Clock: clk, KeyCacheTTL: cacheTTL, Observe: func(route string, status int) {
 		e.seen = append(e.seen, fmt.Sprintf("%s %d", route, status))
 	}}).Handler()
 	return e

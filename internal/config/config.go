@@ -44,6 +44,8 @@ type Config struct {
 	// MetricsToken, when set, is the bearer token /metrics asks for
 	// (ROGER_METRICS_TOKEN or ROGER_METRICS_TOKEN_FILE).
 	MetricsToken string
+	// SMTP is the mail server of e-mail notices (ROGER_SMTP_*).
+	SMTP SMTP
 }
 
 // Var documents one environment variable.
@@ -65,6 +67,12 @@ var Vars = []Var{
 	{"ROGER_LOOKUP_INDEX", "memory", "memory: lookups answer from an in-process copy of the numbers (about 200 MB per million numbers); database: a query per lookup, no copy"},
 	{"ROGER_API_KEY_RATE_LIMIT", "20000", "requests a second one API key may make, in bursts of a second's worth; beyond it 429 with Retry-After; 0: no limit"},
 	{"ROGER_METRICS_TOKEN", "none: /metrics is open", "bearer token /metrics asks for (\"Authorization: Bearer …\") (also ROGER_METRICS_TOKEN_FILE)"},
+	{"ROGER_SMTP_HOST", "none: no e-mail notices", "the SMTP server that sends e-mail notices when a replicator breaks or goes stale"},
+	{"ROGER_SMTP_PORT", "587 (465 with ROGER_SMTP_TLS=tls)", "its port"},
+	{"ROGER_SMTP_USERNAME", "none: no sign-in", "the user roger signs in to the SMTP server as"},
+	{"ROGER_SMTP_PASSWORD", "none", "that user's password (also ROGER_SMTP_PASSWORD_FILE)"},
+	{"ROGER_SMTP_FROM", "required with ROGER_SMTP_HOST", "the sender of the notices, such as roger@example.com"},
+	{"ROGER_SMTP_TLS", "starttls", "starttls: STARTTLS is required; tls: TLS from the first byte (port 465); none: plain text, only to a server on loopback"},
 }
 
 // Load reads the configuration from getenv (os.Getenv in production).
@@ -117,6 +125,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, err
 	}
 	if c.MetricsToken, err = valueOrFile(getenv, "ROGER_METRICS_TOKEN"); err != nil {
+		return nil, err
+	}
+	if c.SMTP, err = loadSMTP(getenv); err != nil {
 		return nil, err
 	}
 	switch c.LookupIndex = getenv("ROGER_LOOKUP_INDEX"); c.LookupIndex {

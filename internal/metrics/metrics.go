@@ -85,6 +85,9 @@ func (c *counters[K]) put(k K, ctr prometheus.Counter) {
 type Budgets struct {
 	Replicators func(ctx context.Context) ([]*roger.Replicator, error)
 	Registry    *exact.BudgetRegistry
+	// LastSuccess, when set, gives each replicator's last successful
+	// sync, for roger_replicator_stale_seconds.
+	LastSuccess func(ctx context.Context) (map[int64]time.Time, error)
 	// Clock decides which replicators wait for the rate limit now; nil
 	// means the system clock.
 	Clock roger.Clock
@@ -183,6 +186,12 @@ var (
 	waitingDesc = prometheus.NewDesc("roger_replicators_waiting_for_rate_limit",
 		"Replicators whose sync waits for Exact Online's rate limit to reset (all instances); they hold no sync worker meanwhile.",
 		[]string{"window"}, nil)
+	stateDesc = prometheus.NewDesc("roger_replicator_state",
+		"A replicator's state: 1 for the one it is in, 0 for the others (alert on needs_reauthorization or failing).",
+		[]string{"replicator", "state"}, nil)
+	staleDesc = prometheus.NewDesc("roger_replicator_stale_seconds",
+		"Seconds since a replicator's last successful sync; absent before its first.",
+		[]string{"replicator"}, nil)
 	waitUntilDesc = prometheus.NewDesc("roger_replicator_rate_wait_until_seconds",
 		"When a replicator waiting for Exact Online's rate limit goes on (Unix time), by the window it waits for (minutely or daily).",
 		[]string{"replicator", "window"}, nil)
@@ -194,12 +203,18 @@ func (c *budgetCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- scrapeErrorDesc
 	ch <- waitingDesc
 	ch <- waitUntilDesc
+	ch <- stateDesc
+	ch <- staleDesc
 }
 
 func (c *budgetCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	reps, err := c.b.Replicators(ctx)
+	var last map[int64]time.Time
+	if c.b.LastSuccess != nil && err == nil {
+		last, err = c.b.LastSuccess(ctx)
+	}
 	failed := 0.0
 	if err != nil {
 		failed = 1
@@ -213,6 +228,16 @@ func (c *budgetCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, r := range reps {
 		id := strconv.FormatInt(r.ID, 10)
 		ch <- prometheus.MustNewConstMetric(infoDesc, prometheus.GaugeValue, 1, id, strconv.FormatInt(r.OrgID, 10), string(r.Entity), string(r.State))
+		for _, st := range roger.ReplicatorStates {
+			v := 0.0
+			if st == r.State {
+				v = 1
+			}
+			ch <- prometheus.MustNewConstMetric(stateDesc, prometheus.GaugeValue, v, id, string(st))
+		}
+		if at, ok := last[r.ID]; ok {
+			ch <- prometheus.MustNewConstMetric(staleDesc, prometheus.GaugeValue, max(now.Sub(at).Seconds(), 0), id)
+		}
 		if r.WaitingForRateLimit(now) {
 			window := "minutely"
 			if r.RateWaitDaily {

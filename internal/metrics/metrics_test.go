@@ -133,7 +133,9 @@ func TestRateWaitMetrics(t *testing.T) {
 		{ID: 4, OrgID: 2, Entity: roger.Accounts, State: roger.StateActive, RateWaitUntil: now.Add(-time.Second)},
 		{ID: 5, OrgID: 3, Entity: roger.Accounts, State: roger.StateActive},
 	}
-	m := New(&Budgets{Replicators: func(context.Context) ([]*roger.Replicator, error) { return reps, nil }, Clock: clock.NewFake(now)})
+	last := map[int64]time.Time{1: now.Add(-90 * time.Second), 3: now.Add(-2 * time.Hour)}
+	m := New(&Budgets{Replicators: func(context.Context) ([]*roger.Replicator, error) { return reps, nil }, Clock: clock.NewFake(now),
+		LastSuccess: func(context.Context) (map[int64]time.Time, error) { return last, nil }})
 	busy := 3
 	m.WatchWorkers(4, func() int { return busy })
 	text := scrape(t, m)
@@ -144,12 +146,16 @@ func TestRateWaitMetrics(t *testing.T) {
 		`roger_replicator_rate_wait_until_seconds{replicator="3",window="daily"} 1.782432001e+09`,
 		`roger_sync_workers 4`,
 		`roger_sync_workers_busy 3`,
+		`roger_replicator_state{replicator="1",state="active"} 1`,
+		`roger_replicator_state{replicator="1",state="needs_reauthorization"} 0`,
+		`roger_replicator_stale_seconds{replicator="1"} 90`,
+		`roger_replicator_stale_seconds{replicator="3"} 7200`,
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
-	for _, not := range []string{`rate_wait_until_seconds{replicator="4"`, `rate_wait_until_seconds{replicator="5"`} {
+	for _, not := range []string{`rate_wait_until_seconds{replicator="4"`, `rate_wait_until_seconds{replicator="5"`, `stale_seconds{replicator="2"`} {
 		if strings.Contains(text, not) {
 			t.Errorf("metrics show a wait that is over or never was: %s", not)
 		}

@@ -71,6 +71,8 @@ var notices = map[string]string{
 	"admin":       "Admin added.",
 	"revoked":     "API key revoked: requests with it are refused from now on.",
 	"poplinks":    "New screen-pop link made: the previous one no longer works.",
+	"channel":     "Channel added. Send a test to see that it arrives.",
+	"removed":     "Channel removed: it is told nothing more.",
 }
 
 func notice(r *http.Request) string { return notices[r.URL.Query().Get("done")] }

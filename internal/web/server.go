@@ -120,6 +120,9 @@ type Server struct {
 	// PublicURL is where roger is reached, for the addresses the portal
 	// hands out (screen-pop links, the API).
 	PublicURL string
+	// Notifications keeps the alert channels and sends test notices;
+	// nil leaves the Notifications page out.
+	Notifications Notifications
 	// Links seals screen-pop links (*secret.Keyring).
 	Links Sealer
 	// Directory answers the directory page's searches.
@@ -217,6 +220,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /integrations/keys", s.signedIn(s.handleAPIKeyCreate))
 	mux.HandleFunc("POST /integrations/keys/{id}/revoke", s.signedIn(s.handleAPIKeyRevoke))
 	mux.HandleFunc("POST /integrations/pop-links/renew", s.signedIn(s.handlePopLinksRenew))
+	mux.HandleFunc("GET /notifications", s.signedIn(s.handleNotifications))
+	mux.HandleFunc("POST /notifications/channels", s.signedIn(s.handleChannelCreate))
+	mux.HandleFunc("POST /notifications/channels/{id}/test", s.signedIn(s.handleChannelTest))
+	mux.HandleFunc("POST /notifications/channels/{id}/delete", s.signedIn(s.handleChannelDelete))
 	mux.HandleFunc("GET /pop", s.handlePop)
 
 	// Every state change is a POST checked for a same-origin request
