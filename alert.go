@@ -22,6 +22,14 @@ const (
 	AlertFailing AlertCondition = "failing"
 	// AlertStale: no run succeeded for longer than the staleness limit.
 	AlertStale AlertCondition = "stale"
+	// AlertDailyCalls: the replicator has spent more than its share
+	// (80%) of the API calls Exact allows its app in its division a day;
+	// when they run out, its syncs stop until midnight UTC.
+	AlertDailyCalls AlertCondition = "daily_calls"
+	// AlertUnparseable: in the replicator's latest sync, the numbers that
+	// did not parse were more than a tenth of the records it read, as when
+	// an import in Exact wrote numbers in a new notation.
+	AlertUnparseable AlertCondition = "unparseable"
 )
 
 // Alert is a condition of one replicator, open from the evaluation that

@@ -21,7 +21,8 @@ const notifyUsage = `Usage:
   roger notify add [--org ORG] --name NAME --teams URL|-
   roger notify add [--org ORG] --name NAME --webhook URL|- --secret SECRET|-
                                        add a channel that receives alerts when a replicator
-                                       needs re-authorization, keeps failing or goes stale
+                                       needs re-authorization, keeps failing, goes stale, uses most
+                                       of its daily Exact calls or reads many unparseable numbers
   roger notify list [--org ORG]        the organisation's channels
   roger notify test [--org ORG] ID     send a test notice to channel ID now and show the result
   roger notify remove [--org ORG] ID   remove channel ID: it is told nothing more

@@ -18,6 +18,17 @@ type Policy struct {
 	MinStale       time.Duration
 	// Reminder is how often an open alert is sent again. Default a day.
 	Reminder time.Duration
+	// DailyLimit is the API calls Exact allows an app in a division a
+	// day, and DailyShare the part of them that raises an alert. Defaults
+	// 5,000 (Exact's limit) and 0.8.
+	DailyLimit int
+	DailyShare float64
+	// UnparseableShare is the part of a sync's records whose count of
+	// numbers that did not parse raises an alert, in a sync of at least
+	// UnparseableMinRecords records. Defaults 0.1 and 20: a single
+	// edited record is no jump.
+	UnparseableShare      float64
+	UnparseableMinRecords int
 }
 
 func (p *Policy) defaults() {
@@ -32,6 +43,18 @@ func (p *Policy) defaults() {
 	}
 	if p.Reminder <= 0 {
 		p.Reminder = 24 * time.Hour
+	}
+	if p.DailyLimit <= 0 {
+		p.DailyLimit = 5000
+	}
+	if p.DailyShare <= 0 {
+		p.DailyShare = 0.8
+	}
+	if p.UnparseableShare <= 0 {
+		p.UnparseableShare = 0.1
+	}
+	if p.UnparseableMinRecords <= 0 {
+		p.UnparseableMinRecords = 20
 	}
 }
 
@@ -58,9 +81,10 @@ type findings struct {
 }
 
 // evaluate finds the conditions of replicator r at now from its newest
-// runs first. A paused replicator, or one not set up yet, has none and
-// holds the alerts it has: an admin stopped it, or it waits for one.
-func (p Policy) evaluate(r *roger.Replicator, runs []*roger.SyncRun, now time.Time) findings {
+// runs first and the API calls it made today (since 00:00 UTC). A paused
+// replicator, or one not set up yet, has none and holds the alerts it
+// has: an admin stopped it, or it waits for one.
+func (p Policy) evaluate(r *roger.Replicator, runs []*roger.SyncRun, callsToday int, now time.Time) findings {
 	p.defaults()
 	out := findings{found: map[roger.AlertCondition]finding{}}
 	var ended []*roger.SyncRun
@@ -108,6 +132,29 @@ func (p Policy) evaluate(r *roger.Replicator, runs []*roger.SyncRun, now time.Ti
 	if limit := p.StaleLimit(r); now.Sub(last) > limit {
 		out.found[roger.AlertStale] = finding{since: last,
 			detail: fmt.Sprintf("No sync succeeded since %s, longer than its limit of %s.", last.UTC().Format("2 January 2006 15:04 MST"), humanDuration(limit))}
+	}
+
+	// The count starts again at 00:00 UTC, when Exact's does: the alert
+	// clears with the day.
+	if float64(callsToday) > p.DailyShare*float64(p.DailyLimit) {
+		day := now.UTC().Truncate(24 * time.Hour)
+		out.found[roger.AlertDailyCalls] = finding{since: day,
+			detail: fmt.Sprintf("It made %d of the %d API calls Exact Online allows its app in division %d a day (%d%%).",
+				callsToday, p.DailyLimit, r.Division, callsToday*100/p.DailyLimit)}
+	}
+
+	// A jump in numbers that do not parse is judged on the latest sync
+	// that ended well: a failed one read only part of its records.
+	for _, run := range ended {
+		if run.Outcome != roger.OutcomeOK {
+			continue
+		}
+		if run.Read >= p.UnparseableMinRecords && float64(run.Unparseable) > p.UnparseableShare*float64(run.Read) {
+			out.found[roger.AlertUnparseable] = finding{since: run.Started,
+				detail: fmt.Sprintf("The sync of %s read %d records, and %d of their numbers did not parse.",
+					run.Started.UTC().Format("2 January 2006 15:04 MST"), run.Read, run.Unparseable)}
+		}
+		break
 	}
 	return out
 }

@@ -38,6 +38,16 @@ func notice(kind roger.NoticeKind, org *roger.Organization, r *roger.Replicator,
 		n.Text = fmt.Sprintf("The directory of replicator “%s” is out of date: %s Callers are identified from what it held then.", r.Name, a.Detail)
 		n.Action = "Open the replicator in roger to see its state and runs; start a sync with Sync now once it is fixed."
 		n.Link = page
+	case roger.AlertDailyCalls:
+		n.Title = fmt.Sprintf("Replicator “%s” has used most of today's Exact API calls", r.Name)
+		n.Text = fmt.Sprintf("%s When they run out, replicator “%s” stops syncing until 00:00 UTC and changes in Exact Online reach the directory only after that.", a.Detail, r.Name)
+		n.Action = "Open the replicator in roger: its runs show what spends the calls (repeated full syncs, a short interval); a longer interval spends fewer."
+		n.Link = page
+	case roger.AlertUnparseable:
+		n.Title = fmt.Sprintf("Replicator “%s”: many numbers did not parse", r.Name)
+		n.Text = fmt.Sprintf("%s Callers from those numbers are not recognised.", a.Detail)
+		n.Action = "Open the replicator's data-quality report in roger to see the records and correct them in Exact Online."
+		n.Link = page + "/quality"
 	default:
 		n.Title = fmt.Sprintf("Replicator “%s”: %s", r.Name, a.Condition)
 		n.Text = a.Detail
@@ -64,6 +74,10 @@ func recoveryWords(c roger.AlertCondition) string {
 		return "its syncs succeed again"
 	case roger.AlertStale:
 		return "a sync succeeded again"
+	case roger.AlertDailyCalls:
+		return "a new day's API calls began"
+	case roger.AlertUnparseable:
+		return "its latest sync read the numbers as usual again"
 	}
 	return "the condition is over"
 }
@@ -72,6 +86,6 @@ func recoveryWords(c roger.AlertCondition) string {
 func testNotice(org *roger.Organization, ch *roger.Channel, publicURL string, now time.Time) roger.Notice {
 	return roger.Notice{Kind: roger.NoticeTest, Organization: org.Name, At: now.UTC(),
 		Title: fmt.Sprintf("roger test notice to “%s”", ch.Name),
-		Text:  fmt.Sprintf("This channel receives roger's notices for %s: when a replicator needs re-authorization, keeps failing or goes stale, and when it recovers.", org.Name),
+		Text:  fmt.Sprintf("This channel receives roger's notices for %s: when a replicator needs re-authorization, keeps failing, goes stale, uses most of its daily Exact API calls or reads many numbers that do not parse, and when it recovers.", org.Name),
 		Link:  strings.TrimRight(publicURL, "/") + "/replicators"}
 }

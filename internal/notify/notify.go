@@ -23,6 +23,7 @@ type Store interface {
 	ListOrganizations(ctx context.Context) ([]*roger.Organization, error)
 	ListReplicators(ctx context.Context, orgID int64) ([]*roger.Replicator, error)
 	ListSyncRuns(ctx context.Context, replicatorID int64, limit int) ([]*roger.SyncRun, error)
+	APICallsSince(ctx context.Context, orgID int64, since time.Time) (map[int64]int, error)
 	OpenAlerts(ctx context.Context) ([]*roger.Alert, error)
 	OpenAlert(ctx context.Context, a *roger.Alert, n roger.Notice) (bool, error)
 	ClearAlert(ctx context.Context, a *roger.Alert, at time.Time, n roger.Notice) (bool, error)
@@ -148,8 +149,13 @@ func (e *Evaluator) Evaluate(ctx context.Context) error {
 			errs = append(errs, err)
 			continue
 		}
+		calls, err := e.Store.APICallsSince(ctx, org.ID, e.now().UTC().Truncate(24*time.Hour))
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
 		for _, r := range reps {
-			if err := e.evaluateOne(ctx, org, r, byReplicator[r.ID]); err != nil {
+			if err := e.evaluateOne(ctx, org, r, byReplicator[r.ID], calls[r.ID]); err != nil {
 				errs = append(errs, fmt.Errorf("replicator %d: %w", r.ID, err))
 			}
 		}
@@ -157,7 +163,7 @@ func (e *Evaluator) Evaluate(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-func (e *Evaluator) evaluateOne(ctx context.Context, org *roger.Organization, r *roger.Replicator, open []*roger.Alert) error {
+func (e *Evaluator) evaluateOne(ctx context.Context, org *roger.Organization, r *roger.Replicator, open []*roger.Alert, callsToday int) error {
 	runs, err := e.Store.ListSyncRuns(ctx, r.ID, runsRead)
 	if err != nil {
 		return err
@@ -165,7 +171,7 @@ func (e *Evaluator) evaluateOne(ctx context.Context, org *roger.Organization, r 
 	now := e.now()
 	policy := e.Policy
 	policy.defaults()
-	f := policy.evaluate(r, runs, now)
+	f := policy.evaluate(r, runs, callsToday, now)
 	isOpen := map[roger.AlertCondition]bool{}
 	for _, a := range open {
 		isOpen[a.Condition] = true
@@ -181,7 +187,7 @@ func (e *Evaluator) evaluateOne(ctx context.Context, org *roger.Organization, r 
 			}
 		}
 	}
-	for _, c := range []roger.AlertCondition{roger.AlertReauthorization, roger.AlertFailing, roger.AlertStale} {
+	for _, c := range []roger.AlertCondition{roger.AlertReauthorization, roger.AlertFailing, roger.AlertStale, roger.AlertDailyCalls, roger.AlertUnparseable} {
 		found, ok := f.found[c]
 		if !ok || isOpen[c] {
 			continue
