@@ -150,6 +150,47 @@ func (g *guide) screenshot(ctx context.Context, name string) {
 	}
 }
 
+// needBrowser returns the path of Chromium, or skips the test without
+// one; under CI a missing browser fails it instead.
+func needBrowser(t *testing.T) string {
+	t.Helper()
+	chrome := browserPath()
+	if chrome == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI must run the browser test, and there is no Chromium: .ci/run installs Debian's chromium package")
+		}
+		t.Skip("no Chromium on this machine (apt-get install chromium)")
+	}
+	return chrome
+}
+
+// browse starts Chromium at chrome for a walk through demo d that must
+// end within timeout, with screenshots in $ROGER_SCREENSHOTS (default: a
+// temporary directory). The browser closes when the test ends.
+func browse(t *testing.T, chrome string, d *demo, timeout time.Duration) *guide {
+	t.Helper()
+	shots := os.Getenv("ROGER_SCREENSHOTS")
+	if shots == "" {
+		shots = t.TempDir()
+	} else if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.NoSandbox,
+		chromedp.WindowSize(1280, 900), chromedp.Flag("disable-dev-shm-usage", true))
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancel)
+	ctx, cancelAll := context.WithTimeout(ctx, timeout)
+	t.Cleanup(cancelAll)
+	// The first Run starts the browser; it lives as long as its context,
+	// so it must not be one of the per-step timeouts.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return &guide{t: t, ctx: ctx, portal: d.portal, sim: d.sim, shots: shots, email: d.email, password: d.password}
+}
+
 // TestSetupGuideInBrowser walks ../shared/seed/exact-online-setup-guide.txt
 // in headless Chromium against "roger demo": sign in, create a replicator,
 // register an app in the simulator's App Center with the copied Redirect
@@ -158,36 +199,11 @@ func (g *guide) screenshot(ctx context.Context, name string) {
 // wait for the first sync, look a caller up and follow the CRM link.
 // Screenshots go to $ROGER_SCREENSHOTS (default: a temporary directory).
 func TestSetupGuideInBrowser(t *testing.T) {
-	chrome := browserPath()
-	if chrome == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI must run the browser test, and there is no Chromium: .ci/run installs Debian's chromium package")
-		}
-		t.Skip("no Chromium on this machine (apt-get install chromium)")
-	}
+	chrome := needBrowser(t)
 	d := startDemo(t, t.TempDir(), "--records", "250", "--activity", "0")
 	portal, sim, email, password := d.portal, d.sim, d.email, d.password
-	shots := os.Getenv("ROGER_SCREENSHOTS")
-	if shots == "" {
-		shots = t.TempDir()
-	} else if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
-
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.NoSandbox,
-		chromedp.WindowSize(1280, 900), chromedp.Flag("disable-dev-shm-usage", true))
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
-	ctx, cancelAll := context.WithTimeout(ctx, 4*time.Minute)
-	defer cancelAll()
-	// The first Run starts the browser; it lives as long as its context,
-	// so it must not be one of the per-step timeouts.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	g := &guide{t: t, ctx: ctx, portal: portal, sim: sim, shots: shots, email: email, password: password}
+	g := browse(t, chrome, d, 4*time.Minute)
+	ctx := g.ctx
 
 	// 1. Sign in.
 	g.run("open portal", chromedp.Navigate(portal), chromedp.WaitVisible(chromedp.ID("#email")))
@@ -269,7 +285,7 @@ func TestSetupGuideInBrowser(t *testing.T) {
 	if err := chromedp.Do(popup); err != nil {
 		t.Fatalf("attach to the popup: %v", err)
 	}
-	pg := &guide{t: t, ctx: popup, shots: shots, shotNum: g.shotNum}
+	pg := &guide{t: t, ctx: popup, shots: g.shots, shotNum: g.shotNum}
 	// The browser signed in to Exact in the App Center already, so Exact
 	// may go straight to its consent page; otherwise it asks to sign in.
 	var needLogin bool

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"io"
 	"net"
 	"os"
@@ -50,13 +49,7 @@ func (s *inboxSession) Data(r io.Reader) error {
 // and sees it arrive and in the log. With ROGER_SCREENSHOTS=DIR it saves
 // notifications.png there.
 func TestNotificationsInBrowser(t *testing.T) {
-	chrome := browserPath()
-	if chrome == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI must run the browser test, and there is no Chromium: .ci/run installs Debian's chromium package")
-		}
-		t.Skip("no Chromium on this machine (apt-get install chromium)")
-	}
+	chrome := needBrowser(t)
 	box := &inbox{}
 	srv := smtp.NewServer(box)
 	srv.Domain = "localhost"
@@ -69,25 +62,7 @@ func TestNotificationsInBrowser(t *testing.T) {
 	env := map[string]string{"ROGER_SMTP_HOST": "127.0.0.1", "ROGER_SMTP_PORT": strconv.Itoa(ln.Addr().(*net.TCPAddr).Port),
 		"ROGER_SMTP_TLS": "none", "ROGER_SMTP_FROM": "roger@example.com"}
 	d := startDemoWith(t, func(k string) string { return env[k] }, t.TempDir(), "--records", "10", "--activity", "0")
-	shots := os.Getenv("ROGER_SCREENSHOTS")
-	if shots == "" {
-		shots = t.TempDir()
-	} else if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
-
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.NoSandbox,
-		chromedp.WindowSize(1280, 900), chromedp.Flag("disable-dev-shm-usage", true))
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
-	ctx, cancelAll := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancelAll()
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	g := &guide{t: t, ctx: ctx, portal: d.portal, sim: d.sim, shots: shots, email: d.email, password: d.password}
+	g := browse(t, chrome, d, 2*time.Minute)
 
 	g.run("sign in", chromedp.Navigate(d.portal), chromedp.WaitVisible(chromedp.ID("#email")),
 		chromedp.SendKeys(chromedp.ID("#email"), d.email), chromedp.SendKeys(chromedp.ID("#password"), d.password),
@@ -113,7 +88,7 @@ func TestNotificationsInBrowser(t *testing.T) {
 	}
 	var png []byte
 	g.run("screenshot", into(&png, chromedp.FullScreenshot(100)))
-	if err := os.WriteFile(filepath.Join(shots, "notifications.png"), png, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(g.shots, "notifications.png"), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

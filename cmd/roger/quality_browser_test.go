@@ -22,39 +22,15 @@ import (
 // ROGER_SCREENSHOTS=DIR it saves quality-report.png and
 // country-preview.png there.
 func TestQualityReportInBrowser(t *testing.T) {
-	chrome := browserPath()
-	if chrome == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI must run the browser test, and there is no Chromium: .ci/run installs Debian's chromium package")
-		}
-		t.Skip("no Chromium on this machine (apt-get install chromium)")
-	}
+	chrome := needBrowser(t)
 	dataDir := t.TempDir()
 	d := startDemo(t, dataDir, "--records", "10", "--activity", "0")
 	repID := seedQualityRecords(t, dataDir, d.sim)
-	shots := os.Getenv("ROGER_SCREENSHOTS")
-	if shots == "" {
-		shots = t.TempDir()
-	} else if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
-
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.NoSandbox,
-		chromedp.WindowSize(1280, 900), chromedp.Flag("disable-dev-shm-usage", true))
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
-	ctx, cancelAll := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancelAll()
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	g := &guide{t: t, ctx: ctx, portal: d.portal, sim: d.sim, shots: shots, email: d.email, password: d.password}
+	g := browse(t, chrome, d, 2*time.Minute)
 	shot := func(name string) {
 		var png []byte
 		g.run("screenshot "+name, into(&png, chromedp.FullScreenshot(100)))
-		if err := os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(g.shots, name+".png"), png, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
