@@ -21,20 +21,7 @@ func BenchmarkApplyPage(b *testing.B) {
 		dsn := db.DSN
 		b.Run(db.Name, func(b *testing.B) {
 			ctx := context.Background()
-			s, err := Open(ctx, dsn(), Options{Sealer: testKeyring(b), Clock: clock.System{}})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer s.Close()
-			org := &roger.Organization{Name: "bench"}
-			if err := s.CreateOrganization(ctx, org); err != nil {
-				b.Fatal(err)
-			}
-			r := &roger.Replicator{OrgID: org.ID, Name: "bench", Source: roger.SourceExactOnline, Entity: roger.Contacts,
-				ExactURL: "https://start.exactonline.nl", ClientID: "bench", Interval: time.Minute, State: roger.StateActive}
-			if err := s.CreateReplicator(ctx, r); err != nil {
-				b.Fatal(err)
-			}
+			s, org, r := benchReplicator(b, dsn())
 			page := make([]roger.Entry, 1000)
 			ts := int64(0)
 			records := 0
@@ -57,4 +44,26 @@ func BenchmarkApplyPage(b *testing.B) {
 			b.ReportMetric(float64(records)/time.Since(start).Seconds(), "records/s")
 		})
 	}
+}
+
+// benchReplicator opens the store at dsn for a benchmark, closed when it
+// ends, with an organisation and an active contacts replicator in it.
+func benchReplicator(b *testing.B, dsn string) (*Store, *roger.Organization, *roger.Replicator) {
+	b.Helper()
+	ctx := context.Background()
+	s, err := Open(ctx, dsn, Options{Sealer: testKeyring(b), Clock: clock.System{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	org := &roger.Organization{Name: "bench"}
+	if err := s.CreateOrganization(ctx, org); err != nil {
+		b.Fatal(err)
+	}
+	r := &roger.Replicator{OrgID: org.ID, Name: "bench", Source: roger.SourceExactOnline, Entity: roger.Contacts,
+		ExactURL: "https://start.exactonline.nl", ClientID: "bench", Interval: time.Minute, State: roger.StateActive}
+	if err := s.CreateReplicator(ctx, r); err != nil {
+		b.Fatal(err)
+	}
+	return s, org, r
 }

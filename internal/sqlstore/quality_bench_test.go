@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/roger365io/roger"
-	"github.com/roger365io/roger/internal/clock"
 	"github.com/roger365io/roger/internal/sqlstore/sqltest"
 )
 
@@ -26,20 +24,7 @@ func BenchmarkQualityReport(b *testing.B) {
 		dsn := db.DSN
 		b.Run(db.Name, func(b *testing.B) {
 			ctx := context.Background()
-			s, err := Open(ctx, dsn(), Options{Sealer: testKeyring(b), Clock: clock.System{}})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer s.Close()
-			org := &roger.Organization{Name: "bench"}
-			if err := s.CreateOrganization(ctx, org); err != nil {
-				b.Fatal(err)
-			}
-			r := &roger.Replicator{OrgID: org.ID, Name: "bench", Source: roger.SourceExactOnline, Entity: roger.Contacts,
-				ExactURL: "https://start.exactonline.nl", ClientID: "bench", Interval: time.Minute, State: roger.StateActive}
-			if err := s.CreateReplicator(ctx, r); err != nil {
-				b.Fatal(err)
-			}
+			s, org, r := benchReplicator(b, dsn())
 			for start := 0; start < n; start += 1000 {
 				page := make([]roger.Entry, 0, 1000)
 				for i := start; i < start+1000; i++ {
