@@ -166,17 +166,27 @@ func (m *Main) notifyList(ctx context.Context, args []string) error {
 	})
 }
 
-func (m *Main) notifyTest(ctx context.Context, args []string) error {
-	fs := m.flags("roger notify test")
-	orgName := fs.String("org", "default", "the organisation")
+// channelArgs reads the arguments of a command about one channel of an
+// organisation: [--org ORG] ID.
+func (m *Main) channelArgs(command string, args []string) (orgName string, id int64, err error) {
+	fs := m.flags(command)
+	org := fs.String("org", "default", "the organisation")
 	if err := parse(fs, args); err != nil {
+		return "", 0, err
+	}
+	id, err = strconv.ParseInt(fs.Arg(0), 10, 64)
+	if fs.NArg() != 1 || err != nil {
+		return "", 0, errors.New("give the ID of one channel, as roger notify list shows it")
+	}
+	return *org, id, nil
+}
+
+func (m *Main) notifyTest(ctx context.Context, args []string) error {
+	orgName, id, err := m.channelArgs("roger notify test", args)
+	if err != nil {
 		return err
 	}
-	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
-	if fs.NArg() != 1 || err != nil {
-		return errors.New("give the ID of one channel, as roger notify list shows it")
-	}
-	return m.inOrg(ctx, *orgName, func(a *app, org *roger.Organization) error {
+	return m.inOrg(ctx, orgName, func(a *app, org *roger.Organization) error {
 		n, err := m.notifier(a, nil).SendTest(ctx, org, id)
 		if err != nil {
 			return err
@@ -195,16 +205,11 @@ func (m *Main) notifyTest(ctx context.Context, args []string) error {
 }
 
 func (m *Main) notifyRemove(ctx context.Context, args []string) error {
-	fs := m.flags("roger notify remove")
-	orgName := fs.String("org", "default", "the organisation")
-	if err := parse(fs, args); err != nil {
+	orgName, id, err := m.channelArgs("roger notify remove", args)
+	if err != nil {
 		return err
 	}
-	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
-	if fs.NArg() != 1 || err != nil {
-		return errors.New("give the ID of one channel, as roger notify list shows it")
-	}
-	return m.inOrg(ctx, *orgName, func(a *app, org *roger.Organization) error {
+	return m.inOrg(ctx, orgName, func(a *app, org *roger.Organization) error {
 		if err := a.store.DeleteChannel(ctx, org.ID, id); err != nil {
 			return err
 		}
