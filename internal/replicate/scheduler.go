@@ -133,7 +133,11 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	for {
 		free := s.Workers - len(slots)
 		if free > 0 {
-			claimed, err := s.Store.ClaimDue(ctx, s.Owner, s.Lease, free)
+			// The claim is not cancelled with ctx: one cut off after the
+			// database took it would leave its leases held by an instance
+			// that is gone until they run out. It is one short query, and
+			// what it claims during a shutdown is handed back below.
+			claimed, err := s.Store.ClaimDue(context.WithoutCancel(ctx), s.Owner, s.Lease, free)
 			if err != nil && ctx.Err() == nil {
 				s.Log.Error("claim due replicators", "err", err)
 			}
