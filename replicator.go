@@ -304,4 +304,10 @@ type User struct {
 	// itself is never stored.
 	PasswordHash string
 	Created      time.Time
+	// Role is what the admin may do; an admin created without one (the
+	// command line's first admin of an organisation) is an owner.
+	Role Role
+	// LastSignIn is the admin's latest sign-in to the portal, zero when
+	// they never signed in.
+	LastSignIn time.Time
 }

@@ -5,10 +5,12 @@ import "time"
 // Session is an admin signed in to the portal. Its ID is the SHA-256 of
 // the token in the browser's cookie; the token itself is never stored.
 type Session struct {
-	IDHash   string
-	UserID   int64
-	OrgID    int64
-	Email    string
+	IDHash string
+	UserID int64
+	OrgID  int64
+	Email  string
+	// Role is the admin's role as it is now, read with the session.
+	Role     Role
 	Created  time.Time
 	LastSeen time.Time
 }

@@ -27,15 +27,17 @@ func (s *Store) CreateSession(ctx context.Context, sess *roger.Session) error {
 func (s *Store) FindSession(ctx context.Context, idHash string) (*roger.Session, error) {
 	var sess roger.Session
 	var created, seen int64
-	err := s.read.QueryRowContext(ctx, s.q(`SELECT s.id_hash, s.user_id, s.org_id, u.email, s.created, s.last_seen
+	var role string
+	err := s.read.QueryRowContext(ctx, s.q(`SELECT s.id_hash, s.user_id, s.org_id, u.email, u.role, s.created, s.last_seen
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?`), idHash).
-		Scan(&sess.IDHash, &sess.UserID, &sess.OrgID, &sess.Email, &created, &seen)
+		Scan(&sess.IDHash, &sess.UserID, &sess.OrgID, &sess.Email, &role, &created, &seen)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, roger.Errorf(roger.EUNAUTHORIZED, "Your session has ended; sign in again.")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find session: %w", dbError(err))
 	}
+	sess.Role = roger.Role(role)
 	sess.Created, sess.LastSeen = fromMS(created), fromMS(seen)
 	return &sess, nil
 }
@@ -69,20 +71,20 @@ func (s *Store) DeleteStaleSessions(ctx context.Context, idleBefore, startedBefo
 
 // ListUsers returns the admins of an organisation, by e-mail address.
 func (s *Store) ListUsers(ctx context.Context, orgID int64) ([]*roger.User, error) {
-	rows, err := s.read.QueryContext(ctx, s.q(`SELECT id, org_id, email, created FROM users WHERE org_id = ? ORDER BY email`), orgID)
+	rows, err := s.read.QueryContext(ctx, s.q(`SELECT `+userColumns+` FROM users WHERE org_id = ? ORDER BY email`), orgID)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", dbError(err))
 	}
 	defer rows.Close()
 	var out []*roger.User
 	for rows.Next() {
-		var u roger.User
-		var created int64
-		if err := rows.Scan(&u.ID, &u.OrgID, &u.Email, &created); err != nil {
+		u, err := scanUser(rows)
+		if err != nil {
 			return nil, fmt.Errorf("list users: %w", dbError(err))
 		}
-		u.Created = fromMS(created)
-		out = append(out, &u)
+		// The list is shown; the hash has no business leaving the store.
+		u.PasswordHash = ""
+		out = append(out, u)
 	}
 	return out, rows.Err()
 }

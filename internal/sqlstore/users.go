@@ -20,9 +20,15 @@ func (s *Store) CreateUser(ctx context.Context, u *roger.User) error {
 	if u.PasswordHash == "" {
 		return roger.Errorf(roger.EINVALID, "A user needs a password.")
 	}
+	if u.Role == "" {
+		u.Role = roger.RoleOwner
+	}
+	if _, err := roger.ParseRole(string(u.Role)); err != nil {
+		return err
+	}
 	now := s.now()
-	err := s.write.QueryRowContext(ctx, s.q(`INSERT INTO users (org_id, email, password_hash, created) VALUES (?, ?, ?, ?) RETURNING id`),
-		u.OrgID, u.Email, u.PasswordHash, now).Scan(&u.ID)
+	err := s.write.QueryRowContext(ctx, s.q(`INSERT INTO users (org_id, email, password_hash, created, role) VALUES (?, ?, ?, ?, ?) RETURNING id`),
+		u.OrgID, u.Email, u.PasswordHash, now, string(u.Role)).Scan(&u.ID)
 	if isUniqueViolation(err) {
 		return s.userInUse(ctx, u)
 	}
@@ -52,18 +58,15 @@ func (s *Store) userInUse(ctx context.Context, u *roger.User) error {
 
 // FindUserByEmail returns the user with this e-mail address.
 func (s *Store) FindUserByEmail(ctx context.Context, email string) (*roger.User, error) {
-	var u roger.User
-	var created int64
-	err := s.read.QueryRowContext(ctx, s.q(`SELECT id, org_id, email, password_hash, created FROM users WHERE email = ?`),
-		strings.ToLower(strings.TrimSpace(email))).Scan(&u.ID, &u.OrgID, &u.Email, &u.PasswordHash, &created)
+	u, err := scanUser(s.read.QueryRowContext(ctx, s.q(`SELECT `+userColumns+` FROM users WHERE email = ?`),
+		strings.ToLower(strings.TrimSpace(email))))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, roger.Errorf(roger.ENOTFOUND, "There is no user with e-mail address %s.", email)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find user: %w", dbError(err))
 	}
-	u.Created = fromMS(created)
-	return &u, nil
+	return u, nil
 }
 
 // SetPassword replaces a user's password hash and ends their sessions.
