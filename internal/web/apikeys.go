@@ -49,7 +49,12 @@ func (s *Server) renderIntegrations(w http.ResponseWriter, r *http.Request, stat
 }
 
 func (s *Server) handleIntegrations(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
-	s.renderIntegrations(w, r, http.StatusOK, sess, integrationsView{})
+	v := integrationsView{}
+	var k newKeyFlash
+	if msg := s.takeFlash(r.Context(), sess, "apikey"); msg != nil && json.Unmarshal(msg, &k) == nil {
+		v.NewKey, v.NewKeyName = k.Key, k.Name
+	}
+	s.renderIntegrations(w, r, http.StatusOK, sess, v)
 }
 
 // handleAPIKeyCreate makes a key and shows it once.
@@ -67,7 +72,21 @@ func (s *Server) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request, sess
 	if err := s.Store.AppendAudit(r.Context(), sess.OrgID, sess.Email, "apikey.create", "apikey/"+k.Prefix, "name "+k.Name); err != nil {
 		s.log().Error("audit", "err", err)
 	}
-	s.renderIntegrations(w, r, http.StatusOK, sess, integrationsView{NewKey: key, NewKeyName: k.Name})
+	// The key is shown once on the page this redirects to, from a sealed
+	// flash: never in the URL, and a reload of that page shows it no
+	// more and makes no second key.
+	msg, _ := json.Marshal(newKeyFlash{Key: key, Name: k.Name})
+	if err := s.flash(r.Context(), sess, "apikey", msg); err != nil {
+		s.fail(w, r, sess, err)
+		return
+	}
+	http.Redirect(w, r, "/integrations#new-key", http.StatusSeeOther)
+}
+
+// newKeyFlash is a new API key on its way to the page that shows it once.
+type newKeyFlash struct {
+	Key  string `json:"k"`
+	Name string `json:"n"`
 }
 
 func (s *Server) handleAPIKeyRevoke(w http.ResponseWriter, r *http.Request, sess *roger.Session) {

@@ -259,7 +259,7 @@ func TestPagesOverSmallStoreInterfaces(t *testing.T) {
 		audit := &recordedAudit{Store: p.store}
 		p.site.Store = audit
 		defer func() { p.site.Store = p.store }()
-		if pg := a.post("/admins", url.Values{"email": {"new@example.nl"}}); pg.status != http.StatusOK {
+		if pg := a.post("/admins", url.Values{"email": {"new@example.nl"}}); pg.status != http.StatusSeeOther {
 			t.Fatalf("add admin: %d %s", pg.status, pg.text())
 		}
 		if len(audit.events) != 1 || audit.events[0] != "alpha@example.nl admin.create admin/new@example.nl" {

@@ -75,7 +75,11 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	if !localPath(next) {
 		next = ""
 	}
-	s.render(w, http.StatusOK, "login", view{Title: "Sign in", Data: loginView{Next: next}})
+	var msg string
+	if r.URL.Query().Get("done") == "password" {
+		msg = "Your new password is set. Sign in with it."
+	}
+	s.render(w, http.StatusOK, "login", view{Title: "Sign in", Notice: msg, Data: loginView{Next: next}})
 }
 
 const wrongCredentials = "The e-mail address or the password is wrong."
@@ -151,6 +155,13 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 			s.log().Error("sign-in: stored password hash unreadable", "user", u.ID)
 		}
 		s.log().Info("sign-in failed", "ip", ip)
+		if u != nil {
+			// Only a known account's organisation can be told; an
+			// unknown address belongs to nobody's log.
+			if err := s.Store.AppendAudit(context.WithoutCancel(ctx), u.OrgID, u.Email, "admin.sign-in-failed", "admin/"+u.Email, "wrong password, from "+ip.String()); err != nil {
+				s.log().Error("audit", "err", err)
+			}
+		}
 		again(http.StatusUnauthorized, wrongCredentials)
 		return
 	}
@@ -164,6 +175,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.log().Error("sign-in: create session", "err", err)
 		again(http.StatusInternalServerError, "Signing in failed; try again.")
 		return
+	}
+	if err := s.Store.RecordSignIn(ctx, u.ID); err != nil {
+		s.log().Warn("sign-in: note the time", "err", err)
 	}
 	_ = s.Store.AppendAudit(ctx, u.OrgID, u.Email, "admin.sign-in", "admin/"+u.Email, "from "+ip.String())
 	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
@@ -186,10 +200,16 @@ func plural(n int, unit string) string {
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
-	if id := sessionIDHash(r); id != "" {
-		if err := s.Store.DeleteSession(r.Context(), id); err != nil {
+	// Signing out needs no form token and no role: it must work from
+	// any page, however old.
+	if sess, err := s.findSession(r); err == nil {
+		if err := s.Store.DeleteSession(r.Context(), sess.IDHash); err != nil {
 			s.log().Error("sign-out", "err", err)
+		} else {
+			s.audit(r.Context(), sess, "admin.sign-out", "admin/"+sess.Email, "")
 		}
+	} else if id := sessionIDHash(r); id != "" {
+		_ = s.Store.DeleteSession(r.Context(), id)
 	}
 	clearCookie(w, r)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)

@@ -89,7 +89,14 @@ func TestAPIKeysPage(t *testing.T) {
 		t.Fatalf("nameless key: %d %s", pg.status, pg.text())
 	}
 	pg := a.post("/integrations/keys", url.Values{"name": {"Teams contact centre"}})
+	if pg.status != http.StatusSeeOther || strings.Contains(pg.location, roger.APIKeyPrefix) {
+		t.Fatalf("a new key: %d %q, want a redirect without the key", pg.status, pg.location)
+	}
+	pg = a.get(pg.location)
 	key := regexpFind(t, pg.body, `id="new-key-value" value="([^"]+)"`)
+	if again := a.get(pg.location); strings.Contains(again.body, key) {
+		t.Fatal("a reload shows the new key again")
+	}
 	if !strings.HasPrefix(key, roger.APIKeyPrefix) {
 		t.Fatalf("key %q", key)
 	}

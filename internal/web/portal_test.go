@@ -122,6 +122,11 @@ func (b *browser) do(method, path string, form url.Values, header ...string) pag
 	b.t.Helper()
 	var body io.Reader
 	if form != nil {
+		if c := b.cookie(); c != nil && method == http.MethodPost && !form.Has(formTokenField) {
+			// As a browser would: the form's page gave it a token.
+			form = cloneValues(form)
+			form.Set(formTokenField, b.formToken())
+		}
 		body = strings.NewReader(form.Encode())
 	}
 	req, err := http.NewRequest(method, b.p.srv.URL+path, body)
@@ -145,6 +150,25 @@ func (b *browser) do(method, path string, form url.Values, header ...string) pag
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
 	return page{status: resp.StatusCode, body: string(data), location: resp.Header.Get("Location"), header: resp.Header}
+}
+
+// formToken is a new form token for the browser's session, the one a
+// page it opened would have put in a form.
+func (b *browser) formToken() string {
+	b.t.Helper()
+	c := b.cookie()
+	if c == nil {
+		b.t.Fatal("no session for a form token")
+	}
+	return mintFormToken(hashToken(c.Value), b.p.clock.Now())
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
 }
 
 func (b *browser) get(path string) page { return b.do(http.MethodGet, path, nil) }
@@ -181,6 +205,12 @@ func (b *browser) cookie() *http.Cookie {
 }
 
 var tagPattern = regexp.MustCompile(`<[^>]+>`)
+
+var formTokenPattern = regexp.MustCompile(`name="` + formTokenField + `" value="[^"]*"`)
+
+// withoutFormTokens is a page without its forms' one-time tokens, which
+// differ at every view, for comparing two views of a page.
+func withoutFormTokens(body string) string { return formTokenPattern.ReplaceAllString(body, "") }
 
 // text is a page's text without tags, for asserting messages.
 func (pg page) text() string { return html.UnescapeString(tagPattern.ReplaceAllString(pg.body, "")) }

@@ -161,7 +161,7 @@ func TestQualityReportPagesFiltersAndDownloads(t *testing.T) {
 		t.Errorf("the last page: %s", third.text())
 	}
 	back := a.get(linkOf(t, third.body, "quality-prev"))
-	if back.body != second.body {
+	if withoutFormTokens(back.body) != withoutFormTokens(second.body) {
 		t.Error("going back does not give the page that came before")
 	}
 	if again := a.get(linkOf(t, back.body, "quality-prev")); strings.Contains(again.body, "quality-prev") || !strings.Contains(again.text(), "Short 000") {

@@ -81,6 +81,8 @@ type view struct {
 	Nav     string
 	Notice  string
 	Data    any
+	// at is when the page is rendered, the time its form tokens carry.
+	at time.Time
 }
 
 // render writes a page. Pages are rendered into a buffer first so that a
@@ -92,6 +94,7 @@ func (s *Server) render(w http.ResponseWriter, status int, page string, v view) 
 		http.Error(w, "Internal error", http.StatusInternalServerError)
 		return
 	}
+	v.at = s.now()
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, v); err != nil {
 		s.log().Error("render page", "page", page, "err", err)

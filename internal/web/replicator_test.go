@@ -467,7 +467,11 @@ func TestAdmins(t *testing.T) {
 		t.Fatalf("bad address: %d", pg.status)
 	}
 	pg := a.post("/admins", url.Values{"email": {"Carla@Example.nl"}})
-	if pg.status != http.StatusOK || !strings.Contains(pg.body, "carla@example.nl can now sign in") {
+	if pg.status != http.StatusSeeOther || strings.Contains(pg.location, "carla") {
+		t.Fatalf("add: %d %q, want a redirect", pg.status, pg.location)
+	}
+	pg = a.get(pg.location)
+	if !strings.Contains(pg.body, "carla@example.nl can now sign in") {
 		t.Fatalf("add: %d %s", pg.status, pg.text())
 	}
 	pw := regexpFind(t, pg.body, `id="new-admin-password" value="([^"]+)"`)

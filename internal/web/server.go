@@ -52,12 +52,22 @@ type AccountStore interface {
 	CreateUser(ctx context.Context, u *roger.User) error
 	FindUserByEmail(ctx context.Context, email string) (*roger.User, error)
 	ListUsers(ctx context.Context, orgID int64) ([]*roger.User, error)
+	FindUser(ctx context.Context, orgID, id int64) (*roger.User, error)
+	RecordSignIn(ctx context.Context, userID int64) error
+	DeleteUser(ctx context.Context, orgID, id int64) (*roger.User, error)
+	SetUserRole(ctx context.Context, orgID, id int64, role roger.Role) (*roger.User, error)
+	SetPassword(ctx context.Context, userID int64, hash string) error
+	CreatePasswordReset(ctx context.Context, orgID, userID int64, expires time.Time) (string, error)
+	FindPasswordReset(ctx context.Context, token string) (*roger.User, error)
+	UsePasswordReset(ctx context.Context, token, hash string) (*roger.User, error)
 }
 
 // AuditLog is the organisation's record of who changed what.
 type AuditLog interface {
 	AppendAudit(ctx context.Context, orgID int64, actor, action, target, detail string) error
 	ListAudit(ctx context.Context, orgID int64, limit int) ([]roger.AuditEvent, error)
+	FindAudit(ctx context.Context, f roger.AuditFilter) ([]roger.AuditEvent, error)
+	AuditActors(ctx context.Context, orgID int64) ([]string, error)
 }
 
 // IntegrationStore keeps what the telephony uses: API keys and the
@@ -78,6 +88,7 @@ type Store interface {
 	AuditLog
 	IntegrationStore
 	QualityReader
+	FormStore
 }
 
 // ExactHost is an Exact Online deployment an admin can pick for a
@@ -148,6 +159,9 @@ type Server struct {
 	Proxies *clientaddr.Resolver
 
 	pages *pageSet
+	// patterns are the routes Handler registered, for the tests that
+	// walk every one of them.
+	patterns []string
 	// examples caches a record read from Exact per replicator and
 	// division for the Contact URL example.
 	countsMu   sync.Mutex
@@ -182,7 +196,7 @@ func (s *Server) Handler() http.Handler {
 	if s.Hashing == nil {
 		s.Hashing = password.NewGate(runtime.NumCPU(), 2*time.Second)
 	}
-	mux := http.NewServeMux()
+	mux := &routeMux{ServeMux: http.NewServeMux()}
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(http.FileServerFS(static))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -225,6 +239,14 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /notifications/channels/{id}/test", s.signedIn(s.handleChannelTest))
 	mux.HandleFunc("POST /notifications/channels/{id}/delete", s.signedIn(s.handleChannelDelete))
 	mux.HandleFunc("GET /pop", s.handlePop)
+	mux.HandleFunc("POST /admins/{id}/delete", s.signedIn(s.handleAdminDelete))
+	mux.HandleFunc("POST /admins/{id}/role", s.signedIn(s.handleAdminRole))
+	mux.HandleFunc("POST /admins/{id}/reset", s.signedIn(s.handleAdminReset))
+	mux.HandleFunc("POST /account/password", s.signedIn(s.handlePasswordChange))
+	mux.HandleFunc("GET /reset/{token}", s.handleResetForm)
+	mux.HandleFunc("POST /reset/{token}", s.handleReset)
+	mux.HandleFunc("GET /audit.csv", s.signedIn(s.handleAuditCSV))
+	s.patterns = mux.patterns
 
 	// Every state change is a POST checked for a same-origin request
 	// (Sec-Fetch-Site / Origin), which stops cross-site form posts

@@ -115,7 +115,7 @@ func (s *Server) SessionID(r *http.Request) string { return sessionIDHash(r) }
 // so an id planted before sign-in is worthless) and sets its cookie.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *roger.User) error {
 	token := rand.Text() + rand.Text()
-	sess := &roger.Session{IDHash: hashToken(token), UserID: u.ID, OrgID: u.OrgID, Email: u.Email}
+	sess := &roger.Session{IDHash: hashToken(token), UserID: u.ID, OrgID: u.OrgID, Email: u.Email, Role: u.Role}
 	if err := s.Store.CreateSession(r.Context(), sess); err != nil {
 		return err
 	}
@@ -183,7 +183,14 @@ func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, *roger.Sess
 			http.Error(w, "Your session has ended; sign in again.", http.StatusUnauthorized)
 			return
 		}
-		h(w, r, sess)
+		if r.Method != http.MethodPost {
+			h(w, r, sess)
+			return
+		}
+		if !s.permitted(w, r, sess) {
+			return
+		}
+		s.once(w, r, sess, h)
 	}
 }
 
