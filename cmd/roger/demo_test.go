@@ -7,9 +7,27 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
+
+// formToken is the one-time token of the first form on a page, which a
+// post of that form carries.
+func formToken(t *testing.T, c *http.Client, page string) string {
+	t.Helper()
+	resp, err := c.Get(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	m := regexp.MustCompile(`name="form_token" value="([^"]+)"`).FindSubmatch(body)
+	if m == nil {
+		t.Fatalf("no form token on %s (%d)", page, resp.StatusCode)
+	}
+	return string(m[1])
+}
 
 // signIn posts the sign-in form and reports whether it was accepted.
 func signIn(t *testing.T, c *http.Client, portal, email, password string) bool {
@@ -30,7 +48,8 @@ func TestDemoKeepsItsDataAndGivesANewPasswordAtEveryStart(t *testing.T) {
 	if !signIn(t, c, first.portal, first.email, first.password) {
 		t.Fatal("the printed password does not sign in")
 	}
-	resp, err := c.PostForm(first.portal+"/replicators", url.Values{"name": {"Kept"}, "entity": {"contacts"}, "exact_url": {first.sim}})
+	resp, err := c.PostForm(first.portal+"/replicators", url.Values{"name": {"Kept"}, "entity": {"contacts"}, "exact_url": {first.sim},
+		"form_token": {formToken(t, c, first.portal+"/replicators/new")}})
 	if err != nil || resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("create a replicator: %v %v", resp.StatusCode, err)
 	}

@@ -11,11 +11,14 @@ import (
 )
 
 const userUsage = `Usage:
-  roger user add --email ADDRESS [--org ORG] [--create-org] [--password-file FILE]
+  roger user add --email ADDRESS [--role ROLE] [--org ORG] [--create-org] [--password-file FILE]
 
 Adds an admin who signs in to the portal. Without --password-file a
 password is generated and printed once. --create-org creates the
 organisation when it does not exist yet (the first admin of a new tenant).
+--role is owner (the default: manages the admins too), admin (manages
+replicators, API keys and notifications) or read-only (sees everything,
+changes nothing).
 `
 
 func (m *Main) runUser(ctx context.Context, args []string) error {
@@ -36,6 +39,7 @@ func (m *Main) runUser(ctx context.Context, args []string) error {
 		orgName   = fs.String("org", "default", "the organisation the admin manages")
 		createOrg = fs.Bool("create-org", false, "create the organisation if it does not exist")
 		pwFile    = fs.String("password-file", "", "read the password from `FILE` instead of generating one")
+		roleName  = fs.String("role", string(roger.RoleOwner), "the admin's `ROLE`: owner, admin or read-only")
 	)
 	if err := parse(fs, args[1:]); err != nil {
 		return err
@@ -43,6 +47,10 @@ func (m *Main) runUser(ctx context.Context, args []string) error {
 	addr := strings.ToLower(strings.TrimSpace(*email))
 	if !strings.Contains(addr, "@") {
 		return fmt.Errorf("--email: give the admin's e-mail address, such as anna@example.nl")
+	}
+	role, err := roger.ParseRole(*roleName)
+	if err != nil {
+		return fmt.Errorf("--role: %s", roger.ErrorMessage(err))
 	}
 	pw := password.Generate()
 	if *pwFile != "" {
@@ -79,12 +87,12 @@ func (m *Main) runUser(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	u := &roger.User{OrgID: org.ID, Email: addr, PasswordHash: hash}
+	u := &roger.User{OrgID: org.ID, Email: addr, PasswordHash: hash, Role: role}
 	if err := a.store.CreateUser(ctx, u); err != nil {
 		return fmt.Errorf("the admin was not added: %s", roger.ErrorMessage(err))
 	}
-	_ = a.store.AppendAudit(ctx, org.ID, "command line", "admin.create", "admin/"+u.Email, "")
-	fmt.Fprintf(m.Stdout, "Added admin %s to organisation %q.\n", u.Email, org.Name)
+	_ = a.store.AppendAudit(ctx, org.ID, "command line", "admin.create", "admin/"+u.Email, "role "+string(u.Role))
+	fmt.Fprintf(m.Stdout, "Added admin %s (%s) to organisation %q.\n", u.Email, u.Role.Label(), org.Name)
 	if *pwFile == "" {
 		fmt.Fprintf(m.Stdout, "Password (shown only now): %s\n", pw)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/password"
 	"github.com/roger365io/roger/internal/secret"
 	"github.com/roger365io/roger/internal/sqlstore"
@@ -24,6 +25,7 @@ func TestUserAdd(t *testing.T) {
 		{"unknown organisation", []string{"user", "add", "--email", "anna@example.nl", "--org", "Nope"}, "add --create-org"},
 		{"short password", []string{"user", "add", "--email", "anna@example.nl", "--password-file", writeFile(t, "short\n")}, "at least 12 characters"},
 		{"unknown subcommand", []string{"user", "remove"}, `unknown command "remove"`},
+		{"unknown role", []string{"user", "add", "--email", "anna@example.nl", "--role", "boss"}, "--role: \"boss\" is not a role"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := run(t, getenv, tc.args...)
@@ -39,7 +41,7 @@ func TestUserAdd(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	pw := regexp.MustCompile(`Password \(shown only now\): (\S+)`).FindStringSubmatch(out)
-	if pw == nil || !strings.Contains(out, `Added admin anna@example.nl to organisation "Voorbeeld"`) {
+	if pw == nil || !strings.Contains(out, `Added admin anna@example.nl (Owner) to organisation "Voorbeeld"`) {
 		t.Fatalf("output:\n%s", out)
 	}
 	if out, err := run(t, getenv, "user", "add", "--email", "anna@example.nl", "--org", "Voorbeeld"); err == nil || !strings.Contains(err.Error(), "anna@example.nl is already an admin of this organisation") {
@@ -52,8 +54,8 @@ func TestUserAdd(t *testing.T) {
 		strings.Contains(err.Error(), "already") || strings.Contains(err.Error()+out, "Voorbeeld") {
 		t.Fatalf("an admin of another organisation: %v\n%s", err, out)
 	}
-	out, err = run(t, getenv, "user", "add", "--email", "bert@example.nl", "--org", "Voorbeeld", "--password-file", writeFile(t, "a long enough password\n"))
-	if err != nil || strings.Contains(out, "Password") {
+	out, err = run(t, getenv, "user", "add", "--email", "bert@example.nl", "--org", "Voorbeeld", "--role", "read-only", "--password-file", writeFile(t, "a long enough password\n"))
+	if err != nil || strings.Contains(out, "Password") || !strings.Contains(out, "(Read-only)") {
 		t.Fatalf("with a password file: %v\n%s", err, out)
 	}
 
@@ -75,6 +77,9 @@ func TestUserAdd(t *testing.T) {
 		}
 		if err := password.Verify(pwd, u.PasswordHash); err != nil {
 			t.Fatalf("%s cannot sign in with the password: %v", email, err)
+		}
+		if want := map[string]roger.Role{"anna@example.nl": roger.RoleOwner, "bert@example.nl": roger.RoleReadOnly}[email]; u.Role != want {
+			t.Errorf("%s is %s, want %s", email, u.Role, want)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -70,7 +71,12 @@ func (s *Server) renderNotifications(w http.ResponseWriter, r *http.Request, sta
 }
 
 func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
-	s.renderNotifications(w, r, http.StatusOK, sess, notificationsView{})
+	v := notificationsView{}
+	var res testResult
+	if msg := s.takeFlash(r.Context(), sess, "channel-test"); msg != nil && json.Unmarshal(msg, &res) == nil {
+		v.Tested, v.TestedOK, v.TestError = res.Channel, res.OK, res.Error
+	}
+	s.renderNotifications(w, r, http.StatusOK, sess, v)
 }
 
 // handleChannelCreate adds a channel: validate, store, redirect; a
@@ -134,13 +140,27 @@ func (s *Server) handleChannelTest(w http.ResponseWriter, r *http.Request, sess 
 		s.fail(w, r, sess, err)
 		return
 	}
-	v := notificationsView{Tested: strconv.FormatInt(id, 10), TestedOK: n.Status == roger.DeliverySent}
-	if !v.TestedOK {
+	res := testResult{Channel: strconv.FormatInt(id, 10), OK: n.Status == roger.DeliverySent}
+	if !res.OK {
 		if log, err := s.Notifications.ListDeliveries(r.Context(), sess.OrgID, 1); err == nil && len(log) == 1 {
-			v.TestError = log[0].Error
+			res.Error = log[0].Error
 		}
 	}
-	s.renderNotifications(w, r, http.StatusOK, sess, v)
+	// The result is shown on the page this redirects to, so a reload
+	// of it sends no second test.
+	msg, _ := json.Marshal(res)
+	if err := s.flash(r.Context(), sess, "channel-test", msg); err != nil {
+		s.fail(w, r, sess, err)
+		return
+	}
+	http.Redirect(w, r, "/notifications#test-result", http.StatusSeeOther)
+}
+
+// testResult is the outcome of "Send a test" on its way to the page.
+type testResult struct {
+	Channel string `json:"c"`
+	OK      bool   `json:"ok"`
+	Error   string `json:"e,omitempty"`
 }
 
 // handleChannelDelete removes a channel: it is told nothing more.

@@ -67,7 +67,11 @@ func TestNotificationsPage(t *testing.T) {
 	id := itoa(channels[0].ID)
 
 	pg = a.post("/notifications/channels/"+id+"/test", nil)
-	if pg.status != http.StatusOK || !strings.Contains(pg.text(), "The test notice was delivered") {
+	if pg.status != http.StatusSeeOther {
+		t.Fatalf("send a test: %d %s", pg.status, pg.text())
+	}
+	pg = a.get(pg.location)
+	if !strings.Contains(pg.text(), "The test notice was delivered") {
 		t.Errorf("send a test: %d %s", pg.status, pg.text())
 	}
 	mu.Lock()
