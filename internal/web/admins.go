@@ -324,7 +324,7 @@ func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, nil, err)
 		return
 	}
-	if err := s.Store.AppendAudit(context.WithoutCancel(ctx), u.OrgID, u.Email, "admin.password-set", "admin/"+u.Email, "with a reset link"); err != nil {
+	if err := s.Store.AppendAudit(context.WithoutCancel(ctx), u.OrgID, u.Email, "admin.password-set", "admin/"+u.Email, ""); err != nil {
 		s.log().Error("audit", "err", err)
 	}
 	http.Redirect(w, r, "/login?done=password", http.StatusSeeOther)
