@@ -213,8 +213,11 @@ func TestReadOnlyIsRefusedOnEveryPostRoute(t *testing.T) {
 	if pg := r.signIn("reader@example.nl", adminPassword); pg.status != http.StatusSeeOther {
 		t.Fatalf("sign in: %d", pg.status)
 	}
-	if pg := r.get("/replicators/" + itoa(p.repA.ID)); pg.status != http.StatusOK {
-		t.Fatalf("a read-only admin cannot see a replicator: %d", pg.status)
+	if pg := r.get("/replicators/" + itoa(p.repA.ID)); pg.status != http.StatusOK || !strings.Contains(pg.body, `id="read-only"`) {
+		t.Fatalf("a read-only admin cannot see a replicator, or is not told they are read-only: %d", pg.status)
+	}
+	if pg := p.admin("Alpha").get("/replicators"); strings.Contains(pg.body, `id="read-only"`) {
+		t.Fatal("an owner is told they are read-only")
 	}
 	replicators, _ := p.store.ListReplicators(ctx, p.orgA.ID)
 	for _, pattern := range postRoutes(t, p) {

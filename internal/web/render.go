@@ -116,7 +116,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, sess *roger.Sessio
 	status := statusOf(err)
 	msg := roger.ErrorMessage(err)
 	if status == http.StatusInternalServerError {
-		s.log().Error("page failed", "path", r.URL.Path, "err", err)
+		// The route's pattern, not its path: a password reset link's
+		// path is its secret.
+		s.log().Error("page failed", "route", r.Pattern, "err", err)
 	}
 	s.render(w, status, "message", view{Title: http.StatusText(status), Session: sess, Data: messageView{Title: http.StatusText(status), Message: msg}})
 }
