@@ -224,3 +224,14 @@ func (s *Store) UsePasswordReset(ctx context.Context, token, hash string) (*roge
 	})
 	return u, err
 }
+
+// DeleteExpiredPasswordResets removes reset links that have expired and
+// returns how many it removed.
+func (s *Store) DeleteExpiredPasswordResets(ctx context.Context) (int, error) {
+	res, err := s.write.ExecContext(ctx, s.q(`DELETE FROM password_resets WHERE expires <= ?`), s.now())
+	if err != nil {
+		return 0, fmt.Errorf("delete expired password resets: %w", dbError(err))
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}

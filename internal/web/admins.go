@@ -257,7 +257,28 @@ func (s *Server) handlePasswordChange(w http.ResponseWriter, r *http.Request, se
 		s.fail(w, r, sess, err)
 		return
 	}
+	if s.Throttle == nil {
+		s.fail(w, r, sess, roger.Errorf(roger.EINTERNAL, "no throttle for password checks"))
+		return
+	}
+	// Guesses of the current password count as failed sign-ins do: a
+	// session left open must not be a way to try passwords unchecked.
+	attempt, wait, err := s.Throttle.Reserve(ctx, u.Email, s.clientIP(r))
+	if err != nil {
+		s.fail(w, r, sess, err)
+		return
+	}
+	if attempt == "" {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		again(http.StatusTooManyRequests, "Too many wrong passwords. Wait "+waitText(wait)+" and try again.")
+		return
+	}
 	verr := s.Hashing.Verify(ctx, current, u.PasswordHash)
+	if verr == nil || errors.Is(verr, password.ErrBusy) {
+		if err := s.Throttle.Refund(context.WithoutCancel(ctx), attempt, u.Email, verr == nil); err != nil {
+			s.log().Warn("password change: take back the attempt", "err", err)
+		}
+	}
 	if errors.Is(verr, password.ErrBusy) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(busyRetry.Seconds())))
 		again(http.StatusTooManyRequests, "Many passwords are being checked right now. Try again in "+waitText(busyRetry)+".")

@@ -207,3 +207,20 @@ func TestTheAuditLogPages(t *testing.T) {
 		t.Fatalf("CSV has %d rows, want every event and a header", len(rows)-1)
 	}
 }
+
+// TestGuessingTheCurrentPasswordIsThrottled: wrong current passwords count
+// as failed sign-ins, so an open session is no way to try passwords.
+func TestGuessingTheCurrentPasswordIsThrottled(t *testing.T) {
+	p := newPortal(t)
+	a := p.admin("Alpha")
+	var last page
+	for range 6 {
+		last = a.post("/account/password", passwordForm("a wrong guess!", "a brand new password"))
+	}
+	if last.status != http.StatusTooManyRequests || last.header.Get("Retry-After") == "" {
+		t.Fatalf("the sixth wrong guess: %d %s", last.status, last.text())
+	}
+	if pg := a.post("/account/password", passwordForm(adminPassword, "a brand new password")); pg.status != http.StatusTooManyRequests {
+		t.Fatalf("the right password while throttled: %d", pg.status)
+	}
+}

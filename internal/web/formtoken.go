@@ -130,6 +130,14 @@ func (s *Server) once(w http.ResponseWriter, r *http.Request, sess *roger.Sessio
 		}
 	}
 	ans := &answer{ResponseWriter: w}
+	defer func() {
+		// A handler that panicked did not finish: its token is given
+		// back rather than leaving repeats waiting for an answer.
+		if p := recover(); p != nil {
+			_ = s.Store.ReleaseFormSubmission(ctx, sess.IDHash, nonce)
+			panic(p)
+		}
+	}()
 	h(ans, r, sess)
 	if location := ans.Header().Get("Location"); ans.status >= 300 && ans.status < 400 && location != "" {
 		if err := s.Store.FinishFormSubmission(ctx, sess.IDHash, nonce, location); err != nil {

@@ -60,6 +60,7 @@ type AccountStore interface {
 	CreatePasswordReset(ctx context.Context, orgID, userID int64, expires time.Time) (string, error)
 	FindPasswordReset(ctx context.Context, token string) (*roger.User, error)
 	UsePasswordReset(ctx context.Context, token, hash string) (*roger.User, error)
+	DeleteExpiredPasswordResets(ctx context.Context) (int, error)
 }
 
 // AuditLog is the organisation's record of who changed what.

@@ -199,8 +199,9 @@ func (s *Server) clientIP(r *http.Request) netip.Addr {
 	return s.Proxies.Addr(r)
 }
 
-// SweepSessions removes timed-out sessions and sign-in attempts that
-// have left the throttle's window every interval until ctx ends. A
+// SweepSessions removes timed-out sessions, expired password reset
+// links and sign-in attempts that have left the throttle's window every
+// interval until ctx ends. A
 // timed-out session is refused anyway; the sweep keeps the tables from
 // growing with sessions nobody signed out of and addresses nobody tried
 // again.
@@ -212,6 +213,9 @@ func (s *Server) SweepSessions(ctx context.Context, every time.Duration) {
 			s.log().Warn("sweep sessions", "err", err)
 		} else if n > 0 {
 			s.log().Info("ended timed-out sessions", "count", n)
+		}
+		if _, err := s.Store.DeleteExpiredPasswordResets(ctx); err != nil && ctx.Err() == nil {
+			s.log().Warn("sweep password reset links", "err", err)
 		}
 		if s.Throttle != nil {
 			if _, err := s.Throttle.Prune(ctx); err != nil && ctx.Err() == nil {
