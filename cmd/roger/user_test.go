@@ -59,6 +59,21 @@ func TestUserAdd(t *testing.T) {
 		t.Fatalf("with a password file: %v\n%s", err, out)
 	}
 
+	out, err = run(t, getenv, "user", "list", "--org", "Voorbeeld")
+	if err != nil || !strings.Contains(out, "anna@example.nl  owner") || !strings.Contains(out, "bert@example.nl  read-only  never") {
+		t.Fatalf("list: %v\n%s", err, out)
+	}
+	// The way back in for an owner who forgot their password.
+	out, err = run(t, getenv, "user", "password", "--email", "anna@example.nl")
+	newPw := regexp.MustCompile(`Password \(shown only now\): (\S+)`).FindStringSubmatch(out)
+	if err != nil || newPw == nil || newPw[1] == pw[1] {
+		t.Fatalf("password: %v\n%s", err, out)
+	}
+	pw = newPw
+	if out, err := run(t, getenv, "user", "password", "--email", "nobody@example.nl"); err == nil || !strings.Contains(err.Error(), "no user") {
+		t.Fatalf("password of nobody: %v\n%s", err, out)
+	}
+
 	ctx := context.Background()
 	dataDir := getenv("ROGER_DATA_DIR")
 	keys, _, _, err := secret.LoadKeyring(getenv, dataDir)

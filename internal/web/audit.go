@@ -39,6 +39,7 @@ var auditWords = map[string]struct{ label, sentence string }{
 	"admin.role":                    {"Role changed", "{who} changed the role of {on}"},
 	"admin.password-reset":          {"Password reset link made", "{who} made a password reset link for {on}"},
 	"admin.password-set":            {"Password set with a link", "{who} chose a new password with a reset link"},
+	"admin.password-cli":            {"Password set on the command line", "{who} set a new password for {on}"},
 	"admin.password-change":         {"Password changed", "{who} changed their password"},
 	"admin.password-change-refused": {"Password change refused", "{who} gave a wrong current password when changing their password"},
 	"apikey.create":                 {"API key made", "{who} made API key {on}"},
