@@ -250,8 +250,8 @@ func (s *Server) Handler() http.Handler {
 	s.patterns = mux.patterns
 
 	// Every state change is a POST checked for a same-origin request
-	// (Sec-Fetch-Site / Origin), which stops cross-site form posts
-	// without tokens in forms.
+	// (Sec-Fetch-Site / Origin), which stops cross-site form posts; the
+	// forms' one-time tokens are there to act once, not for this.
 	return securityHeaders(s.withCookieMode(http.NewCrossOriginProtection().Handler(s.validInput(mux))))
 }
 

@@ -164,7 +164,9 @@ func (s *Server) findSession(r *http.Request) (*roger.Session, error) {
 }
 
 // signedIn guards a page: without a live session a page view goes to the
-// sign-in page (and comes back after), anything else gets a 401.
+// sign-in page (and comes back after), anything else gets a 401. A POST
+// must also be allowed to the admin's role (roles.go) and acts once for
+// its form's token (formtoken.go).
 func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, *roger.Session)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		sess, err := s.findSession(r)
@@ -201,10 +203,9 @@ func (s *Server) clientIP(r *http.Request) netip.Addr {
 
 // SweepSessions removes timed-out sessions, expired password reset
 // links and sign-in attempts that have left the throttle's window every
-// interval until ctx ends. A
-// timed-out session is refused anyway; the sweep keeps the tables from
-// growing with sessions nobody signed out of and addresses nobody tried
-// again.
+// interval until ctx ends. A timed-out session is refused anyway; the
+// sweep keeps the tables from growing with sessions nobody signed out of
+// and addresses nobody tried again.
 func (s *Server) SweepSessions(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
