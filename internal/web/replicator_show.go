@@ -21,6 +21,11 @@ type replicatorView struct {
 	HostLabel        string
 	Authorized       bool
 	CanAuthorize     bool
+	// Story is the badge, the line under it and the last authorization's
+	// problem, as the list and the status say them too.
+	Story roger.Story
+	// AppCenterURL is the App Center of the replicator's Exact host.
+	AppCenterURL string
 	Entries          int
 	Unparseable      int
 	CallsToday       int
@@ -113,6 +118,8 @@ func (s *Server) replicatorView(ctx context.Context, rep *roger.Replicator, sess
 		}
 	}
 	v.Authorized = s.authorized(ctx, rep)
+	v.Story = rep.Story(v.Authorized)
+	v.AppCenterURL = s.appCenterURL(rep.ExactURL)
 	v.RateWait = rateWaitText(rep, s.now())
 	v.CanAuthorize = rep.ClientID != "" && rep.ClientSecretHint != ""
 	var err error
@@ -264,5 +271,27 @@ func (s *Server) renderReplicator(w http.ResponseWriter, r *http.Request, status
 		csp := w.Header().Get("Content-Security-Policy")
 		w.Header().Set("Content-Security-Policy", strings.Replace(csp, "form-action 'self'", "form-action 'self' "+u.Scheme+"://"+u.Host, 1))
 	}
-	s.render(w, status, "replicator", view{Title: v.R.Name, Session: sess, Nav: "replicators", Notice: notice(r), Data: v})
+	msg := notice(r)
+	// The page is shown again after the authorization window closes, with
+	// the address that brought the notice: a notice the replicator has
+	// moved past would contradict its state.
+	if r.URL.Query().Get("done") == "credentials" && v.Authorized {
+		msg = ""
+	}
+	s.render(w, status, "replicator", view{Title: v.R.Name, Session: sess, Nav: "replicators", Notice: msg, Data: v})
+}
+
+// appCenterURL is where the app for a replicator on host exactURL is
+// registered: Exact's one App Center for its own hosts, the simulator's
+// for a simulator.
+func (s *Server) appCenterURL(exactURL string) string {
+	for _, h := range DefaultExactHosts {
+		if h.URL == exactURL {
+			return "https://apps.exactonline.com/"
+		}
+	}
+	if exactURL == "" {
+		return "https://apps.exactonline.com/"
+	}
+	return strings.TrimSuffix(exactURL, "/") + "/appcenter"
 }
