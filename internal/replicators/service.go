@@ -403,7 +403,7 @@ func (s *Service) FinishAuthorization(ctx context.Context, id int64, state, code
 func (s *Service) DenyAuthorization(ctx context.Context, id int64, state, oauthError, sessionID string) error {
 	what, fix := "Exact Online did not grant access ("+oauthError+").", "Click Authorize application again and choose Allow."
 	if oauthError == "access_denied" {
-		what = "Access was not allowed in Exact Online."
+		what = "Exact Online did not grant access: Allow was not chosen."
 	}
 	rid, session, err := s.Store.ConsumeOAuthState(ctx, state)
 	if err != nil || rid != id || (session != "" && sessionID != session) {

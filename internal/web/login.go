@@ -75,7 +75,7 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	if !localPath(next) {
 		next = ""
 	}
-	s.render(w, http.StatusOK, "login", view{Title: "Sign in", Data: loginView{Next: next}})
+	s.render(w, http.StatusOK, "login", view{Title: "Sign in", Notice: notice(r), Data: loginView{Next: next}})
 }
 
 const wrongCredentials = "The e-mail address or the password is wrong."
@@ -192,7 +192,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	clearCookie(w, r)
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	http.Redirect(w, r, "/login?done=signedout", http.StatusSeeOther)
 }
 
 // dummyHash is a hash of a random password at the server's cost, made

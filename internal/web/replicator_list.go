@@ -74,6 +74,7 @@ var notices = map[string]string{
 	"poplinks":    "New screen-pop link made: the previous one no longer works.",
 	"channel":     "Channel added. Send a test to see that it arrives.",
 	"removed":     "Channel removed: it is told nothing more.",
+	"signedout":   "You are signed out. Sign in again to go on.",
 }
 
 func notice(r *http.Request) string { return notices[r.URL.Query().Get("done")] }

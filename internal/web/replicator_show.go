@@ -52,6 +52,26 @@ type replicatorView struct {
 
 	// Quality are the data-quality report's groups with their counts.
 	Quality []qualityGroup
+
+	// Fresh is when the replicator's last successful run ended: the
+	// directory is in step with Exact as of then (zero: never).
+	Fresh time.Time
+	// Run is the run going on (running or waiting for Exact's rate
+	// limit), nil when none; the page shows its progress.
+	Run *runJSON
+	// Chart is the history of the last 30 days.
+	Chart *historyChart
+}
+
+// FreshAgo says how long ago the directory was last in step with Exact.
+func (v *replicatorView) FreshAgo() string { return humanDuration(time.Since(v.Fresh)) + " ago" }
+
+// Percent is how far the run going on is, 0 to 100.
+func (v *replicatorView) Percent() int {
+	if v.Run == nil || v.Run.Expected == 0 {
+		return 0
+	}
+	return min(100, v.Run.Read*100/v.Run.Expected)
 }
 
 // HasQualityProblems reports whether any group of the data-quality
@@ -130,6 +150,22 @@ func (s *Server) replicatorView(ctx context.Context, rep *roger.Replicator, sess
 		v.CallsToday = calls[rep.ID]
 	}
 	if v.Runs, err = s.Store.ListSyncRuns(ctx, rep.ID, 20); err != nil {
+		return nil, err
+	}
+	for _, run := range v.Runs {
+		if run.Outcome == roger.OutcomeOK {
+			v.Fresh = run.Ended
+			break
+		}
+	}
+	if len(v.Runs) > 0 && (v.Runs[0].Outcome == roger.OutcomeRunning || v.Runs[0].Outcome == roger.OutcomeWaiting) {
+		entries, _, err := s.countsForRun(ctx, rep.ID, v.Runs[0].ID)
+		if err != nil {
+			return nil, err
+		}
+		v.Run = s.runStatus(v.Runs[0], entries)
+	}
+	if v.Chart, err = s.replicatorChart(ctx, rep); err != nil {
 		return nil, err
 	}
 	if v.Quality, err = s.qualityGroups(ctx, rep); err != nil {
