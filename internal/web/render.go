@@ -37,9 +37,9 @@ var funcs = template.FuncMap{
 	},
 	// span writes a length of time, such as a run's wait for Exact's
 	// rate limit.
-	"span": humanDuration,
-	"ms": func(unixMS int64) template.HTML { return timeTag(time.UnixMilli(unixMS)) },
-	"trigger": triggerLabel,
+	"span":         humanDuration,
+	"ms":           func(unixMS int64) template.HTML { return timeTag(time.UnixMilli(unixMS)) },
+	"trigger":      triggerLabel,
 	"stateLabel":   stateLabel,
 	"add":          func(a, b int) int { return a + b },
 	"countryNote":  countryNote,

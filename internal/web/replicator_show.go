@@ -25,14 +25,14 @@ type replicatorView struct {
 	// problem, as the list and the status say them too.
 	Story roger.Story
 	// AppCenterURL is the App Center of the replicator's Exact host.
-	AppCenterURL string
-	Entries          int
-	Unparseable      int
-	CallsToday       int
-	Runs             []*roger.SyncRun
-	Example          string
-	ExampleName      string
-	IntervalMinutes  int
+	AppCenterURL    string
+	Entries         int
+	Unparseable     int
+	CallsToday      int
+	Runs            []*roger.SyncRun
+	Example         string
+	ExampleName     string
+	IntervalMinutes int
 
 	// RateWait says until when the replicator waits for Exact's rate
 	// limit; "" when it does not.
