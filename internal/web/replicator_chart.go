@@ -46,8 +46,9 @@ type chartPanel struct {
 	Top   int
 	Bars  []chartBar
 	// Line is the points of a line panel (the directory size), "" for a
-	// bar panel.
+	// bar panel; Dots are the same points, so that a single day shows.
 	Line string
+	Dots []chartTick
 	Base int // the y of the panel's zero line
 }
 
@@ -87,7 +88,7 @@ func buildChart(first time.Time, days []roger.RunDay) *historyChart {
 			perDay[i] = d
 		}
 	}
-	c := &historyChart{Width: chartWidth, Empty: len(days) == 0}
+	c := &historyChart{Width: chartWidth}
 	slot := (chartWidth - chartLeft - chartRight) / chartDays
 	x := func(i int) int { return chartLeft + i*slot }
 	var changed, calls, failures int
@@ -98,7 +99,10 @@ func buildChart(first time.Time, days []roger.RunDay) *historyChart {
 		for _, d := range perDay {
 			peak = max(peak, value(d))
 		}
-		p.Title = fmt.Sprintf("%s (highest %d a day)", title, peak)
+		p.Title = fmt.Sprintf("%s (at most %d a day)", title, peak)
+		if peak == 0 {
+			p.Title = title + " (none)"
+		}
 		for i, d := range perDay {
 			v := value(d)
 			if v == 0 {
@@ -140,10 +144,15 @@ func buildChart(first time.Time, days []roger.RunDay) *historyChart {
 			y -= v * panelHeight / peak
 		}
 		size.Line += fmt.Sprintf("%d,%d ", x(i)+slot/2, y)
+		size.Dots = append(size.Dots, chartTick{X: x(i) + slot/2, Text: fmt.Sprint(y)})
 		size.Bars = append(size.Bars, chartBar{X: x(i), Y: size.Base - panelHeight, W: slot, H: panelHeight,
 			Label: fmt.Sprintf("%s: %d records", perDay[i].Day.Format("2 Jan"), v)})
 	}
+	if peak == 0 && last <= 0 {
+		size.Title = "Directory size (not counted yet)"
+	}
 	c.Panels = append(c.Panels, size)
+	c.Empty = changed == 0 && calls == 0 && failures == 0 && last < 0
 	c.Height = size.Base + axisHeight
 	for _, i := range []int{0, chartDays / 2, chartDays - 1} {
 		c.Ticks = append(c.Ticks, chartTick{X: x(i) + slot/2, Text: perDay[i].Day.Format("2 Jan")})
