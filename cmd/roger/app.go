@@ -63,7 +63,7 @@ func (m *Main) open(ctx context.Context, create bool) (*app, error) {
 	if _, err := os.Stat(cfg.DataDir); newDir && err == nil {
 		fmt.Fprintf(m.Stderr, "roger: created the data directory %s\n", absPath(cfg.DataDir))
 	}
-		keys, source, warnings, err := secret.LoadKeyring(getenv, cfg.DataDir)
+	keys, source, warnings, err := secret.LoadKeyring(getenv, cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
