@@ -63,6 +63,10 @@ type replicatorView struct {
 	Chart *historyChart
 }
 
+// AppCenterFor is the App Center of Exact host exactURL; the page's
+// script points step 1's link at it when another country is chosen.
+func (v *replicatorView) AppCenterFor(exactURL string) string { return appCenterURL(exactURL) }
+
 // FreshAgo says how long ago the directory was last in step with Exact.
 func (v *replicatorView) FreshAgo() string { return humanDuration(time.Since(v.Fresh)) + " ago" }
 
@@ -139,7 +143,7 @@ func (s *Server) replicatorView(ctx context.Context, rep *roger.Replicator, sess
 	}
 	v.Authorized = s.authorized(ctx, rep)
 	v.Story = rep.Story(v.Authorized)
-	v.AppCenterURL = s.appCenterURL(rep.ExactURL)
+	v.AppCenterURL = appCenterURL(rep.ExactURL)
 	v.RateWait = rateWaitText(rep, s.now())
 	v.CanAuthorize = rep.ClientID != "" && rep.ClientSecretHint != ""
 	var err error
@@ -320,7 +324,7 @@ func (s *Server) renderReplicator(w http.ResponseWriter, r *http.Request, status
 // appCenterURL is where the app for a replicator on host exactURL is
 // registered: Exact's one App Center for its own hosts, the simulator's
 // for a simulator.
-func (s *Server) appCenterURL(exactURL string) string {
+func appCenterURL(exactURL string) string {
 	for _, h := range DefaultExactHosts {
 		if h.URL == exactURL {
 			return "https://apps.exactonline.com/"

@@ -176,3 +176,22 @@ func TestNoStepFourErrorBeforeTyping(t *testing.T) {
 		t.Fatalf("a new replicator's Contact URL is checked before anything is typed: %s", field)
 	}
 }
+
+// Step 1's App Center link is Exact's for Exact's own hosts and the
+// simulator's for a simulator.
+func TestAppCenterLinkFollowsTheHost(t *testing.T) {
+	for host, want := range map[string]string{
+		"https://start.exactonline.nl": "https://apps.exactonline.com/",
+		"https://start.exactonline.be": "https://apps.exactonline.com/",
+		"http://127.0.0.1:8090":        "http://127.0.0.1:8090/appcenter",
+	} {
+		if got := appCenterURL(host); got != want {
+			t.Errorf("App Center of %s: %s, want %s", host, got, want)
+		}
+	}
+	p := newPortal(t)
+	pg := p.admin("Alpha").get("/replicators/" + itoa(p.repA.ID))
+	if link := regexpFind(t, pg.body, `<a href="([^"]*)"[^>]*id="app-center"`); link != "https://apps.exactonline.com/" {
+		t.Fatalf("step 1 links to %s", link)
+	}
+}

@@ -89,6 +89,16 @@ document.addEventListener("DOMContentLoaded", function () {
     }
   });
 
+  // Step 1's App Center is the one of the Exact country chosen in step 2.
+  var hostSelect = document.getElementById("exact_url");
+  var appCenter = document.getElementById("app-center");
+  if (hostSelect && appCenter) {
+    hostSelect.addEventListener("change", function () {
+      var chosen = hostSelect.options[hostSelect.selectedIndex];
+      if (chosen && chosen.dataset.appCenter) { appCenter.href = chosen.dataset.appCenter; }
+    });
+  }
+
   // Live check of the Contact URL as it is typed.
   var urlInput = document.querySelector("[data-check-url]");
   var check = document.getElementById("contact-url-check");
