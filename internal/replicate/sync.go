@@ -232,10 +232,20 @@ func (s *Syncer) sync(ctx context.Context, r *roger.Replicator, run *roger.SyncR
 	return nil
 }
 
+// spareCalls is how many calls the app must have left, this minute and
+// today, for a pass to spend one on counting what it will read: the
+// count is for people to watch, the records come first.
+const spareCalls = 10
+
 // expected asks Exact once, as a full pass begins, how many records it
-// will read, so the portal can show how far it is. Exact not answering
-// costs the pass nothing: it goes on without a total.
+// will read, so the portal can show how far it is. It is asked only with
+// calls to spare, and Exact not answering costs the pass nothing: it
+// goes on without a total.
 func (s *Syncer) expected(ctx context.Context, client *exact.Client, r *roger.Replicator) int {
+	daily, minutely, _, _, known := s.Budgets.Get(r.ClientID, r.Division).Remaining()
+	if !known || minutely < spareCalls || daily < spareCalls {
+		return 0
+	}
 	endpoint := "crm/Accounts"
 	if r.Entity == roger.Contacts {
 		endpoint = "crm/Contacts"
