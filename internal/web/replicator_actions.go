@@ -239,6 +239,9 @@ func runSummary(rj *runJSON) string {
 			msg += fmt.Sprintf(", about %s left", humanDuration(time.Duration(rj.SecondsLeft*float64(time.Second))))
 		}
 		return msg + "."
+	case rj.Waiting && rj.Expected > 0:
+		return fmt.Sprintf("%s so far: %d of %d records read (%d new, %d changed, %d removed), %d API calls; it goes on from there.",
+			kind, rj.Read, rj.Expected, rj.Created, rj.Updated, rj.Deleted, rj.APICalls)
 	case rj.Waiting:
 		return fmt.Sprintf("%s so far: %d records read (%d new, %d changed, %d removed), %d API calls; it goes on from there.",
 			kind, rj.Read, rj.Created, rj.Updated, rj.Deleted, rj.APICalls)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -44,3 +45,29 @@ func TestBuildChart(t *testing.T) {
 		t.Fatal("a chart without runs is not empty")
 	}
 }
+
+// A first load shows its records against Exact's count and the time
+// left at its pace; without a count, a full pass re-reading a directory
+// measures against the directory's size; an increment has no end known.
+func TestRunProgress(t *testing.T) {
+	clk := time.Date(2026, 6, 25, 12, 0, 10, 0, time.UTC)
+	s := &Server{Clock: fixedClock(clk)}
+	started := clk.Add(-10 * time.Second)
+	first := &roger.SyncRun{Trigger: roger.TriggerFirst, Full: true, Started: started, Outcome: roger.OutcomeRunning, Read: 1000, Created: 1000, APICalls: 3, Expected: 4000}
+	rj := s.runStatus(first, 0)
+	if rj.Expected != 4000 || rj.SecondsLeft != 30 || rj.Summary != "First load running: 1000 of 4000 records read (25%; 1000 new, 0 changed, 0 removed), 3 API calls, 100 records/s, about 30s left." {
+		t.Fatalf("first load: %+v", rj)
+	}
+	resync := &roger.SyncRun{Trigger: roger.TriggerSchedule, Full: true, Started: started, Outcome: roger.OutcomeRunning, Read: 500}
+	if rj := s.runStatus(resync, 1500); rj.Expected != 1500 || rj.SecondsLeft != 20 {
+		t.Fatalf("full resync: expected %d, %v s left", rj.Expected, rj.SecondsLeft)
+	}
+	increment := &roger.SyncRun{Trigger: roger.TriggerSchedule, Started: started, Outcome: roger.OutcomeRunning, Read: 20}
+	if rj := s.runStatus(increment, 1500); rj.Expected != 0 || rj.SecondsLeft != -1 || strings.Contains(rj.Summary, " of ") {
+		t.Fatalf("increment: %+v", rj)
+	}
+}
+
+type fixedClock time.Time
+
+func (c fixedClock) Now() time.Time { return time.Time(c) }
