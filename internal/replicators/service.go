@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -401,6 +402,11 @@ func (s *Service) FinishAuthorization(ctx context.Context, id int64, state, code
 // on the replicator and in the audit log. It returns what the person in
 // the popup is told.
 func (s *Service) DenyAuthorization(ctx context.Context, id int64, state, oauthError, sessionID string) error {
+	// The code comes from the address the browser was sent to: only one
+	// shaped like OAuth's codes is repeated.
+	if !oauthErrorCode.MatchString(oauthError) {
+		oauthError = "an unknown error"
+	}
 	what, fix := "Exact Online did not grant access ("+oauthError+").", "Click Authorize application again and choose Allow."
 	if oauthError == "access_denied" {
 		what = "Exact Online did not grant access: Allow was not chosen."
@@ -416,6 +422,9 @@ func (s *Service) DenyAuthorization(ctx context.Context, id int64, state, oauthE
 	}
 	return s.authFailed(ctx, rep, session, roger.EINVALID, nil, what, fix)
 }
+
+// oauthErrorCode is the shape of OAuth's error codes (access_denied, …).
+var oauthErrorCode = regexp.MustCompile(`^[a-z_]{1,40}$`)
 
 // exchangeFailure says what went wrong when Exact refused to exchange an
 // authorization code, and what fixes it.
