@@ -104,6 +104,10 @@ type Replicator struct {
 	RateWaitUntil time.Time
 	RateWaitDaily bool
 
+	// AuthAttempt is the replicator's last authorization attempt, kept
+	// after the window that showed its outcome is closed.
+	AuthAttempt AuthAttempt
+
 	Created time.Time
 	Updated time.Time
 }
@@ -113,6 +117,30 @@ type Replicator struct {
 func (r *Replicator) WaitingForRateLimit(now time.Time) bool {
 	return !r.RateWaitUntil.IsZero() && now.Before(r.RateWaitUntil)
 }
+
+// AuthOutcome is how an authorization attempt ended.
+type AuthOutcome string
+
+// The outcomes of an authorization attempt.
+const (
+	AuthOK     AuthOutcome = "ok"
+	AuthFailed AuthOutcome = "failed"
+	// AuthStarted is an attempt sent to Exact that has not come back:
+	// Exact shows some refusals (a Redirect URL that differs from the
+	// app's) on its own page and never returns to roger.
+	AuthStarted AuthOutcome = "started"
+)
+
+// AuthAttempt is an authorization attempt: when it ended, how, and for a
+// failure what to do about it.
+type AuthAttempt struct {
+	At      time.Time
+	Outcome AuthOutcome
+	Fix     string
+}
+
+// Failed reports whether the attempt failed.
+func (a AuthAttempt) Failed() bool { return a.Outcome == AuthFailed }
 
 // SyncPhase is the part of a sync pass a replicator is in: a pass reads
 // the changed records first, then Exact's deletion log.
@@ -236,6 +264,9 @@ const (
 	TriggerSchedule SyncTrigger = "schedule"
 	TriggerManual   SyncTrigger = "manual"
 	TriggerWebhook  SyncTrigger = "webhook"
+	// TriggerFirst is the first load of a replicator, started by the
+	// save that made it active.
+	TriggerFirst SyncTrigger = "first-load"
 )
 
 // SyncOutcome is how a run ended.
@@ -278,6 +309,24 @@ type SyncRun struct {
 	Waits       int
 	Waited      time.Duration
 	WaitStarted time.Time
+
+	// Expected is how many records the run's pass is expected to read,
+	// as Exact counted them when a full pass began (0: not known).
+	Expected int
+	// DirectorySize is how many entries the replicator had in the
+	// directory when the run ended (-1: not counted).
+	DirectorySize int
+}
+
+// RunDay is one day of a replicator's sync history: the records its runs
+// changed, the API calls they made, the runs that failed, and the size of
+// the directory at the day's last counted run end (-1: none counted).
+type RunDay struct {
+	Day           time.Time
+	Changed       int
+	APICalls      int
+	Failures      int
+	DirectorySize int
 }
 
 // Clock tells the time; tests pass a fake.

@@ -24,6 +24,11 @@ type ReplicatorService interface {
 	// exchanges the code, asks Exact who authorized and which divisions
 	// they can open, and moves the replicator on.
 	FinishAuthorization(ctx context.Context, id int64, state, code, sessionID string) (*Authorization, error)
+	// DenyAuthorization is the OAuth callback of an authorization Exact
+	// did not grant (oauthError is Exact's error code): the failure is
+	// kept on the replicator and audited when state is one roger issued
+	// for it. The error returned says what happened and what to do.
+	DenyAuthorization(ctx context.Context, id int64, state, oauthError, sessionID string) error
 	// SaveSettings saves the Contact URL, country, interval and division;
 	// an authorized replicator with complete settings becomes active.
 	SaveSettings(ctx context.Context, orgID, id int64, in SettingsInput) (*Replicator, bool, error)

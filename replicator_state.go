@@ -270,3 +270,47 @@ func ValidateContactURL(tmpl string, entity Entity, exactURL string, division in
 	}
 	return c, division, ""
 }
+
+// Story is what the portal says about a replicator wherever it shows
+// one (its page, the list, its status for the page's script): the badge,
+// the line under it and the last authorization's problem, all derived
+// from the one state, so that no two places can disagree.
+type Story struct {
+	// State is the stored state; Label is the badge's text, which tells
+	// an authorized replicator still waiting for its settings apart from
+	// one still waiting for its authorization.
+	State ReplicatorState
+	Label string
+	// Message is the line under the badge: why the replicator is in its
+	// state, or what it needs next ("" when nothing).
+	Message string
+	// AuthProblem is what went wrong with the last authorization attempt
+	// and what to do about it, at AuthProblemAt; "" when nothing did.
+	AuthProblem   string
+	AuthProblemAt time.Time
+}
+
+// Story tells r's state for people; authorized says whether r holds a
+// token.
+func (r *Replicator) Story(authorized bool) Story {
+	st := Story{State: r.State, Label: r.State.Label(), Message: r.StateMessage}
+	if r.State == StateAwaitingAuthorization {
+		if authorized {
+			st.Label = "awaiting settings"
+			if st.Message == "" {
+				st.Message = "Authorized. Fill in the Contact URL and Country Code to start syncing."
+			}
+		} else {
+			// A message of an authorization since taken back (another
+			// app was saved) must not say it is authorized.
+			st.Message = "Click Authorize application to sign in to Exact Online and allow access."
+		}
+	}
+	switch a := r.AuthAttempt; {
+	case a.Failed():
+		st.AuthProblem, st.AuthProblemAt = "The last authorization failed: "+a.Fix, a.At
+	case a.Outcome == AuthStarted && !authorized:
+		st.AuthProblem, st.AuthProblemAt = "The last authorization did not come back to roger. If Exact Online showed an error about the redirect URI, the app's Redirect URL in the Exact App Center differs from the one in step 1: correct it there, then click Authorize application again.", a.At
+	}
+	return st
+}

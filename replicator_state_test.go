@@ -160,3 +160,44 @@ func TestInvalidIsAnEINVALIDErrorWithItsFields(t *testing.T) {
 		t.Fatalf("err %v, fields %v", err, got)
 	}
 }
+
+// The badge and the line under it follow from the state and the token;
+// the last authorization attempt's problem shows until one succeeds.
+func TestStory(t *testing.T) {
+	at := time.Date(2026, 6, 25, 12, 0, 0, 0, time.UTC)
+	tests := map[string]struct {
+		r              Replicator
+		authorized     bool
+		label, message string
+		problem        string // a part of AuthProblem; "" for none
+	}{
+		"awaiting, not authorized": {Replicator{State: StateAwaitingAuthorization}, false,
+			"awaiting authorization", "Click Authorize application to sign in to Exact Online and allow access.", ""},
+		"a message of an authorization taken back": {Replicator{State: StateAwaitingAuthorization, StateMessage: "Authorized by Demo."}, false,
+			"awaiting authorization", "Click Authorize application to sign in to Exact Online and allow access.", ""},
+		"authorized, settings missing": {Replicator{State: StateAwaitingAuthorization, StateMessage: "Authorized by Demo. Fill in the Contact URL and Country Code to start syncing."}, true,
+			"awaiting settings", "Authorized by Demo. Fill in the Contact URL and Country Code to start syncing.", ""},
+		"active": {Replicator{State: StateActive}, true, "active", "", ""},
+		"paused": {Replicator{State: StatePaused, StateMessage: "Paused by anna@example.nl."}, true, "paused", "Paused by anna@example.nl.", ""},
+		"a failed attempt": {Replicator{State: StateAwaitingAuthorization, AuthAttempt: AuthAttempt{At: at, Outcome: AuthFailed, Fix: "Exact Online refused the app's Client Secret. Copy it again."}}, false,
+			"awaiting authorization", "Click Authorize application to sign in to Exact Online and allow access.", "The last authorization failed: Exact Online refused the app's Client Secret. Copy it again."},
+		"an attempt that never came back": {Replicator{State: StateAwaitingAuthorization, AuthAttempt: AuthAttempt{At: at, Outcome: AuthStarted}}, false,
+			"awaiting authorization", "Click Authorize application to sign in to Exact Online and allow access.", "the app's Redirect URL in the Exact App Center differs"},
+		"a re-authorization abandoned while authorized": {Replicator{State: StateActive, AuthAttempt: AuthAttempt{At: at, Outcome: AuthStarted}}, true, "active", "", ""},
+		"a successful attempt":                          {Replicator{State: StateActive, AuthAttempt: AuthAttempt{At: at, Outcome: AuthOK}}, true, "active", "", ""},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			st := tc.r.Story(tc.authorized)
+			if st.State != tc.r.State || st.Label != tc.label || st.Message != tc.message {
+				t.Fatalf("story %+v, want label %q and message %q", st, tc.label, tc.message)
+			}
+			if (tc.problem == "") != (st.AuthProblem == "") || !strings.Contains(st.AuthProblem, tc.problem) {
+				t.Fatalf("problem %q, want one with %q", st.AuthProblem, tc.problem)
+			}
+			if st.AuthProblem != "" && !st.AuthProblemAt.Equal(at) {
+				t.Fatalf("problem at %v, want %v", st.AuthProblemAt, at)
+			}
+		})
+	}
+}

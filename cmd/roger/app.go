@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/config"
@@ -35,6 +37,13 @@ func (m *Main) open(ctx context.Context, create bool) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Which directory is used is said when it could surprise: it was not
+	// named (the default, relative to where roger runs), or it is new.
+	if getenv("ROGER_DATA_DIR") == "" {
+		fmt.Fprintf(m.Stderr, "roger: using the data directory %s (set ROGER_DATA_DIR to use another)\n", absPath(cfg.DataDir))
+	}
+	_, statErr := os.Stat(cfg.DataDir)
+	newDir := errors.Is(statErr, fs.ErrNotExist)
 	if create {
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("create the data directory %s: %w", cfg.DataDir, err)
@@ -50,6 +59,9 @@ func (m *Main) open(ctx context.Context, create bool) (*app, error) {
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("create the data directory %s: %w", cfg.DataDir, err)
 		}
+	}
+	if _, err := os.Stat(cfg.DataDir); newDir && err == nil {
+		fmt.Fprintf(m.Stderr, "roger: created the data directory %s\n", absPath(cfg.DataDir))
 	}
 	keys, source, warnings, err := secret.LoadKeyring(getenv, cfg.DataDir)
 	if err != nil {
@@ -98,6 +110,15 @@ func (noKeys) Seal([]byte, string) (string, error) { return "", errors.New("no s
 func (noKeys) Open(string, string) ([]byte, error) { return nil, errors.New("no secret key loaded") }
 
 func (a *app) Close() { a.store.Close() }
+
+// absPath is path made absolute for messages, or path itself when that
+// fails.
+func absPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
+}
 
 func (m *Main) getenv() func(string) string {
 	if m.Getenv != nil {

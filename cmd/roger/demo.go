@@ -121,9 +121,14 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 		fmt.Fprintf(w, "  Exact Online:   %s  (the simulator; sign in there as demo / demo)\n", simURL)
 		fmt.Fprintf(w, "  App Center:     %s/appcenter  (register an app with the replicator's Redirect URL)\n", simURL)
 		fmt.Fprintf(w, "  Relations:      %s/docs/MenuPortal.aspx  (a relation's link shows _Division_=)\n", simURL)
-		fmt.Fprintf(w, "  Lookup API:     curl -H 'Authorization: Bearer %s' '%s/api/v1/lookup?number=%%2B31201234567'\n", key, a.cfg.PublicURL)
+		number, found := demoLookupNumber(ctx, a, orgID)
+		fmt.Fprintf(w, "  Lookup API:     curl -H 'Authorization: Bearer %s' '%s/api/v1/lookup?number=%s'\n", key, a.cfg.PublicURL, number)
+		if !found {
+			fmt.Fprintln(w, "                  (finds nothing until a replicator's first sync; then use a number of a relation in Exact)")
+		}
 		fmt.Fprintf(w, "  Alerts:         %s/notifications  (channels told when a replicator breaks; %s/_sim/chains/supersede breaks one's authorization)\n", a.cfg.PublicURL, simURL)
 		fmt.Fprintf(w, "  Data:           %s (delete it to start over)\n", *dataDir)
+		fmt.Fprintf(w, "  Command line:   ROGER_DATA_DIR=%s roger replicator list  (any roger command on the demo's data)\n", shellQuote(*dataDir))
 		fmt.Fprintln(w, "Follow the setup guide: create a replicator, register its Redirect URL in the App Center, paste the")
 		fmt.Fprintln(w, "Client ID and Secret, Authorize application, then fill in the Contact URL and Country Code. Ctrl-C stops.")
 	})

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -311,6 +312,7 @@ func TestSetupGuideInBrowser(t *testing.T) {
 	g.run("opener shows authorized", chromedp.WaitVisible(chromedp.ID("#authorized")))
 	g.screenshot(ctx, "authorized")
 	cancelPopup()
+	g.checkOneStory(sim)
 
 	// 6. The division id from a relation's link in Exact.
 	var rows [][]string
@@ -381,19 +383,22 @@ func TestSetupGuideInBrowser(t *testing.T) {
 		t.Fatalf("live check of the right template says %q", checkText)
 	}
 	g.screenshot(ctx, "settings")
+	accounts := g.slowLargeDivision(division)
 	g.run("save settings", chromedp.Click(chromedp.ID("#save-settings")), chromedp.WaitVisible(chromedp.ID("#sync-now")))
+	g.watchFirstLoad(accounts)
 
 	// 8. The first sync finishes on its own; the page shows its progress
 	// and then the run in the history.
 	g.waitFor("first sync", `(() => { const c = document.querySelector("#runs tbody tr td:nth-child(4)"); return !!c && c.textContent.startsWith("ok"); })()`, 50*time.Second)
 	// The progress line, filled from the run the page polls.
 	var progress string
-	g.waitFor("progress", `document.getElementById("progress").textContent.startsWith("Full sync")`, 20*time.Second)
+	g.waitFor("progress", `document.getElementById("progress").textContent.startsWith("First load")`, 20*time.Second)
 	g.run("progress text", into(&progress, chromedp.Text(chromedp.ID("#progress"))))
 	if !strings.Contains(progress, "records read") || !strings.Contains(progress, "API calls") {
 		t.Fatalf("progress line %q", progress)
 	}
 	g.screenshot(ctx, "synced")
+	g.checkHistory()
 	var state string
 	g.run("state", into(&state, chromedp.Text(chromedp.ID("#state"))))
 	if state != "active" {
@@ -403,10 +408,11 @@ func TestSetupGuideInBrowser(t *testing.T) {
 	g.run("replicator list", chromedp.Navigate(portal+"/replicators"), chromedp.WaitVisible(chromedp.ID("#replicators")),
 		into(&records, chromedp.Text(chromedp.CSS("#replicators tbody tr td:nth-child(5)"))))
 	g.screenshot(ctx, "replicators")
-	if records != "50" {
-		t.Fatalf("the list shows %q records, want the 50 accounts of division %s", records, division)
+	if records != strconv.Itoa(accounts) {
+		t.Fatalf("the list shows %q records, want the %d accounts of division %s", records, accounts, division)
 	}
 	g.lookUp(relationName, phoneText, caller, division)
+	g.narrowScreenshots(repURL)
 }
 
 // retype empties an input and types value into it, as a person would.

@@ -269,7 +269,12 @@ func (m *Main) replicatorList(ctx context.Context, args []string) error {
 		if !r.LastSyncAt.IsZero() {
 			last = r.LastSyncAt.Local().Format("2006-01-02 15:04")
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%d\t%d\t%s\t%s\n", r.ID, r.Name, r.Entity, r.Division, r.State, entries, bad, last, r.StateMessage)
+		// The portal's story: the same message, and the last
+		// authorization's problem, as the replicator's page shows.
+		tok, terr := a.store.TokenStore(r.ID).LoadToken(ctx)
+		story := r.Story(terr == nil && tok != nil)
+		message := strings.TrimSpace(story.Message + " " + story.AuthProblem)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%d\t%d\t%s\t%s\n", r.ID, r.Name, r.Entity, r.Division, r.State, entries, bad, last, message)
 	}
 	return tw.Flush()
 }

@@ -3,6 +3,9 @@ package exact
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
+	"strings"
 )
 
 // errEnough stops a page walk once the first page is read.
@@ -41,4 +44,22 @@ func first[W, T any](c *Client, ctx context.Context, op string, division int, en
 		return nil, err
 	}
 	return out, nil
+}
+
+// Count asks Exact how many records endpoint ("crm/Accounts",
+// "crm/Contacts") of the division holds: one call to its $count, which
+// answers with a bare number. The filter that excludes nothing satisfies
+// Exact's mandatory filtering.
+func (c *Client) Count(ctx context.Context, division int, endpoint string) (int, error) {
+	var n int
+	r := request{op: "exact.Count", url: c.divisionURL(division, endpoint+"/$count") + "?" + noRecordFilter, endpoint: endpoint + "/$count", division: division}
+	err := c.get(ctx, r, func(body []byte) error {
+		v, err := strconv.Atoi(strings.TrimSpace(string(body)))
+		if err != nil || v < 0 {
+			return fmt.Errorf("not a count: %q", clip(string(body), 40))
+		}
+		n = v
+		return nil
+	})
+	return n, err
 }

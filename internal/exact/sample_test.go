@@ -29,3 +29,24 @@ func TestFirstRecordCostsOneCall(t *testing.T) {
 		t.Fatalf("empty division: %+v %v", a, err)
 	}
 }
+
+// Count asks each CRM endpoint's $count once, with the filter Exact's
+// mandatory filtering wants, and reads the bare number.
+func TestCountCostsOneCall(t *testing.T) {
+	strict := true
+	e := newEnv(t, exactsim.Options{MandatoryFilterContacts: &strict}, "", 7, 11)
+	e.login()
+	c := e.client()
+	ctx := context.Background()
+	accounts, err := c.Count(ctx, testDivision, "crm/Accounts")
+	if err != nil || accounts != 7 {
+		t.Fatalf("accounts: %d %v", accounts, err)
+	}
+	contacts, err := c.Count(ctx, testDivision, "crm/Contacts")
+	if err != nil || contacts != 11 {
+		t.Fatalf("contacts: %d %v", contacts, err)
+	}
+	if n := c.Calls(); n != 2 {
+		t.Fatalf("%d calls for two counts, want 2", n)
+	}
+}

@@ -659,9 +659,9 @@ func (e *env) assertUnchanged(id int64, before snapshot) {
 }
 
 // fullLoadCalls is what a full load of n records costs when nothing goes
-// wrong: one system/Divisions call (the division check), one
-// sync/CRM call per started 1000 records (at least one), and one
-// sync/Deleted call.
+// wrong: one system/Divisions call (the division check), one $count of
+// the records (the portal's progress bar), one sync/CRM call per started
+// 1000 records (at least one), and one sync/Deleted call.
 func fullLoadCalls(n int) int {
-	return 1 + max(1, (n+999)/1000) + 1
+	return 1 + 1 + max(1, (n+999)/1000) + 1
 }

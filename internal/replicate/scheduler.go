@@ -225,8 +225,12 @@ func (s *Scheduler) runOne(ctx context.Context, r *roger.Replicator) (next time.
 		}
 	}()
 	trigger := roger.TriggerSchedule
-	if r.SyncRequested {
+	switch {
+	case r.SyncRequested:
 		trigger = roger.TriggerManual
+	case r.LastSyncAt.IsZero():
+		// Never synced: the save that made it active started this one.
+		trigger = roger.TriggerFirst
 	}
 	run, err := s.Syncer.SyncUntilWait(syncCtx, r.ID, trigger)
 	select {

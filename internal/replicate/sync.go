@@ -175,6 +175,9 @@ func (s *Syncer) sync(ctx context.Context, r *roger.Replicator, run *roger.SyncR
 		r.Cursor, r.DeletedCursor, r.ResumeURL, r.Phase, r.FullSync = 0, 0, "", roger.PhaseRecords, true
 	}
 	run.Full = r.FullSync
+	if r.FullSync && r.ResumeURL == "" && r.Phase != roger.PhaseDeletions && run.Expected == 0 {
+		run.Expected = s.expected(ctx, client, r)
+	}
 
 	callsBefore := run.APICalls
 	progress := func(res roger.PageResult, read int) error {
@@ -227,6 +230,31 @@ func (s *Syncer) sync(ctx context.Context, r *roger.Replicator, run *roger.SyncR
 		run.Deleted += n
 	}
 	return nil
+}
+
+// spareCalls is how many calls the app must have left, this minute and
+// today, for a pass to spend one on counting what it will read: the
+// count is for people to watch, the records come first.
+const spareCalls = 10
+
+// expected asks Exact once, as a full pass begins, how many records it
+// will read, so the portal can show how far it is. It is asked only with
+// calls to spare, and Exact not answering costs the pass nothing: it
+// goes on without a total.
+func (s *Syncer) expected(ctx context.Context, client *exact.Client, r *roger.Replicator) int {
+	daily, minutely, _, _, known := s.Budgets.Get(r.ClientID, r.Division).Remaining()
+	if !known || minutely < spareCalls || daily < spareCalls {
+		return 0
+	}
+	endpoint := "crm/Accounts"
+	if r.Entity == roger.Contacts {
+		endpoint = "crm/Contacts"
+	}
+	n, err := client.Count(ctx, r.Division, endpoint)
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // needsFullSync decides between an increment and a full pass: the first

@@ -71,15 +71,30 @@ func TestSchedulerRecordsSyncNowAsManual(t *testing.T) {
 				name    string
 				request bool
 				next    time.Duration // from now
+				synced  bool          // it has synced before
 				want    roger.SyncTrigger
 			}{
-				{"due by its schedule", false, -time.Minute, roger.TriggerSchedule},
-				{"sync now before its time", true, time.Hour, roger.TriggerManual},
+				{"due by its schedule", false, -time.Minute, true, roger.TriggerSchedule},
+				{"sync now before its time", true, time.Hour, true, roger.TriggerManual},
+				// The save that made it active made it due: its first
+				// load is no scheduled sync.
+				{"never synced", false, -time.Minute, false, roger.TriggerFirst},
+				{"sync now before the first load", true, time.Hour, false, roger.TriggerManual},
 			}
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
 					ctx := context.Background()
 					r := e.addReplicator(replicatorOptions{})
+					if tt.synced {
+						// A sync's end is recorded by the release of its lease.
+						if ok, err := e.store.ClaimOne(ctx, r.ID, "before", time.Minute); err != nil || !ok {
+							t.Fatalf("claim: %v %v", ok, err)
+						}
+						if err := e.store.ReleaseLease(ctx, r.ID, "before", e.clock.Now()); err != nil {
+							t.Fatal(err)
+						}
+						r = e.replicator(r.ID)
+					}
 					r.NextSyncAt = e.clock.Now().Add(tt.next)
 					if err := e.store.UpdateReplicator(ctx, r); err != nil {
 						t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,6 +44,7 @@ type Store interface {
 	ConsumeOAuthState(ctx context.Context, state string) (int64, string, error)
 	FindSession(ctx context.Context, idHash string) (*roger.Session, error)
 	AppendAudit(ctx context.Context, orgID int64, actor, action, target, detail string) error
+	RecordAuthAttempt(ctx context.Context, id int64, a roger.AuthAttempt) error
 	AbandonRuns(ctx context.Context, replicatorID int64, message string) error
 	ContinueWaitingRun(ctx context.Context, replicatorID int64, now time.Time) (*roger.SyncRun, error)
 	CreateSyncRun(ctx context.Context, r *roger.SyncRun) error
@@ -309,6 +311,7 @@ func (s *Service) StartAuthorization(ctx context.Context, orgID, id int64, sessi
 	if err != nil {
 		return "", err
 	}
+	s.recordAttempt(ctx, rep.ID, roger.AuthStarted, "")
 	s.audit(ctx, rep, "replicator.authorize-start", "sent to "+rep.ExactURL+" to sign in")
 	return exact.AuthCodeURL(exact.Config{BaseURL: rep.ExactURL, ClientID: rep.ClientID, RedirectURL: s.redirectURL(rep.ID)}, state, false), nil
 }
@@ -325,12 +328,12 @@ func (s *Service) FinishAuthorization(ctx context.Context, id int64, state, code
 	if rid != id || (session != "" && sessionID != session) {
 		return nil, roger.Errorf(roger.EINVALID, "This authorization was started for another replicator or in another browser session: start again with Authorize application.")
 	}
-	if code == "" {
-		return nil, roger.Errorf(roger.EINVALID, "Exact Online sent no authorization code: start again with Authorize application.")
-	}
 	rep, err := s.Store.FindReplicatorByID(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if code == "" {
+		return nil, s.authFailed(ctx, rep, session, roger.EINVALID, nil, "Exact Online sent no authorization code.", "Start again with Authorize application.")
 	}
 	secret, err := s.Store.ClientSecret(ctx, id)
 	if err != nil {
@@ -339,9 +342,9 @@ func (s *Service) FinishAuthorization(ctx context.Context, id int64, state, code
 	cfg := s.config(rep, secret)
 	tok, err := exact.Exchange(ctx, cfg, code)
 	if err != nil {
-		s.log().Warn("authorization code exchange failed", "replicator", id, "err", roger.ErrorMessage(err))
-		return nil, &roger.Error{Code: roger.EUNAVAILABLE, Op: "finish authorization", Err: err,
-			Message: "Exact Online did not accept the authorization: " + roger.ErrorMessage(err) + " Check the Client ID and Client Secret, then try again."}
+		s.log().Warn("authorization code exchange failed", "replicator", id, "err", err)
+		what, fix := exchangeFailure(err)
+		return nil, s.authFailed(ctx, rep, session, roger.EUNAVAILABLE, err, what, fix)
 	}
 	who := "an Exact Online user"
 	division := rep.Division
@@ -385,11 +388,93 @@ func (s *Service) FinishAuthorization(ctx context.Context, id int64, state, code
 		}
 	}
 	rep.Division = division
+	s.recordAttempt(ctx, id, roger.AuthOK, "")
 	s.audit(roger.NewContextWithActor(ctx, actor), rep, "replicator.authorize", "authorized as Exact Online user "+who+", division "+strconv.Itoa(division))
 	if cur, err := s.Store.FindReplicatorByID(ctx, id); err == nil {
 		rep = cur
 	}
 	return &roger.Authorization{Replicator: rep, Who: who, NoAccess: noAccess}, nil
+}
+
+// DenyAuthorization is the OAuth callback of an authorization Exact did
+// not grant (the user chose not to allow access, or Exact refused the
+// request): with a state issued for replicator id, the failure is kept
+// on the replicator and in the audit log. It returns what the person in
+// the popup is told.
+func (s *Service) DenyAuthorization(ctx context.Context, id int64, state, oauthError, sessionID string) error {
+	// The code comes from the address the browser was sent to: only one
+	// shaped like OAuth's codes is repeated.
+	if !oauthErrorCode.MatchString(oauthError) {
+		oauthError = "an unknown error"
+	}
+	what, fix := "Exact Online did not grant access ("+oauthError+").", "Click Authorize application again and choose Allow."
+	if oauthError == "access_denied" {
+		what = "Exact Online did not grant access: Allow was not chosen."
+	}
+	rid, session, err := s.Store.ConsumeOAuthState(ctx, state)
+	if err != nil || rid != id || (session != "" && sessionID != session) {
+		// Not an authorization roger started here: nothing to record.
+		return roger.Errorf(roger.EINVALID, "%s Nothing was changed; %s", what, lowerFirst(fix))
+	}
+	rep, err := s.Store.FindReplicatorByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	return s.authFailed(ctx, rep, session, roger.EINVALID, nil, what, fix)
+}
+
+// oauthErrorCode is the shape of OAuth's error codes (access_denied, …).
+var oauthErrorCode = regexp.MustCompile(`^[a-z_]{1,40}$`)
+
+// exchangeFailure says what went wrong when Exact refused to exchange an
+// authorization code, and what fixes it.
+func exchangeFailure(err error) (what, fix string) {
+	var te *exact.TokenError
+	if !errors.As(err, &te) {
+		return "Exact Online could not be asked to finish the authorization.", "Try Authorize application again in a minute."
+	}
+	switch te.Kind {
+	case exact.InvalidClient:
+		return "Exact Online refused the app's Client ID or Client Secret.",
+			"Copy the Client Secret again from the app's page in the Exact App Center, save it under App credentials, then click Authorize application."
+	case exact.InvalidGrant:
+		return "Exact Online did not accept the authorization code.",
+			"Check that the app's Redirect URL in the Exact App Center is exactly the one in step 1, then click Authorize application again."
+	case exact.RateLimited:
+		return "Exact Online refused: the app made too many token requests today.", "Try Authorize application again tomorrow."
+	case exact.Transient:
+		return "Exact Online did not answer.", "Try Authorize application again in a few minutes."
+	}
+	return "Exact Online did not accept the authorization.", "Check the Client ID and Client Secret under App credentials, then click Authorize application again."
+}
+
+// authFailed keeps a failed authorization on the replicator and in the
+// audit log, and returns the error the popup shows.
+func (s *Service) authFailed(ctx context.Context, rep *roger.Replicator, session string, code roger.ErrorCode, cause error, what, fix string) error {
+	s.recordAttempt(ctx, rep.ID, roger.AuthFailed, what+" "+fix)
+	if session != "" {
+		if sess, err := s.Store.FindSession(ctx, session); err == nil {
+			ctx = roger.NewContextWithActor(ctx, sess.Email)
+		}
+	}
+	s.audit(ctx, rep, "replicator.authorize-failed", what)
+	return &roger.Error{Code: code, Op: "finish authorization", Err: cause, Message: what + " " + fix}
+}
+
+// recordAttempt keeps how an authorization attempt went; a failure to
+// keep it is logged, since the attempt itself is over either way.
+func (s *Service) recordAttempt(ctx context.Context, id int64, outcome roger.AuthOutcome, fix string) {
+	a := roger.AuthAttempt{At: s.now().UTC(), Outcome: outcome, Fix: fix}
+	if err := s.Store.RecordAuthAttempt(context.WithoutCancel(ctx), id, a); err != nil {
+		s.log().Error("record authorization attempt", "replicator", id, "err", err)
+	}
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
 }
 
 // authorizedState is where an authorization takes rep: active when its
@@ -794,6 +879,10 @@ func (s *Service) PageApplied(ctx context.Context, r *roger.Replicator, run *rog
 func (s *Service) RunEnded(ctx context.Context, r *roger.Replicator, run *roger.SyncRun, runErr error) error {
 	ctx = context.WithoutCancel(ctx)
 	err := s.runEnded(ctx, r, run, runErr)
+	// The directory's size at each run's end is its history.
+	if n, _, cerr := s.Store.CountEntries(ctx, r.ID); cerr == nil {
+		run.DirectorySize = n
+	}
 	return errors.Join(err, s.Store.UpdateSyncRun(ctx, run))
 }
 

@@ -13,19 +13,20 @@ import (
 const replicatorColumns = `id, org_id, name, source, entity, exact_url, division, client_id, client_secret_hint, contact_url,
 	default_country, interval_seconds, state, state_message, cursor, deleted_cursor, resume_url, full_sync, pass,
 	division_move_date, division_checked, last_sync_at, next_sync_at, created, updated, sync_phase, sync_requested,
-	rate_wait_until, rate_wait_daily`
+	rate_wait_until, rate_wait_daily, auth_attempt_at, auth_outcome, auth_fix`
 
 type scanner interface{ Scan(...any) error }
 
 func scanReplicator(row scanner) (*roger.Replicator, error) {
 	var r roger.Replicator
-	var interval, moveDate, checked, lastSync, nextSync, created, updated, waitUntil int64
+	var interval, moveDate, checked, lastSync, nextSync, created, updated, waitUntil, authAt int64
+	var authOutcome string
 	var full, requested, waitDaily int
 	var entity, state, phase string
 	err := row.Scan(&r.ID, &r.OrgID, &r.Name, &r.Source, &entity, &r.ExactURL, &r.Division, &r.ClientID, &r.ClientSecretHint, &r.ContactURL,
 		&r.DefaultCountry, &interval, &state, &r.StateMessage, &r.Cursor, &r.DeletedCursor, &r.ResumeURL, &full, &r.Pass,
 		&moveDate, &checked, &lastSync, &nextSync, &created, &updated, &phase, &requested,
-		&waitUntil, &waitDaily)
+		&waitUntil, &waitDaily, &authAt, &authOutcome, &r.AuthAttempt.Fix)
 	if err != nil {
 		return nil, err
 	}
@@ -35,6 +36,7 @@ func scanReplicator(row scanner) (*roger.Replicator, error) {
 	r.DivisionMoveDate, r.DivisionCheckedAt, r.LastSyncAt, r.NextSyncAt = fromMS(moveDate), fromMS(checked), fromMS(lastSync), fromMS(nextSync)
 	r.Created, r.Updated = fromMS(created), fromMS(updated)
 	r.RateWaitUntil, r.RateWaitDaily = fromMS(waitUntil), waitDaily != 0
+	r.AuthAttempt.At, r.AuthAttempt.Outcome = fromMS(authAt), roger.AuthOutcome(authOutcome)
 	return &r, nil
 }
 

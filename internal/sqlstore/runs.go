@@ -18,6 +18,7 @@ func (s *Store) CreateSyncRun(ctx context.Context, r *roger.SyncRun) error {
 	if r.Outcome == "" {
 		r.Outcome = roger.OutcomeRunning
 	}
+	r.DirectorySize = -1
 	full := 0
 	if r.Full {
 		full = 1
@@ -38,9 +39,10 @@ func (s *Store) UpdateSyncRun(ctx context.Context, r *roger.SyncRun) error {
 		full = 1
 	}
 	_, err := s.write.ExecContext(ctx, s.q(`UPDATE sync_runs SET full_sync = ?, ended = ?, outcome = ?, records_read = ?, created = ?, updated = ?, deleted = ?,
-		unparseable = ?, set_aside = ?, api_calls = ?, error = ?, waits = ?, waited_ms = ?, wait_started = ? WHERE id = ?`),
+		unparseable = ?, set_aside = ?, api_calls = ?, error = ?, waits = ?, waited_ms = ?, wait_started = ?,
+		expected = ?, directory_size = ? WHERE id = ?`),
 		full, ms(r.Ended), string(r.Outcome), r.Read, r.Created, r.Updated, r.Deleted, r.Unparseable, r.SetAside, r.APICalls, r.Error,
-		r.Waits, r.Waited.Milliseconds(), ms(r.WaitStarted), r.ID)
+		r.Waits, r.Waited.Milliseconds(), ms(r.WaitStarted), r.Expected, r.DirectorySize, r.ID)
 	if err != nil {
 		return fmt.Errorf("update sync run: %w", dbError(err))
 	}
@@ -48,7 +50,7 @@ func (s *Store) UpdateSyncRun(ctx context.Context, r *roger.SyncRun) error {
 }
 
 const syncRunColumns = `id, replicator_id, trigger_kind, full_sync, started, ended, outcome, records_read, created, updated,
-	deleted, unparseable, set_aside, api_calls, error, waits, waited_ms, wait_started`
+	deleted, unparseable, set_aside, api_calls, error, waits, waited_ms, wait_started, expected, directory_size`
 
 func scanSyncRun(row scanner) (*roger.SyncRun, error) {
 	var r roger.SyncRun
@@ -56,7 +58,7 @@ func scanSyncRun(row scanner) (*roger.SyncRun, error) {
 	var full int
 	var started, ended, waited, waitStarted int64
 	if err := row.Scan(&r.ID, &r.ReplicatorID, &trigger, &full, &started, &ended, &outcome, &r.Read, &r.Created, &r.Updated,
-		&r.Deleted, &r.Unparseable, &r.SetAside, &r.APICalls, &r.Error, &r.Waits, &waited, &waitStarted); err != nil {
+		&r.Deleted, &r.Unparseable, &r.SetAside, &r.APICalls, &r.Error, &r.Waits, &waited, &waitStarted, &r.Expected, &r.DirectorySize); err != nil {
 		return nil, err
 	}
 	r.Trigger, r.Outcome, r.Full = roger.SyncTrigger(trigger), roger.SyncOutcome(outcome), full != 0
@@ -126,4 +128,53 @@ func (s *Store) ContinueWaitingRun(ctx context.Context, replicatorID int64, now 
 		return nil, fmt.Errorf("continue waiting run: %w", dbError(err))
 	}
 	return run, nil
+}
+
+// RecordAuthAttempt keeps how replicator id's last authorization attempt
+// ended, so the portal shows it after its window is closed.
+func (s *Store) RecordAuthAttempt(ctx context.Context, id int64, a roger.AuthAttempt) error {
+	_, err := s.write.ExecContext(ctx, s.q(`UPDATE replicators SET auth_attempt_at = ?, auth_outcome = ?, auth_fix = ? WHERE id = ?`),
+		ms(a.At), string(a.Outcome), a.Fix, id)
+	if err != nil {
+		return fmt.Errorf("record authorization attempt: %w", dbError(err))
+	}
+	return nil
+}
+
+// RunDays sums replicator replicatorID's runs that started from since on,
+// per UTC day, oldest first; days without runs are left out.
+func (s *Store) RunDays(ctx context.Context, replicatorID int64, since time.Time) ([]roger.RunDay, error) {
+	rows, err := s.read.QueryContext(ctx, s.q(`SELECT started, created + updated + deleted, api_calls, outcome, directory_size FROM sync_runs
+		WHERE replicator_id = ? AND started >= ? ORDER BY started, id`), replicatorID, ms(since))
+	if err != nil {
+		return nil, fmt.Errorf("run days: %w", dbError(err))
+	}
+	defer rows.Close()
+	var out []roger.RunDay
+	for rows.Next() {
+		var started int64
+		var changed, calls, size int
+		var outcome string
+		if err := rows.Scan(&started, &changed, &calls, &outcome, &size); err != nil {
+			return nil, fmt.Errorf("run days: %w", dbError(err))
+		}
+		t := fromMS(started).UTC()
+		day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+		if len(out) == 0 || !out[len(out)-1].Day.Equal(day) {
+			out = append(out, roger.RunDay{Day: day, DirectorySize: -1})
+		}
+		d := &out[len(out)-1]
+		d.Changed += changed
+		d.APICalls += calls
+		if outcome == string(roger.OutcomeFailed) {
+			d.Failures++
+		}
+		if size >= 0 {
+			d.DirectorySize = size
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("run days: %w", dbError(err))
+	}
+	return out, nil
 }

@@ -48,8 +48,13 @@ func TestSignInStartsASessionBehindAHostCookie(t *testing.T) {
 
 	// Sign-out ends the session on the server, not only in the browser.
 	kept := b.cookie().Value
-	if pg := b.post("/logout", nil); pg.status != http.StatusSeeOther || pg.location != "/login" {
+	pg = b.post("/logout", nil)
+	if pg.status != http.StatusSeeOther || pg.location != "/login?done=signedout" {
 		t.Fatalf("sign out: %d %q", pg.status, pg.location)
+	}
+	// The page signed out to says so.
+	if out := b.get(pg.location); !strings.Contains(out.body, "You are signed out.") {
+		t.Fatalf("the sign-in page after signing out says nothing about it: %s", out.body)
 	}
 	replay := p.browser()
 	replay.client.Jar.SetCookies(u, []*http.Cookie{{Name: secureCookieName, Value: kept, Path: "/"}})

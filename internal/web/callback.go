@@ -20,7 +20,8 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	if e := q.Get("error"); e != "" {
-		s.popupPage(w, id, http.StatusBadRequest, "Not authorized", "Exact Online did not grant access ("+e+"). Nothing was changed; start again with Authorize application and choose Allow.")
+		err := s.Replicators.DenyAuthorization(ctx, id, q.Get("state"), e, sessionIDHash(r))
+		s.popupPage(w, id, http.StatusBadRequest, "Not authorized", roger.ErrorMessage(err))
 		return
 	}
 	auth, err := s.Replicators.FinishAuthorization(ctx, id, q.Get("state"), q.Get("code"), sessionIDHash(r))

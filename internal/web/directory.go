@@ -99,3 +99,12 @@ func (s *Server) handleDirectory(w http.ResponseWriter, r *http.Request, sess *r
 	}
 	s.render(w, status, "directory", view{Title: "Directory", Session: sess, Nav: "directory", Data: v})
 }
+
+// WrittenNationally reports whether the number searched for was written
+// without a country code (no + or 00 in front), the only case in which
+// the default country decided how it was read.
+func (v directoryView) WrittenNationally() bool {
+	q := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(v.Q)), "tel:")
+	q = strings.TrimLeft(q, " (")
+	return !strings.HasPrefix(q, "+") && !strings.HasPrefix(q, "00")
+}

@@ -75,11 +75,7 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	if !localPath(next) {
 		next = ""
 	}
-	var msg string
-	if r.URL.Query().Get("done") == "password" {
-		msg = "Your new password is set. Sign in with it."
-	}
-	s.render(w, http.StatusOK, "login", view{Title: "Sign in", Notice: msg, Data: loginView{Next: next}})
+	s.render(w, http.StatusOK, "login", view{Title: "Sign in", Notice: notice(r), Data: loginView{Next: next}})
 }
 
 const wrongCredentials = "The e-mail address or the password is wrong."
@@ -212,7 +208,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		_ = s.Store.DeleteSession(r.Context(), id)
 	}
 	clearCookie(w, r)
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	http.Redirect(w, r, "/login?done=signedout", http.StatusSeeOther)
 }
 
 // dummyHash is a hash of a random password at the server's cost, made

@@ -22,12 +22,7 @@ type pageSet struct {
 }
 
 var funcs = template.FuncMap{
-	"when": func(t time.Time) string {
-		if t.IsZero() {
-			return "never"
-		}
-		return t.UTC().Format("2006-01-02 15:04:05 UTC")
-	},
+	"when": timeTag,
 	"ago": func(t time.Time) string {
 		if t.IsZero() {
 			return "never"
@@ -42,10 +37,9 @@ var funcs = template.FuncMap{
 	},
 	// span writes a length of time, such as a run's wait for Exact's
 	// rate limit.
-	"span": humanDuration,
-	"ms": func(unixMS int64) string {
-		return time.UnixMilli(unixMS).UTC().Format("2006-01-02 15:04:05 UTC")
-	},
+	"span":         humanDuration,
+	"ms":           func(unixMS int64) template.HTML { return timeTag(time.UnixMilli(unixMS)) },
+	"trigger":      triggerLabel,
 	"stateLabel":   stateLabel,
 	"add":          func(a, b int) int { return a + b },
 	"countryNote":  countryNote,
@@ -152,3 +146,22 @@ func humanDuration(d time.Duration) string {
 }
 
 func stateLabel(st roger.ReplicatorState) string { return st.Label() }
+
+// timeTag writes a time in UTC inside a <time> element; the portal's
+// script rewrites it in the browser's time zone and keeps the UTC time
+// on hover, so without the script the page still reads right.
+func timeTag(t time.Time) template.HTML {
+	if t.IsZero() {
+		return "never"
+	}
+	utc := t.UTC().Format("2006-01-02 15:04:05 UTC")
+	return template.HTML(`<time datetime="` + t.UTC().Format(time.RFC3339) + `" title="` + utc + `">` + utc + `</time>`)
+}
+
+// triggerLabel words what started a run.
+func triggerLabel(t roger.SyncTrigger) string {
+	if t == roger.TriggerFirst {
+		return "first load"
+	}
+	return string(t)
+}

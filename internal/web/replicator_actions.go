@@ -108,6 +108,7 @@ type statusJSON struct {
 	State       string   `json:"state"`
 	StateLabel  string   `json:"stateLabel"`
 	Message     string   `json:"message"`
+	AuthProblem string   `json:"authProblem,omitempty"`
 	Authorized  bool     `json:"authorized"`
 	Division    int      `json:"division"`
 	Entries     int      `json:"entries"`
@@ -131,9 +132,13 @@ type runJSON struct {
 	APICalls int     `json:"apiCalls"`
 	Seconds  float64 `json:"seconds"`
 	PerSec   float64 `json:"perSecond"`
-	// SecondsLeft is an estimate, known when a full pass re-reads a
-	// directory of known size; -1 when unknown.
+	// Expected is how many records the pass is expected to read: Exact's
+	// count at its start, or for a full pass without one the size of the
+	// directory it re-reads; 0 when unknown. SecondsLeft is the estimate
+	// that follows from it, -1 when unknown.
+	Expected    int     `json:"expected"`
 	SecondsLeft float64 `json:"secondsLeft"`
+	Trigger     string  `json:"trigger"`
 	Error       string  `json:"error,omitempty"`
 	Summary     string  `json:"summary"`
 
@@ -151,8 +156,10 @@ func (s *Server) handleReplicatorStatus(w http.ResponseWriter, r *http.Request, 
 	if !ok {
 		return
 	}
-	st := statusJSON{State: string(rep.State), StateLabel: stateLabel(rep.State), Message: rep.StateMessage,
-		Authorized: s.authorized(ctx, rep), Division: rep.Division, RateWait: rateWaitText(rep, s.now())}
+	authorized := s.authorized(ctx, rep)
+	story := rep.Story(authorized)
+	st := statusJSON{State: string(rep.State), StateLabel: story.Label, Message: story.Message, AuthProblem: story.AuthProblem,
+		Authorized: authorized, Division: rep.Division, RateWait: rateWaitText(rep, s.now())}
 	runs, err := s.Store.ListSyncRuns(ctx, rep.ID, 1)
 	if err != nil {
 		s.log().Error("status", "err", err)
@@ -193,10 +200,17 @@ func (s *Server) runStatus(run *roger.SyncRun, entries int) *runJSON {
 	if rj.Seconds > 0 {
 		rj.PerSec = float64(run.Read) / rj.Seconds
 	}
-	// A full re-read of a directory of known size has a known end; the
-	// first load has not (Exact does not say how many records there are).
-	if rj.Running && run.Full && rj.PerSec > 0 && entries > run.Read {
-		rj.SecondsLeft = float64(entries-run.Read) / rj.PerSec
+	rj.Trigger = triggerLabel(run.Trigger)
+	// A full pass has a known end: Exact's count taken when it began,
+	// else the size of the directory it re-reads.
+	switch {
+	case run.Expected > 0:
+		rj.Expected = run.Expected
+	case run.Full && entries > 0:
+		rj.Expected = entries
+	}
+	if rj.Running && rj.PerSec > 0 && rj.Expected > run.Read {
+		rj.SecondsLeft = float64(rj.Expected-run.Read) / rj.PerSec
 	}
 	rj.Summary = runSummary(rj)
 	return rj
@@ -204,10 +218,20 @@ func (s *Server) runStatus(run *roger.SyncRun, entries int) *runJSON {
 
 func runSummary(rj *runJSON) string {
 	kind := "Increment"
-	if rj.Full {
+	switch {
+	case rj.Trigger == triggerLabel(roger.TriggerFirst):
+		kind = "First load"
+	case rj.Full:
 		kind = "Full sync"
 	}
 	switch {
+	case rj.Running && rj.Expected > 0:
+		msg := fmt.Sprintf("%s running: %d of %d records read (%d%%; %d new, %d changed, %d removed), %d API calls, %.0f records/s",
+			kind, rj.Read, rj.Expected, min(100, rj.Read*100/rj.Expected), rj.Created, rj.Updated, rj.Deleted, rj.APICalls, rj.PerSec)
+		if rj.SecondsLeft >= 0 {
+			msg += fmt.Sprintf(", about %s left", humanDuration(time.Duration(rj.SecondsLeft*float64(time.Second))))
+		}
+		return msg + "."
 	case rj.Running:
 		msg := fmt.Sprintf("%s running: %d records read (%d new, %d changed, %d removed), %d API calls, %.0f records/s",
 			kind, rj.Read, rj.Created, rj.Updated, rj.Deleted, rj.APICalls, rj.PerSec)
@@ -215,6 +239,9 @@ func runSummary(rj *runJSON) string {
 			msg += fmt.Sprintf(", about %s left", humanDuration(time.Duration(rj.SecondsLeft*float64(time.Second))))
 		}
 		return msg + "."
+	case rj.Waiting && rj.Expected > 0:
+		return fmt.Sprintf("%s so far: %d of %d records read (%d new, %d changed, %d removed), %d API calls; it goes on from there.",
+			kind, rj.Read, rj.Expected, rj.Created, rj.Updated, rj.Deleted, rj.APICalls)
 	case rj.Waiting:
 		return fmt.Sprintf("%s so far: %d records read (%d new, %d changed, %d removed), %d API calls; it goes on from there.",
 			kind, rj.Read, rj.Created, rj.Updated, rj.Deleted, rj.APICalls)

@@ -13,6 +13,7 @@ type replicatorRow struct {
 	Unparseable int
 	CallsToday  int
 	LastRun     *roger.SyncRun
+	Story       roger.Story
 }
 
 func (s *Server) handleHome(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
@@ -44,7 +45,7 @@ func (s *Server) handleReplicatorList(w http.ResponseWriter, r *http.Request, se
 	}
 	rows := make([]replicatorRow, 0, len(list))
 	for _, rep := range list {
-		row := replicatorRow{R: rep, CallsToday: calls[rep.ID]}
+		row := replicatorRow{R: rep, CallsToday: calls[rep.ID], Story: rep.Story(s.authorized(ctx, rep))}
 		if row.Entries, row.Unparseable, err = s.Store.CountEntries(ctx, rep.ID); err != nil {
 			s.fail(w, r, sess, err)
 			return
@@ -73,6 +74,8 @@ var notices = map[string]string{
 	"poplinks":    "New screen-pop link made: the previous one no longer works.",
 	"channel":     "Channel added. Send a test to see that it arrives.",
 	"removed":     "Channel removed: it is told nothing more.",
+	"signedout":   "You are signed out. Sign in again to go on.",
+	"password":    "Your new password is set. Sign in with it.",
 }
 
 func notice(r *http.Request) string { return notices[r.URL.Query().Get("done")] }

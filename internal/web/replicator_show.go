@@ -21,13 +21,18 @@ type replicatorView struct {
 	HostLabel        string
 	Authorized       bool
 	CanAuthorize     bool
-	Entries          int
-	Unparseable      int
-	CallsToday       int
-	Runs             []*roger.SyncRun
-	Example          string
-	ExampleName      string
-	IntervalMinutes  int
+	// Story is the badge, the line under it and the last authorization's
+	// problem, as the list and the status say them too.
+	Story roger.Story
+	// AppCenterURL is the App Center of the replicator's Exact host.
+	AppCenterURL    string
+	Entries         int
+	Unparseable     int
+	CallsToday      int
+	Runs            []*roger.SyncRun
+	Example         string
+	ExampleName     string
+	IntervalMinutes int
 
 	// RateWait says until when the replicator waits for Exact's rate
 	// limit; "" when it does not.
@@ -47,6 +52,30 @@ type replicatorView struct {
 
 	// Quality are the data-quality report's groups with their counts.
 	Quality []qualityGroup
+
+	// Fresh is when the replicator's last successful run ended: the
+	// directory is in step with Exact as of then (zero: never).
+	Fresh time.Time
+	// Run is the run going on (running or waiting for Exact's rate
+	// limit), nil when none; the page shows its progress.
+	Run *runJSON
+	// Chart is the history of the last 30 days.
+	Chart *historyChart
+}
+
+// AppCenterFor is the App Center of Exact host exactURL; the page's
+// script points step 1's link at it when another country is chosen.
+func (v *replicatorView) AppCenterFor(exactURL string) string { return appCenterURL(exactURL) }
+
+// FreshAgo says how long ago the directory was last in step with Exact.
+func (v *replicatorView) FreshAgo() string { return humanDuration(time.Since(v.Fresh)) + " ago" }
+
+// Percent is how far the run going on is, 0 to 100.
+func (v *replicatorView) Percent() int {
+	if v.Run == nil || v.Run.Expected == 0 {
+		return 0
+	}
+	return min(100, v.Run.Read*100/v.Run.Expected)
 }
 
 // HasQualityProblems reports whether any group of the data-quality
@@ -113,6 +142,8 @@ func (s *Server) replicatorView(ctx context.Context, rep *roger.Replicator, sess
 		}
 	}
 	v.Authorized = s.authorized(ctx, rep)
+	v.Story = rep.Story(v.Authorized)
+	v.AppCenterURL = appCenterURL(rep.ExactURL)
 	v.RateWait = rateWaitText(rep, s.now())
 	v.CanAuthorize = rep.ClientID != "" && rep.ClientSecretHint != ""
 	var err error
@@ -123,6 +154,22 @@ func (s *Server) replicatorView(ctx context.Context, rep *roger.Replicator, sess
 		v.CallsToday = calls[rep.ID]
 	}
 	if v.Runs, err = s.Store.ListSyncRuns(ctx, rep.ID, 20); err != nil {
+		return nil, err
+	}
+	for _, run := range v.Runs {
+		if run.Outcome == roger.OutcomeOK {
+			v.Fresh = run.Ended
+			break
+		}
+	}
+	if len(v.Runs) > 0 && (v.Runs[0].Outcome == roger.OutcomeRunning || v.Runs[0].Outcome == roger.OutcomeWaiting) {
+		entries, _, err := s.countsForRun(ctx, rep.ID, v.Runs[0].ID)
+		if err != nil {
+			return nil, err
+		}
+		v.Run = s.runStatus(v.Runs[0], entries)
+	}
+	if v.Chart, err = s.replicatorChart(ctx, rep); err != nil {
 		return nil, err
 	}
 	if v.Quality, err = s.qualityGroups(ctx, rep); err != nil {
@@ -264,5 +311,27 @@ func (s *Server) renderReplicator(w http.ResponseWriter, r *http.Request, status
 		csp := w.Header().Get("Content-Security-Policy")
 		w.Header().Set("Content-Security-Policy", strings.Replace(csp, "form-action 'self'", "form-action 'self' "+u.Scheme+"://"+u.Host, 1))
 	}
-	s.render(w, status, "replicator", view{Title: v.R.Name, Session: sess, Nav: "replicators", Notice: notice(r), Data: v})
+	msg := notice(r)
+	// The page is shown again after the authorization window closes, with
+	// the address that brought the notice: a notice the replicator has
+	// moved past would contradict its state.
+	if r.URL.Query().Get("done") == "credentials" && v.Authorized {
+		msg = ""
+	}
+	s.render(w, status, "replicator", view{Title: v.R.Name, Session: sess, Nav: "replicators", Notice: msg, Data: v})
+}
+
+// appCenterURL is where the app for a replicator on host exactURL is
+// registered: Exact's one App Center for its own hosts, the simulator's
+// for a simulator.
+func appCenterURL(exactURL string) string {
+	for _, h := range DefaultExactHosts {
+		if h.URL == exactURL {
+			return "https://apps.exactonline.com/"
+		}
+	}
+	if exactURL == "" {
+		return "https://apps.exactonline.com/"
+	}
+	return strings.TrimSuffix(exactURL, "/") + "/appcenter"
 }

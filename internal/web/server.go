@@ -35,6 +35,7 @@ type ReplicatorReader interface {
 	ListSyncRuns(ctx context.Context, replicatorID int64, limit int) ([]*roger.SyncRun, error)
 	ListSetAside(ctx context.Context, replicatorID int64, limit int) ([]roger.SetAsideRecord, error)
 	APICallsSince(ctx context.Context, orgID int64, since time.Time) (map[int64]int, error)
+	RunDays(ctx context.Context, replicatorID int64, since time.Time) ([]roger.RunDay, error)
 }
 
 // SessionStore keeps the admins' sign-in sessions.
@@ -200,6 +201,7 @@ func (s *Server) Handler() http.Handler {
 	mux := &routeMux{ServeMux: http.NewServeMux()}
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(http.FileServerFS(static))))
+	mux.Handle("GET /favicon.ico", http.RedirectHandler("/static/favicon.svg", http.StatusMovedPermanently))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))

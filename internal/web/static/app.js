@@ -9,8 +9,43 @@ document.addEventListener("DOMContentLoaded", function () {
   var refresh = function () {
     var box = document.querySelector("[data-replicator]");
     var target = box ? "/replicators/" + box.dataset.replicator : window.location.pathname;
-    if (window.location.pathname === target) { window.location.reload(); } else { window.location.assign(target); }
+    // A notice in the address ("…?done=credentials") belongs to the
+    // step just taken; the refreshed page tells the state as it is now.
+    if (window.location.pathname === target && window.location.search === "") { window.location.reload(); } else { window.location.assign(target); }
   };
+
+  // Times are written in UTC by the server; they are shown in the
+  // browser's time zone, with the UTC time kept on hover.
+  var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+  var localTime = function (el) {
+    var d = new Date(el.getAttribute("datetime"));
+    if (isNaN(d.getTime())) { return; }
+    var now = new Date();
+    var time = pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+    var sameDay = d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate();
+    el.textContent = sameDay ? time : d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + time;
+    el.dataset.local = "yes";
+  };
+  document.querySelectorAll("time[datetime]").forEach(localTime);
+
+  // "2 s ago" stays true while the page is open.
+  var agoText = function (seconds) {
+    if (seconds < 60) { return Math.max(0, Math.floor(seconds)) + " s ago"; }
+    if (seconds < 3600) { return Math.floor(seconds / 60) + " min ago"; }
+    if (seconds < 172800) { return Math.floor(seconds / 3600) + " h " + Math.floor(seconds % 3600 / 60) + " min ago"; }
+    return Math.floor(seconds / 86400) + " days ago";
+  };
+  var agos = document.querySelectorAll("[data-ago]");
+  if (agos.length) {
+    var tick = function () {
+      agos.forEach(function (el) {
+        var t = new Date(el.dataset.ago).getTime();
+        if (!isNaN(t)) { el.textContent = agoText((Date.now() - t) / 1000); }
+      });
+    };
+    tick();
+    setInterval(tick, 1000);
+  }
 
   // Copy buttons copy the value of the input they name.
   document.querySelectorAll("[data-copy]").forEach(function (btn) {
@@ -53,6 +88,16 @@ document.addEventListener("DOMContentLoaded", function () {
       refresh();
     }
   });
+
+  // Step 1's App Center is the one of the Exact country chosen in step 2.
+  var hostSelect = document.getElementById("exact_url");
+  var appCenter = document.getElementById("app-center");
+  if (hostSelect && appCenter) {
+    hostSelect.addEventListener("change", function () {
+      var chosen = hostSelect.options[hostSelect.selectedIndex];
+      if (chosen && chosen.dataset.appCenter) { appCenter.href = chosen.dataset.appCenter; }
+    });
+  }
 
   // Live check of the Contact URL as it is typed.
   var urlInput = document.querySelector("[data-check-url]");
@@ -97,7 +142,9 @@ document.addEventListener("DOMContentLoaded", function () {
     // The check waits until typing pauses, so a link typed or pasted in
     // pieces is checked once.
     urlInput.addEventListener("input", function () { clearTimeout(pending); pending = setTimeout(run, 300); });
-    if (!check.querySelector(".error")) { run(); }
+    // A suggested link not yet filled in is checked once it is typed in,
+    // not while it still waits for the division.
+    if (!check.querySelector(".error") && !urlInput.hasAttribute("data-check-later")) { run(); }
   }
 
   // Dry run of a Country Code change: how the stored numbers would read
@@ -155,9 +202,23 @@ document.addEventListener("DOMContentLoaded", function () {
         var running = st.run && (st.run.running || st.run.waiting);
         progress.textContent = st.run ? st.run.summary : "";
         progress.dataset.running = running ? "yes" : "no";
+        var box = document.getElementById("progress-box");
+        var bar = document.getElementById("progress-bar");
+        if (box && bar) {
+          box.hidden = !running;
+          if (running && st.run.expected > 0) {
+            bar.max = st.run.expected;
+            bar.value = Math.min(st.run.read, st.run.expected);
+            bar.textContent = Math.floor(100 * bar.value / bar.max) + "%";
+          } else if (running) {
+            bar.removeAttribute("value");
+          }
+        }
+        var line = document.getElementById("directory-line");
+        if (line && running) { line.textContent = "A sync is going on: its records so far are counted below; the directory's totals follow when it ends."; }
         if (st.run) { progress.dataset.read = st.run.read; progress.dataset.outcome = st.run.outcome; }
         var badge = document.getElementById("state");
-        if (badge) { badge.textContent = st.stateLabel; badge.className = "state state-" + st.state; }
+        if (badge) { badge.textContent = st.stateLabel; badge.className = "state state-" + st.state + (st.authorized ? " authorized" : ""); }
         var key = st.run ? st.run.id + ":" + st.run.outcome : "";
         if ((!running && key !== shown) || (lastState !== null && lastState !== st.state)) {
           refresh();
