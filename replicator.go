@@ -104,6 +104,9 @@ type Replicator struct {
 	RateWaitUntil time.Time
 	RateWaitDaily bool
 
+	// Webhooks: see WebhookState.
+	Webhook WebhookState
+
 	Created time.Time
 	Updated time.Time
 }
