@@ -60,3 +60,12 @@ func WebhookTopic(e Entity) string {
 	}
 	return "Accounts"
 }
+
+// ValidateWebhookSecret checks a webhook secret as pasted ("" is allowed:
+// it keeps the stored one, or leaves webhooks off).
+func ValidateWebhookSecret(secret string) string {
+	if strings.ContainsAny(secret, " \t\r\n") {
+		return "A webhook secret has no spaces: copy it again from the app's page in the Exact App Center."
+	}
+	return ""
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/roger365io/roger"
 )
@@ -87,4 +88,15 @@ func (c *Client) checkDivision(op string, division int) error {
 		return &roger.Error{Code: roger.EINVALID, Op: op, Message: "The Exact Online division is not valid: choose a division."}
 	}
 	return nil
+}
+
+// ParseEventTime reads a webhook's EventCreatedOn ("2023-01-17T22:56:23.087",
+// Amsterdam wall-clock time without an offset, as Exact's other dates);
+// zero when it is not such a time.
+func ParseEventTime(s string) time.Time {
+	t, err := time.ParseInLocation("2006-01-02T15:04:05.999999999", strings.TrimSpace(s), amsterdam)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
 }

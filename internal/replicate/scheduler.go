@@ -58,7 +58,7 @@ type Scheduler struct {
 	// bring its changes, and the increment is the safety net that finds
 	// what an event missed. 0 keeps every replicator's own interval.
 	WebhookInterval time.Duration
-	Log        *slog.Logger
+	Log             *slog.Logger
 	// Clock decides the next sync times; nil means the system clock.
 	Clock roger.Clock
 

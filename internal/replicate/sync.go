@@ -110,9 +110,9 @@ func (s *Syncer) run(ctx context.Context, id int64, trigger roger.SyncTrigger, y
 	if err != nil {
 		return nil, err
 	}
-	if trigger == roger.TriggerWebhook && !r.WaitingForRateLimit(s.now()) {
-		// Another run may have applied them already: no run to record.
-		if waiting, err := s.pendingEvents(ctx, r.ID, 1); err != nil || len(waiting) == 0 {
+	if trigger == roger.TriggerWebhook && s.Events != nil && !r.WaitingForRateLimit(s.now()) {
+		// Events whose change is in the directory already need no run.
+		if waiting, err := s.settleStored(ctx, r); err != nil || waiting == 0 {
 			return nil, err
 		}
 	}

@@ -16,16 +16,13 @@ type EventStore interface {
 	MarkWebhookEventsApplied(ctx context.Context, id int64, ids []int64, before time.Time) error
 	UnannouncedChanges(ctx context.Context, id int64, keys []string, since time.Time) (int, error)
 	AddWebhookGap(ctx context.Context, id int64) error
+	StoredModified(ctx context.Context, id int64, keys []string) (map[string]time.Time, error)
 }
 
 // maxEventsPerRun bounds the events one run looks at; more than that are
 // read by an increment anyway.
 const maxEventsPerRun = 1000
 
-// modifiedSlack is how much later than a record's Modified an event about
-// it may have been created and still be about the version read: Exact
-// stamps both when it saves, not at the same instant.
-const modifiedSlack = 2 * time.Second
 
 func (s *Syncer) pendingEvents(ctx context.Context, id int64, limit int) ([]roger.WebhookEvent, error) {
 	if s.Events == nil {
@@ -205,7 +202,47 @@ func (c *seenChanges) covers(e roger.WebhookEvent) bool {
 		return true
 	}
 	m, ok := c.modified[e.Key]
-	return ok && !e.EventAt.IsZero() && !e.EventAt.After(m.Add(modifiedSlack))
+	return ok && announces(e, m)
+}
+
+// announces reports whether event e is about the version of its record
+// modified at m or an older one. An event created after m may be about a
+// later change: it is read from Exact.
+func announces(e roger.WebhookEvent, m time.Time) bool {
+	return !e.EventAt.IsZero() && !e.EventAt.After(m)
+}
+
+// settleStored marks the waiting events of r whose change the directory
+// holds already (an increment read it, or another event's fetch did), and
+// returns how many still wait. Exact's redeliveries and an increment's
+// overlap with a burst of events so cost no call.
+func (s *Syncer) settleStored(ctx context.Context, r *roger.Replicator) (int, error) {
+	pending, err := s.Events.PendingWebhookEvents(ctx, r.ID, maxEventsPerRun)
+	if err != nil || len(pending) == 0 {
+		return 0, err
+	}
+	keys := make([]string, 0, len(pending))
+	for _, e := range pending {
+		keys = append(keys, e.Key)
+	}
+	stored, err := s.Events.StoredModified(ctx, r.ID, keys)
+	if err != nil {
+		return 0, err
+	}
+	var done []int64
+	for _, e := range pending {
+		m, ok := stored[e.Key]
+		if (e.Deletes() && !ok) || (!e.Deletes() && ok && announces(e, m)) {
+			done = append(done, e.ID)
+		}
+	}
+	if len(done) == 0 {
+		return len(pending), nil
+	}
+	if err := s.Events.MarkWebhookEventsApplied(ctx, r.ID, done, time.Time{}); err != nil {
+		return 0, err
+	}
+	return len(pending) - len(done), nil
 }
 
 // settleEvents marks the waiting events a sync answered: those received

@@ -207,3 +207,33 @@ func (s *Store) UnannouncedChanges(ctx context.Context, id int64, keys []string,
 	}
 	return missing, nil
 }
+
+// StoredModified returns when the stored version of each of keys (source
+// IDs of replicator id's entries) was modified in Exact; a key with no
+// entry is absent.
+func (s *Store) StoredModified(ctx context.Context, id int64, keys []string) (map[string]time.Time, error) {
+	out := make(map[string]time.Time, len(keys))
+	for rest := keys; len(rest) > 0; {
+		n := min(len(rest), 500)
+		args := []any{id}
+		for _, k := range rest[:n] {
+			args = append(args, k)
+		}
+		rows, err := s.read.QueryContext(ctx, s.q(`SELECT source_id, source_modified FROM entries WHERE replicator_id = ? AND source_id IN (`+placeholders(n)+`)`), args...)
+		if err != nil {
+			return nil, fmt.Errorf("read stored versions: %w", dbError(err))
+		}
+		for rows.Next() {
+			var k string
+			var m int64
+			if err := rows.Scan(&k, &m); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read stored versions: %w", dbError(err))
+			}
+			out[k] = fromMS(m)
+		}
+		rows.Close()
+		rest = rest[n:]
+	}
+	return out, nil
+}
