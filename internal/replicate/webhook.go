@@ -23,7 +23,6 @@ type EventStore interface {
 // read by an increment anyway.
 const maxEventsPerRun = 1000
 
-
 func (s *Syncer) pendingEvents(ctx context.Context, id int64, limit int) ([]roger.WebhookEvent, error) {
 	if s.Events == nil {
 		return nil, nil

@@ -72,7 +72,7 @@ type Service struct {
 	// WebhookURL is where Exact posts replicator id's webhook events
 	// (on roger's public URL); nil: this roger does not subscribe.
 	WebhookURL func(id int64) string
-	Log  *slog.Logger
+	Log        *slog.Logger
 
 	budgetsOnce sync.Once
 	// divisions remembers per replicator which divisions its Exact user

@@ -126,4 +126,3 @@ func (s *Service) dropWebhook(ctx context.Context, rep *roger.Replicator, why st
 	s.setWebhook(ctx, rep, "", time.Time{}, why)
 	s.audit(ctx, rep, "replicator.webhook", "removed the subscription")
 }
-
