@@ -298,11 +298,25 @@ func TestWebhookBurstIsCoalesced(t *testing.T) {
 	})
 	// The deliveries go on for a while after the records are in: every
 	// event must be settled, and the calls counted then.
-	rig.waitFor(t, 120*time.Second, "every event received and settled", func() bool {
+	settled := func() bool {
 		_, metrics := getWithKey(t, rig.base, "/metrics", "")
 		pending, err := rig.app.store.PendingWebhookEvents(ctx, 1, 1)
 		return err == nil && len(pending) == 0 && strings.Contains(metrics, "roger_webhook_events_received_total 5000\n")
-	})
+	}
+	for deadline := time.Now().Add(120 * time.Second); !settled(); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			_, metrics := getWithKey(t, rig.base, "/metrics", "")
+			pending, _ := rig.app.store.PendingWebhookEvents(ctx, 1, 10000)
+			failed := 0
+			for _, d := range rig.sim.Deliveries() {
+				if !d.Delivered {
+					failed++
+				}
+			}
+			t.Fatalf("the events were not all received and settled within 120 s: %d pending, %d of the last deliveries failed\n%s",
+				len(pending), failed, grepLines(metrics, "roger_webhook"))
+		}
+	}
 	calls := rig.calls.Load() - callsBefore
 	t.Logf("5,000 creations in the directory after %s with %d calls", took, calls)
 	if calls >= 20 {

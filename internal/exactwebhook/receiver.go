@@ -54,9 +54,9 @@ type Receiver struct {
 	// Wake tells the scheduler that events wait.
 	Wake func()
 	Log  *slog.Logger
-	// OnReceived sees every new event stored; OnRefused every request
-	// refused, with its reason (metrics).
-	OnReceived func()
+	// OnReceived sees how many new events were stored; OnRefused every
+	// request refused, with its reason (metrics).
+	OnReceived func(n int)
 	OnRefused  func(reason string)
 	// MaxBody bounds a notification (a few hundred bytes in practice).
 	MaxBody int64
@@ -70,6 +70,19 @@ type Receiver struct {
 	window  time.Time
 	misses  int
 	initOne sync.Once
+
+	// Events received together are written together: a burst of
+	// deliveries (an import in Exact) costs a few transactions, not one
+	// each, and every request is answered once its event is stored.
+	qmu     sync.Mutex
+	queue   []queued
+	writing bool
+}
+
+// queued is an event waiting to be stored, and where its outcome goes.
+type queued struct {
+	ev   roger.WebhookEvent
+	done chan error
 }
 
 // cached is what the receiver knows of a replicator for a while: its
@@ -193,23 +206,76 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev := roger.WebhookEvent{ReplicatorID: id, Key: key, Action: c.Action, EventCreatedOn: c.EventCreatedOn, EventAt: exact.ParseEventTime(c.EventCreatedOn)}
-	added, err := rc.Store.AddWebhookEvents(r.Context(), id, []roger.WebhookEvent{ev})
-	if err != nil {
-		if roger.ErrorCodeOf(err) == roger.ENOTFOUND {
-			w.WriteHeader(http.StatusOK)
-			return
-		}
-		rc.Log.Error("store webhook event", "replicator", id, "err", err)
+	if err := rc.store(r.Context(), ev); err != nil && roger.ErrorCodeOf(err) != roger.ENOTFOUND {
+		// A replicator deleted meanwhile (ENOTFOUND) has no use for it;
+		// anything else is worth a redelivery.
 		http.Error(w, "The event could not be stored; send it again.", http.StatusServiceUnavailable)
 		return
 	}
 	w.WriteHeader(http.StatusOK)
-	if added > 0 {
-		if rc.OnReceived != nil {
-			rc.OnReceived()
+}
+
+// store queues ev for the writer and waits until it is stored.
+func (rc *Receiver) store(ctx context.Context, ev roger.WebhookEvent) error {
+	q := queued{ev: ev, done: make(chan error, 1)}
+	rc.qmu.Lock()
+	rc.queue = append(rc.queue, q)
+	start := !rc.writing
+	rc.writing = true
+	rc.qmu.Unlock()
+	if start {
+		go rc.write()
+	}
+	select {
+	case err := <-q.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// write stores what is queued, a replicator's events in one transaction,
+// until the queue is empty; then it ends, and the next event starts it
+// again.
+func (rc *Receiver) write() {
+	for {
+		rc.qmu.Lock()
+		batch := rc.queue
+		rc.queue = nil
+		if len(batch) == 0 {
+			rc.writing = false
+			rc.qmu.Unlock()
+			return
 		}
-		if rc.Wake != nil {
-			rc.Wake()
+		rc.qmu.Unlock()
+		byReplicator := map[int64][]queued{}
+		for _, q := range batch {
+			byReplicator[q.ev.ReplicatorID] = append(byReplicator[q.ev.ReplicatorID], q)
+		}
+		woken := false
+		for id, qs := range byReplicator {
+			events := make([]roger.WebhookEvent, len(qs))
+			for i, q := range qs {
+				events[i] = q.ev
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			added, err := rc.Store.AddWebhookEvents(ctx, id, events)
+			cancel()
+			if err != nil && roger.ErrorCodeOf(err) != roger.ENOTFOUND {
+				rc.Log.Error("store webhook events", "replicator", id, "events", len(events), "err", err)
+			}
+			for _, q := range qs {
+				q.done <- err
+			}
+			if added > 0 {
+				if rc.OnReceived != nil {
+					rc.OnReceived(added)
+				}
+				if rc.Wake != nil && !woken {
+					rc.Wake()
+					woken = true
+				}
+			}
 		}
 	}
 }

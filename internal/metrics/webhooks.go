@@ -42,8 +42,8 @@ func NewWebhooks(reg prometheus.Registerer) *Webhooks {
 	return w
 }
 
-// Received counts one stored event.
-func (w *Webhooks) Received() { w.received.Inc() }
+// Received counts n stored events.
+func (w *Webhooks) Received(n int) { w.received.Add(float64(n)) }
 
 // Refused counts one refused request.
 func (w *Webhooks) Refused(reason string) { w.refused.WithLabelValues(reason).Inc() }
