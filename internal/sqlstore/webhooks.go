@@ -61,6 +61,15 @@ func (s *Store) AddWebhookEvents(ctx context.Context, id int64, events []roger.W
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		added = 0
 		now := s.now()
+		// The replicator's row first: it must exist, and its lock orders
+		// the events of instances writing at once.
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE replicators SET webhook_last_event = ? WHERE id = ?`), now, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("replicator", id)
+		}
 		for _, e := range events {
 			res, err := tx.ExecContext(ctx, s.q(`INSERT INTO webhook_events (replicator_id, record_key, event_created_on, action, event_at, received)
 				VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (replicator_id, record_key, event_created_on) DO NOTHING`),
@@ -71,19 +80,10 @@ func (s *Store) AddWebhookEvents(ctx context.Context, id int64, events []roger.W
 			n, _ := res.RowsAffected()
 			added += int(n)
 		}
-		pending := 0
 		if added > 0 {
-			pending = 1
+			_, err = tx.ExecContext(ctx, s.q(`UPDATE replicators SET webhook_pending = 1 WHERE id = ?`), id)
 		}
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE replicators SET webhook_last_event = ?, webhook_pending = CASE WHEN ? = 1 THEN 1 ELSE webhook_pending END WHERE id = ?`),
-			now, pending, id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return notFound("replicator", id)
-		}
-		return nil
+		return err
 	})
 	if err != nil {
 		if roger.ErrorCodeOf(err) == roger.ENOTFOUND {
