@@ -196,6 +196,42 @@ func TestWebhooksBringChangesWithinSeconds(t *testing.T) {
 	if rig.throttled.Load() != 0 {
 		t.Errorf("%d answers of 429", rig.throttled.Load())
 	}
+
+	// The subscription removed in Exact behind roger's back: a new
+	// contact is announced by no event, and the next increment finds it
+	// and counts a webhook gap.
+	ctx := context.Background()
+	r, err := rig.app.store.FindReplicatorByID(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := rig.app.store.TokenStore(1).LoadToken(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("DELETE", rig.simURL+"/api/v1/123456/webhooks/WebhookSubscriptions(guid'"+r.Webhook.Subscription+"')", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("remove the subscription in the simulator: %s", resp.Status)
+	}
+	const unannounced = "+31205550199"
+	id, err = rig.sim.CreateContact(rigDivision, func(c *crm.Contact) { c.Phone, c.Mobile, c.BusinessFax = unannounced, "", "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rig.app.store.RequestSync(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	rig.waitFor(t, 30*time.Second, "the unannounced contact found by the increment", func() bool { return rig.finds(t, unannounced, id) })
+	rig.waitFor(t, 10*time.Second, "a webhook gap counted", func() bool {
+		r, err := rig.app.store.FindReplicatorByID(ctx, 1)
+		return err == nil && r.Webhook.Gaps == 1
+	})
 }
 
 // TestForgedWebhooksChangeNothing posts events with a forged or altered

@@ -246,9 +246,9 @@ func (s *Syncer) settleStored(ctx context.Context, r *roger.Replicator) (int, er
 
 // settleEvents marks the waiting events a sync answered: those received
 // before it began (it read after their change), and those whose record
-// it read in the version they announced. An increment the schedule ran
-// while webhooks work that found changes no event announced counts as a
-// webhook gap.
+// it read in the version they announced. An increment (scheduled or
+// asked for) while webhooks work that found changes no event announced
+// counts as a webhook gap.
 func (s *Syncer) settleEvents(ctx context.Context, r *roger.Replicator, run *roger.SyncRun, seen *seenChanges) error {
 	if seen == nil || seen.byEvents {
 		return nil
@@ -271,7 +271,7 @@ func (s *Syncer) settleEvents(ctx context.Context, r *roger.Replicator, run *rog
 		}
 		s.observeEvents(answered)
 	}
-	if run.Trigger != roger.TriggerSchedule || run.Full || !r.Webhook.On() || len(seen.keys) == 0 ||
+	if run.Trigger == roger.TriggerWebhook || run.Full || !r.Webhook.On() || len(seen.keys) == 0 ||
 		r.LastSyncAt.IsZero() || !r.Webhook.Since.Before(r.LastSyncAt) {
 		return nil
 	}
