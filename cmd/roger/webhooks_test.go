@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -375,4 +376,66 @@ func grepLines(text, prefix string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestWebhookLatencyFigures measures, against the simulator, the time
+// from a change in Exact to the changed number answering the lookup API
+// (p50 and p99 over 200 changes, one every 1.1 s: Exact's 60 calls a
+// minute allow one fetch a second), and the calls a day an idle division
+// costs with webhooks on. It prints the figures for docs/PERFORMANCE.md;
+// it runs only with ROGER_WEBHOOK_FIGURES=1 (about four minutes).
+func TestWebhookLatencyFigures(t *testing.T) {
+	if os.Getenv("ROGER_WEBHOOK_FIGURES") == "" {
+		t.Skip("set ROGER_WEBHOOK_FIGURES=1 to measure")
+	}
+	rig := startWebhookRig(t, 2000)
+	ctx := context.Background()
+	id, err := rig.sim.CreateContact(rigDivision, func(c *crm.Contact) { c.Phone, c.Mobile, c.BusinessFax = "+31205551000", "", "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	rig.waitFor(t, 10*time.Second, "the probe contact", func() bool { return rig.finds(t, "+31205551000", id) })
+	callsBefore := rig.calls.Load()
+	const changes = 200
+	var took []time.Duration
+	for i := range changes {
+		number := fmt.Sprintf("+312055520%02d", i%100)
+		if i >= 100 {
+			number = fmt.Sprintf("+312055530%02d", i%100)
+		}
+		start := time.Now()
+		if err := rig.sim.EditContact(rigDivision, id, func(c *crm.Contact) { c.Phone = number }); err != nil {
+			t.Fatal(err)
+		}
+		for !rig.finds(t, number, id) {
+			if time.Since(start) > 90*time.Second {
+				t.Fatalf("change %d not found within 90 s", i)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		took = append(took, time.Since(start))
+		time.Sleep(max(1100*time.Millisecond-time.Since(start), 0))
+	}
+	slices.Sort(took)
+	calls := rig.calls.Load() - callsBefore
+	t.Logf("change to lookup over %d changes: p50 %s, p99 %s, max %s; %d calls (%.2f a change), %d answers of 429",
+		changes, took[changes/2].Round(time.Millisecond), took[changes*99/100].Round(time.Millisecond), took[changes-1].Round(time.Millisecond),
+		calls, float64(calls)/changes, rig.throttled.Load())
+
+	// An idle increment, as the safety sync runs it.
+	idleBefore := rig.calls.Load()
+	scheduled, _ := rig.runs(t)
+	if err := rig.app.store.RequestSync(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	rig.waitFor(t, 30*time.Second, "the idle increment", func() bool { s, _ := rig.runs(t); return s > scheduled })
+	time.Sleep(500 * time.Millisecond)
+	idle := rig.calls.Load() - idleBefore
+	safety := 120 * time.Minute
+	perDay := int(24*time.Hour/safety)*int(idle) + int(24*time.Hour/(6*time.Hour))
+	t.Logf("idle division with webhooks on: %d calls an increment, one every %s, plus the division check every 6 h: %d calls a day (polling every 5 min: %d)",
+		idle, safety, perDay, int(24*time.Hour/(5*time.Minute))*int(idle)+4)
+	if took[changes-1] <= 0 || idle == 0 {
+		t.Fatal("nothing was measured")
+	}
 }
