@@ -238,11 +238,10 @@ func (q *webhookQueue) notify(division int, topic, action string, key crm.GUID, 
 	q.notifyAt(division, topic, action, key, base, time.Time{})
 }
 
-// notifyAt is notify for a change made at at (zero: now). Exact creates
-// the event with the change, so EventCreatedOn is the change's time, not
-// the time the notification goes out (emeq webhooks.md; the payload in
-// picqer's Webhook tests): a batch of changes sent one by one keeps the
-// times they were made.
+// notifyAt is notify for a change made at at (zero: now). Exact's field
+// is EventCreatedOn: when the event was created, with the change, not
+// when the notification goes out, which for a batch of changes (or a
+// retried delivery) is later.
 func (q *webhookQueue) notifyAt(division int, topic, action string, key crm.GUID, base string, at time.Time) {
 	s := q.s
 	s.mu.RLock()
