@@ -439,3 +439,32 @@ func TestWebhookLatencyFigures(t *testing.T) {
 		t.Fatal("nothing was measured")
 	}
 }
+
+// TestWebhooksWithTwoInstances runs a second instance on the same
+// database, as behind a load balancer: Exact's events reach the first,
+// each change is fetched once, whichever instance applies it, and the
+// second instance's lookups find it within 2 seconds.
+func TestWebhooksWithTwoInstances(t *testing.T) {
+	rig := startWebhookRig(t, 100)
+	second, _, _ := serveInstance(t, rig.env)
+	for i, number := range []string{"+31205550311", "+31205550322", "+31205550333"} {
+		calls := rig.calls.Load()
+		_, webhookRuns := rig.runs(t)
+		id, err := rig.sim.CreateContact(rigDivision, func(c *crm.Contact) { c.Phone, c.Mobile, c.BusinessFax = number, "", "" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		took := rig.waitFor(t, 2*time.Second, "the new contact found on the second instance", func() bool {
+			status, body := getWithKey(t, second, "/api/v1/lookup?number="+url.QueryEscape(number), rig.key)
+			return status == http.StatusOK && strings.Contains(body, `"sourceId":"`+id+`"`)
+		})
+		t.Logf("change %d: found on the second instance after %s", i, took)
+		time.Sleep(200 * time.Millisecond)
+		if n := rig.calls.Load() - calls; n != 1 {
+			t.Errorf("change %d cost %d calls, want one fetch", i, n)
+		}
+		if _, w := rig.runs(t); w != webhookRuns+1 {
+			t.Errorf("change %d was applied by %d webhook runs, want 1", i, w-webhookRuns)
+		}
+	}
+}
