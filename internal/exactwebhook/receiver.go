@@ -94,6 +94,7 @@ type cached struct {
 	secret   []byte
 	topic    string
 	division int
+	read     time.Time
 	until    time.Time
 }
 
@@ -115,13 +116,27 @@ func (rc *Receiver) init() {
 	})
 }
 
-// Forget drops what the receiver keeps of replicator id, after its
-// webhook secret changed.
-func (rc *Receiver) Forget(id int64) {
-	rc.init()
+// recheckAfter is how old a cached secret must be before a refused
+// signature makes the next request read it again: a secret changed in
+// the portal (on any instance) is picked up by Exact's next delivery,
+// while a flood of forged requests reads it at most this often.
+const recheckAfter = 10 * time.Second
+
+// doubt drops what is cached of replicator id when it is older than
+// recheckAfter at now, after a signature it refused.
+func (rc *Receiver) doubt(id int64, now time.Time) {
 	rc.mu.Lock()
-	delete(rc.cache, id)
+	if c, ok := rc.cache[id]; ok && now.Sub(c.read) >= recheckAfter {
+		delete(rc.cache, id)
+	}
 	rc.mu.Unlock()
+}
+
+func (rc *Receiver) now() time.Time {
+	if rc.Clock != nil {
+		return rc.Clock.Now()
+	}
+	return time.Now()
 }
 
 func (rc *Receiver) refuse(w http.ResponseWriter, status int, reason, msg string) {
@@ -191,6 +206,7 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !known.ok || !validSignature(known.secret, n.Content, sum) {
+		rc.doubt(id, rc.now())
 		rc.refuse(w, http.StatusUnauthorized, RefusedSignature, "The HashCode does not match.")
 		return
 	}
@@ -295,10 +311,7 @@ func validSignature(secret, content, sum []byte) bool {
 // most Lookups times a second, from the database; busy when the
 // database may not be asked now.
 func (rc *Receiver) lookup(ctx context.Context, id int64) (cached, bool) {
-	now := time.Now()
-	if rc.Clock != nil {
-		now = rc.Clock.Now()
-	}
+	now := rc.now()
 	rc.mu.Lock()
 	if c, ok := rc.cache[id]; ok && now.Before(c.until) {
 		rc.mu.Unlock()
@@ -314,7 +327,7 @@ func (rc *Receiver) lookup(ctx context.Context, id int64) (cached, bool) {
 	rc.misses++
 	rc.mu.Unlock()
 
-	c := cached{until: now.Add(rc.SecretTTL)}
+	c := cached{read: now, until: now.Add(rc.SecretTTL)}
 	rep, err := rc.Store.FindReplicatorByID(ctx, id)
 	if err == nil {
 		var secret string

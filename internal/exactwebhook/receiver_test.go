@@ -12,8 +12,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/clock"
 )
 
 // fakeStore is a database with replicator 1 (contacts of division
@@ -146,6 +148,8 @@ func TestReceiver(t *testing.T) {
 // TTL, and a flood to made-up replicators at most Lookups times a second.
 func TestReceiverFloodReachesNoDatabase(t *testing.T) {
 	rig := newReceiverRig()
+	clk := clock.NewFake(time.Date(2026, 6, 25, 12, 0, 0, 0, time.UTC))
+	rig.rc.Clock = clk
 	for i := range 1000 {
 		if got := rig.post("1", body(sample, sign(strconv.Itoa(i), sample))); got != http.StatusUnauthorized {
 			t.Fatalf("forged POST %d: %d", i, got)
@@ -153,6 +157,15 @@ func TestReceiverFloodReachesNoDatabase(t *testing.T) {
 	}
 	if n := rig.store.reads.Load(); n != 2 {
 		t.Errorf("1,000 forged POSTs read the database %d times, want 2 (the replicator and its secret, once)", n)
+	}
+	// Ten seconds on, a refusal makes the next request read the secret
+	// again (it may have been changed); the flood still reads it once.
+	clk.Advance(recheckAfter)
+	for i := range 100 {
+		rig.post("1", body(sample, sign(strconv.Itoa(i), sample)))
+	}
+	if n := rig.store.reads.Load(); n != 4 {
+		t.Errorf("after %s the database was read %d times in all, want 4", recheckAfter, n)
 	}
 	rig.store.reads.Store(0)
 	busy := 0
