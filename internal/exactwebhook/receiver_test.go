@@ -70,7 +70,9 @@ func sign(secret, content string) string {
 	return strings.ToUpper(hex.EncodeToString(mac.Sum(nil)))
 }
 
-func body(content, hash string) string { return `{"Content":` + content + `,"HashCode":"` + hash + `"}` }
+func body(content, hash string) string {
+	return `{"Content":` + content + `,"HashCode":"` + hash + `"}`
+}
 
 type receiverRig struct {
 	store   *fakeStore
