@@ -108,6 +108,9 @@ type Replicator struct {
 	// after the window that showed its outcome is closed.
 	AuthAttempt AuthAttempt
 
+	// Webhooks: see WebhookState.
+	Webhook WebhookState
+
 	Created time.Time
 	Updated time.Time
 }

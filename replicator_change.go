@@ -24,6 +24,8 @@ type CredentialsChange struct {
 	ClientID     string
 	ExactURL     string
 	ClientSecret string
+	// WebhookSecret, when not "", replaces the app's webhook secret.
+	WebhookSecret string
 	// Reauthorize forgets the token (it belongs to the old app or host)
 	// and applies State.
 	Reauthorize bool

@@ -94,6 +94,9 @@ type CredentialsInput struct {
 	ExactURL     string
 	ClientID     string
 	ClientSecret string
+	// WebhookSecret is the app's webhook secret, optional ("" keeps the
+	// stored one): with it roger subscribes to Exact's webhooks.
+	WebhookSecret string
 }
 
 // SettingsInput is what a replicator needs to sync: the Contact URL, the

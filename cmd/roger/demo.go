@@ -121,6 +121,7 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 		fmt.Fprintf(w, "  Exact Online:   %s  (the simulator; sign in there as demo / demo)\n", simURL)
 		fmt.Fprintf(w, "  App Center:     %s/appcenter  (register an app with the replicator's Redirect URL)\n", simURL)
 		fmt.Fprintf(w, "  Relations:      %s/docs/MenuPortal.aspx  (a relation's link shows _Division_=)\n", simURL)
+		fmt.Fprintf(w, "  Webhooks:       on once the app's webhook secret (its App Center page) is pasted in step 2: changes arrive within seconds\n")
 		number, found := demoLookupNumber(ctx, a, orgID)
 		fmt.Fprintf(w, "  Lookup API:     curl -H 'Authorization: Bearer %s' '%s/api/v1/lookup?number=%s'\n", key, a.cfg.PublicURL, number)
 		if !found {

@@ -404,6 +404,20 @@ func TestSetupGuideInBrowser(t *testing.T) {
 	if state != "active" {
 		t.Fatalf("after the first sync the replicator is %q", state)
 	}
+	// Webhooks: the app's webhook secret, from its page in the App
+	// Center, pasted in step 2; the replicator subscribes at once.
+	var hookSecret, hooks string
+	g.run("webhook secret", chromedp.Navigate(sim+"/appcenter/apps/"+clientID), chromedp.WaitVisible(chromedp.ID("#webhook-secret")),
+		into(&hookSecret, chromedp.Text(chromedp.ID("#webhook-secret"))))
+	g.run("paste webhook secret", chromedp.Navigate(repURL), chromedp.WaitVisible(chromedp.ID("#webhook_secret")),
+		chromedp.SendKeys(chromedp.ID("#webhook_secret"), hookSecret), chromedp.Click(chromedp.ID("#save-credentials")),
+		chromedp.WaitVisible(chromedp.ID("#authorize-button")))
+	g.waitFor("webhooks on", `document.getElementById("webhooks").textContent.startsWith("Webhooks: on")`, 20*time.Second)
+	g.run("webhooks line", into(&hooks, chromedp.Text(chromedp.ID("#webhooks"))), into(&page, chromedp.OuterHTML(chromedp.CSS("html"))))
+	if hookSecret == "" || strings.Contains(page, hookSecret) {
+		t.Fatalf("the webhook secret %q is empty or shown on the replicator page", hookSecret)
+	}
+	g.screenshot(ctx, "webhooks-on")
 	var records string
 	g.run("replicator list", chromedp.Navigate(portal+"/replicators"), chromedp.WaitVisible(chromedp.ID("#replicators")),
 		into(&records, chromedp.Text(chromedp.CSS("#replicators tbody tr td:nth-child(5)"))))

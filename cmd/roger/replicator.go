@@ -22,7 +22,9 @@ const replicatorUsage = `Usage:
                        (--client-secret - reads the secret from standard input; prefer either to
                        --client-secret SECRET, which other users of the machine can see in ps)
   roger replicator set --id ID [--contact-url TEMPLATE] [--country CC] [--interval 5m]
-                       change a replicator's settings, checked as the portal checks them
+                       [--webhook-secret-file FILE | --webhook-secret -]
+                       change a replicator's settings, checked as the portal checks them; the app's
+                       webhook secret (from a file or standard input only) turns Exact's webhooks on
   roger replicator list [--org ORG]
   roger replicator authorize ID      print the URL to open; the running "roger serve" receives the callback
   roger replicator sync ID --wait    sync now and print the run's counts
@@ -155,6 +157,8 @@ func (m *Main) replicatorSet(ctx context.Context, args []string) error {
 		contactURL = fs.String("contact-url", "", "link template to the CRM card with {SourceId}, {CompanyId}, {Division}")
 		country    = fs.String("country", "", "default country for numbers without a country code: NL or +31")
 		interval   = fs.Duration("interval", 0, "time between syncs, in whole minutes from 1m to 24h")
+		hookSecret = fs.String("webhook-secret", "", "- reads the app's webhook secret from standard input (no other value: a secret on the command line is visible in ps)")
+		hookFile   = fs.String("webhook-secret-file", "", "a file holding the app's webhook secret, from its page in the Exact App Center")
 	)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -164,8 +168,12 @@ func (m *Main) replicatorSet(ctx context.Context, args []string) error {
 	if *id <= 0 {
 		return errors.New("roger replicator set: give the replicator with --id (see roger replicator list)")
 	}
-	if !given["contact-url"] && !given["country"] && !given["interval"] {
-		return errors.New("roger replicator set: nothing to change; give --contact-url, --country or --interval")
+	webhook := given["webhook-secret"] || given["webhook-secret-file"]
+	if !given["contact-url"] && !given["country"] && !given["interval"] && !webhook {
+		return errors.New("roger replicator set: nothing to change; give --contact-url, --country, --interval or --webhook-secret-file")
+	}
+	if given["webhook-secret"] && *hookSecret != "-" {
+		return errors.New("roger replicator set: --webhook-secret takes only - (standard input): a secret on the command line is visible to other users in ps; or use --webhook-secret-file")
 	}
 	a, err := m.openApp(ctx)
 	if err != nil {
@@ -175,6 +183,14 @@ func (m *Main) replicatorSet(ctx context.Context, args []string) error {
 	r, err := a.store.FindReplicatorByID(ctx, *id)
 	if err != nil {
 		return err
+	}
+	if webhook {
+		if err := m.setWebhookSecret(ctx, a, r, *hookSecret, *hookFile); err != nil {
+			return err
+		}
+		if !given["contact-url"] && !given["country"] && !given["interval"] {
+			return nil
+		}
 	}
 	in := roger.SettingsInput{ContactURL: r.ContactURL, Country: r.DefaultCountry, Interval: r.Interval}
 	if given["contact-url"] {

@@ -63,6 +63,7 @@ func (m *Main) mountExtra(mux *http.ServeMux, a *app, sched *replicate.Scheduler
 		ClientAddr: portal.Proxies.Addr}).Handler())
 	mux.Handle("GET /metrics", bearerOnly(a.cfg.MetricsToken, met.Handler()))
 	mux.Handle("GET /readyz", readyz(a.store, fromMemory, log))
+	mountWebhooks(mux, a, sched, met, log)
 	return nil
 }
 

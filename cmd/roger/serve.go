@@ -52,6 +52,7 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 	svc := m.replicatorService(a, log)
 	syncer := &replicate.Syncer{Store: a.store, Reports: svc, Budgets: svc.Budgets, RedirectURL: a.cfg.RedirectURL, PagesPerCommit: a.cfg.PagesPerCommit}
 	sched := &replicate.Scheduler{Store: a.store, Syncer: syncer, Owner: a.cfg.Instance, Workers: a.cfg.Workers, Log: log}
+	useWebhooks(a, svc, sched)
 	if a.cfg.Workers > 0 {
 		svc.Wake = sched.Wake
 	}

@@ -46,6 +46,10 @@ type Config struct {
 	MetricsToken string
 	// SMTP is the mail server of e-mail notices (ROGER_SMTP_*).
 	SMTP SMTP
+	// WebhookSafetyInterval is the time between the increments of a
+	// replicator whose Exact webhooks work, when longer than its own
+	// interval (ROGER_WEBHOOK_SAFETY_INTERVAL, minutes); 0 keeps it.
+	WebhookSafetyInterval time.Duration
 }
 
 // Var documents one environment variable.
@@ -73,6 +77,7 @@ var Vars = []Var{
 	{"ROGER_SMTP_PASSWORD", "none", "that user's password (also ROGER_SMTP_PASSWORD_FILE)"},
 	{"ROGER_SMTP_FROM", "required with ROGER_SMTP_HOST", "the sender of the notices, such as roger@example.com"},
 	{"ROGER_SMTP_TLS", "starttls", "starttls: STARTTLS is required; tls: TLS from the first byte (port 465); none: plain text, only to a server on loopback"},
+	{"ROGER_WEBHOOK_SAFETY_INTERVAL", "120", "minutes between the safety syncs of a replicator whose Exact webhooks work (the events bring its changes; the sync finds what an event missed); a replicator's own longer interval wins; 0: every replicator keeps its own interval"},
 }
 
 // Load reads the configuration from getenv (os.Getenv in production).
@@ -118,6 +123,11 @@ func Load(getenv func(string) string) (*Config, error) {
 	if c.Workers, err = intVar(getenv, "ROGER_WORKERS", 4, 0, "0 (never sync here)", 64); err != nil {
 		return nil, err
 	}
+	safety, err := intVar(getenv, "ROGER_WEBHOOK_SAFETY_INTERVAL", 120, 0, "0 (the replicator's own interval)", 1440)
+	if err != nil {
+		return nil, err
+	}
+	c.WebhookSafetyInterval = time.Duration(safety) * time.Minute
 	if c.PagesPerCommit, err = intVar(getenv, "ROGER_SYNC_PAGES_PER_COMMIT", 8, 1, "1 (every page commits alone)", 64); err != nil {
 		return nil, err
 	}

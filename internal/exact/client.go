@@ -1,6 +1,8 @@
 package exact
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -90,12 +92,15 @@ func (e *APIError) Error() string {
 	return s
 }
 
-// request is one logical GET.
+// request is one logical call: a GET, or a POST or DELETE of the few
+// writes roger makes (webhook subscriptions).
 type request struct {
 	op       string // for roger.Error.Op
 	url      string
 	endpoint string // for messages
 	division int    // 0 for calls outside a division (current/Me)
+	method   string // "" is GET
+	body     []byte // a JSON body to send
 }
 
 // get sends r until it gets an answer decode accepts, retrying what is
@@ -123,12 +128,19 @@ func (c *Client) get(ctx context.Context, r request, decode func(body []byte) er
 			c.budget.refund(ticket)
 			return withOp(err, r.op)
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.url, nil)
+		var reqBody io.Reader
+		if r.body != nil {
+			reqBody = bytes.NewReader(r.body)
+		}
+		req, err := http.NewRequestWithContext(ctx, cmp.Or(r.method, http.MethodGet), r.url, reqBody)
 		if err != nil {
 			c.budget.refund(ticket)
 			return &roger.Error{Code: roger.EINTERNAL, Op: r.op, Err: err, Message: "roger built an invalid Exact Online request: report the problem."}
 		}
 		req.Header.Set("Accept", "application/json")
+		if r.body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
 		req.Header.Set("Authorization", "Bearer "+access)
 		c.calls.Add(1)
 		resp, err := c.http.Do(req)
@@ -156,7 +168,7 @@ func (c *Client) get(ctx context.Context, r request, decode func(body []byte) er
 		}
 		status := resp.StatusCode
 		switch {
-		case status == http.StatusOK:
+		case status == http.StatusOK || (r.method != "" && (status == http.StatusCreated || status == http.StatusNoContent)):
 			derr := decode(body)
 			if derr == nil {
 				return nil
@@ -198,6 +210,11 @@ func (c *Client) get(ctx context.Context, r request, decode func(body []byte) er
 			}
 			// Otherwise observe has recorded the limit that was hit, and
 			// the next take waits for its reset or refuses.
+		case status == http.StatusInternalServerError && r.method == http.MethodPost && strings.Contains(strings.ToLower(odataMessage(body)), "already exists"):
+			// Exact's answer to a second webhook subscription for the
+			// same topic and division: not transient, so not retried.
+			return &roger.Error{Code: roger.ECONFLICT, Op: r.op, Err: &APIError{Status: status, Endpoint: r.endpoint, Message: odataMessage(body)},
+				Message: "Exact Online already has this " + r.endpoint + " (" + odataMessage(body) + ")."}
 		case status >= 500 || status == http.StatusRequestTimeout:
 			transient++
 			lastTransient = "HTTP " + strconv.Itoa(status)

@@ -227,7 +227,7 @@ func (s *Simulator) Mutate(code int, m Mutation) (MutationResult, error) {
 			res.Created = append(res.Created, e.id.String())
 			action = s.opts.WebhookCreateAction
 		}
-		s.webhook.notify(code, topic, action, e.id, s.opts.BaseURL)
+		s.webhook.notifyAt(code, topic, action, e.id, s.opts.BaseURL, now)
 	}
 	return res, nil
 }

@@ -235,6 +235,14 @@ func (q *webhookQueue) close() {
 
 // notify sends the change to every subscription of its division and topic.
 func (q *webhookQueue) notify(division int, topic, action string, key crm.GUID, base string) {
+	q.notifyAt(division, topic, action, key, base, time.Time{})
+}
+
+// notifyAt is notify for a change made at at (zero: now). Exact's field
+// is EventCreatedOn: when the event was created, with the change, not
+// when the notification goes out, which for a batch of changes (or a
+// retried delivery) is later.
+func (q *webhookQueue) notifyAt(division int, topic, action string, key crm.GUID, base string, at time.Time) {
 	s := q.s
 	s.mu.RLock()
 	var targets []struct {
@@ -251,7 +259,10 @@ func (q *webhookQueue) notify(division int, topic, action string, key crm.GUID, 
 			}
 		}
 	}
-	now := s.now()
+	now := at
+	if now.IsZero() {
+		now = s.now()
+	}
 	s.mu.RUnlock()
 	for _, t := range targets {
 		content := webhookContent(topic, t.client, division, action, key, base, now)

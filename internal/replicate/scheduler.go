@@ -53,7 +53,12 @@ type Scheduler struct {
 	Poll time.Duration
 	// RetryAfter is when a failed replicator is tried again. Default 5 min.
 	RetryAfter time.Duration
-	Log        *slog.Logger
+	// WebhookInterval is the time between increments of a replicator
+	// whose webhooks work, when longer than its own interval: the events
+	// bring its changes, and the increment is the safety net that finds
+	// what an event missed. 0 keeps every replicator's own interval.
+	WebhookInterval time.Duration
+	Log             *slog.Logger
 	// Clock decides the next sync times; nil means the system clock.
 	Clock roger.Clock
 
@@ -231,6 +236,10 @@ func (s *Scheduler) runOne(ctx context.Context, r *roger.Replicator) (next time.
 	case r.LastSyncAt.IsZero():
 		// Never synced: the save that made it active started this one.
 		trigger = roger.TriggerFirst
+	case r.Webhook.Pending && r.NextSyncAt.After(s.now()):
+		// Only events made it due: they are applied, and the scheduled
+		// increment stays when it was.
+		trigger = roger.TriggerWebhook
 	}
 	run, err := s.Syncer.SyncUntilWait(syncCtx, r.ID, trigger)
 	select {
@@ -238,7 +247,16 @@ func (s *Scheduler) runOne(ctx context.Context, r *roger.Replicator) (next time.
 		return time.Time{}, nil, false // the new owner schedules it
 	default:
 	}
-	next = s.now().Add(r.Interval)
+	next = s.now().Add(s.interval(r))
+	if trigger == roger.TriggerWebhook {
+		next = r.NextSyncAt
+		if err != nil {
+			next = minTime(next, s.now().Add(s.RetryAfter))
+		}
+	}
+	if run == nil && err == nil {
+		return next, nil, true // the events were applied already
+	}
 	switch {
 	case ctx.Err() != nil:
 		next = s.now() // shutting down: due at once for whoever runs next
@@ -254,6 +272,21 @@ func (s *Scheduler) runOne(ctx context.Context, r *roger.Replicator) (next time.
 			"deleted", run.Deleted, "api_calls", run.APICalls)
 	}
 	return next, nil, true
+}
+
+// interval is the time until r's next scheduled increment.
+func (s *Scheduler) interval(r *roger.Replicator) time.Duration {
+	if r.Webhook.On() {
+		return max(r.Interval, s.WebhookInterval)
+	}
+	return r.Interval
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // releaseToWait ends this scheduler's lease on replicator id, which waits

@@ -68,6 +68,15 @@ type Syncer struct {
 	// OnRunDone, when set, sees every run once it has ended and been
 	// recorded, with the replicator it ran for (metrics).
 	OnRunDone func(*roger.Replicator, *roger.SyncRun)
+
+	// Events holds Exact's webhook events; nil: webhooks are not used.
+	Events EventStore
+	// OnEventApplied, when set, sees when each applied event was created
+	// in Exact, once its change is committed (metrics).
+	OnEventApplied func(eventAt time.Time)
+	// OnCoalesced, when set, is told that waiting events were too many to
+	// fetch one by one, so an increment read them instead (metrics).
+	OnCoalesced func()
 }
 
 func (s *Syncer) now() time.Time {
@@ -101,6 +110,12 @@ func (s *Syncer) run(ctx context.Context, id int64, trigger roger.SyncTrigger, y
 	if err != nil {
 		return nil, err
 	}
+	if trigger == roger.TriggerWebhook && s.Events != nil && !r.WaitingForRateLimit(s.now()) {
+		// Events whose change is in the directory already need no run.
+		if waiting, err := s.settleStored(ctx, r); err != nil || waiting == 0 {
+			return nil, err
+		}
+	}
 	run := &roger.SyncRun{ReplicatorID: r.ID, Trigger: trigger, Started: s.now()}
 	if err := s.Reports.RunStarted(ctx, r, run); err != nil {
 		return nil, err
@@ -108,7 +123,13 @@ func (s *Syncer) run(ctx context.Context, id int64, trigger roger.SyncTrigger, y
 	// A run taken up after a wait has the calls of its earlier parts.
 	callsBefore := run.APICalls
 	var client *exact.Client
-	err = s.sync(ctx, r, run, &client, yield)
+	seen := s.newSeen(r)
+	err = s.sync(ctx, r, run, &client, yield, seen)
+	if err == nil && s.Events != nil {
+		if cerr := s.settleEvents(ctx, r, run, seen); cerr != nil {
+			err = cerr
+		}
+	}
 	if client != nil {
 		run.APICalls = callsBefore + int(client.Calls())
 	}
@@ -140,7 +161,7 @@ func (s *Syncer) run(ctx context.Context, id int64, trigger roger.SyncTrigger, y
 	return run, err
 }
 
-func (s *Syncer) sync(ctx context.Context, r *roger.Replicator, run *roger.SyncRun, out **exact.Client, yield bool) error {
+func (s *Syncer) sync(ctx context.Context, r *roger.Replicator, run *roger.SyncRun, out **exact.Client, yield bool, seen *seenChanges) error {
 	if r.ClientID == "" || r.Division == 0 {
 		return roger.Errorf(roger.EINVALID, "Replicator %q is not configured yet: it needs a Client ID, a Client Secret and a division.", r.Name)
 	}
@@ -193,6 +214,21 @@ func (s *Syncer) sync(ctx context.Context, r *roger.Replicator, run *roger.SyncR
 		return s.Reports.PageApplied(ctx, r, run)
 	}
 
+	if run.Trigger == roger.TriggerWebhook && !r.FullSync && r.Phase != roger.PhaseDeletions && r.ResumeURL == "" {
+		events, err := s.pendingEvents(ctx, r.ID, maxEventsPerRun)
+		if err != nil {
+			return err
+		}
+		if fetches(events) <= s.oneByOne(r) {
+			return s.applyEvents(ctx, client, r, events, progress, seen)
+		}
+		// Fetching them one by one would cost more than an increment,
+		// which reads up to 1,000 changes a call: read them that way.
+		if s.OnCoalesced != nil {
+			s.OnCoalesced()
+		}
+	}
+
 	if r.Entity == roger.Contacts {
 		if err := s.readAccountCountries(ctx, client, r, progress); err != nil {
 			return err
@@ -205,19 +241,19 @@ func (s *Syncer) sync(ctx context.Context, r *roger.Replicator, run *roger.SyncR
 	// the phase goes on from the saved cursor instead of failing on every
 	// run.
 	if r.Phase != roger.PhaseDeletions {
-		err := s.readRecords(ctx, client, r, run, progress)
+		err := s.readRecords(ctx, client, r, run, progress, seen)
 		if errors.Is(err, exact.ErrBadResumeURL) {
 			r.ResumeURL = ""
-			err = s.readRecords(ctx, client, r, run, progress)
+			err = s.readRecords(ctx, client, r, run, progress, seen)
 		}
 		if err != nil {
 			return err
 		}
 	}
-	err = s.readDeletions(ctx, client, r, progress)
+	err = s.readDeletions(ctx, client, r, progress, seen)
 	if errors.Is(err, exact.ErrBadResumeURL) {
 		r.ResumeURL = ""
-		err = s.readDeletions(ctx, client, r, progress)
+		err = s.readDeletions(ctx, client, r, progress, seen)
 	}
 	if err != nil {
 		return err
@@ -312,12 +348,13 @@ func ms(t time.Time) int64 {
 	return t.UnixMilli()
 }
 
-func (s *Syncer) readRecords(ctx context.Context, client *exact.Client, r *roger.Replicator, run *roger.SyncRun, progress func(roger.PageResult, int) error) error {
+func (s *Syncer) readRecords(ctx context.Context, client *exact.Client, r *roger.Replicator, run *roger.SyncRun, progress func(roger.PageResult, int) error, seen *seenChanges) error {
 	apply := func(group []parsedPage) error {
 		pages := make([]roger.Page, len(group))
 		read := 0
 		for i, pg := range group {
 			for _, e := range pg.entries {
+				seen.record(e.SourceID, e.SourceModified)
 				for _, n := range e.Numbers {
 					if n.Status != roger.NumberOK {
 						run.Unparseable++
@@ -363,7 +400,7 @@ func (s *Syncer) readRecords(ctx context.Context, client *exact.Client, r *roger
 	return err
 }
 
-func (s *Syncer) readDeletions(ctx context.Context, client *exact.Client, r *roger.Replicator, progress func(roger.PageResult, int) error) error {
+func (s *Syncer) readDeletions(ctx context.Context, client *exact.Client, r *roger.Replicator, progress func(roger.PageResult, int) error, seen *seenChanges) error {
 	entityType := 2
 	if r.Entity == roger.Contacts {
 		entityType = 5
@@ -376,6 +413,7 @@ func (s *Syncer) readDeletions(ctx context.Context, client *exact.Client, r *rog
 		deletes := make([]roger.Deletion, 0, len(rows))
 		for _, d := range rows {
 			deletes = append(deletes, roger.Deletion{SourceID: normalizeID(d.EntityKey), Timestamp: d.Timestamp})
+			seen.deleted(normalizeID(d.EntityKey))
 			r.DeletedCursor = max(r.DeletedCursor, d.Timestamp)
 		}
 		// The pass ends with the last page of deletions: with no link to

@@ -49,6 +49,7 @@ type Store interface {
 	ContinueWaitingRun(ctx context.Context, replicatorID int64, now time.Time) (*roger.SyncRun, error)
 	CreateSyncRun(ctx context.Context, r *roger.SyncRun) error
 	UpdateSyncRun(ctx context.Context, r *roger.SyncRun) error
+	SetWebhookSubscription(ctx context.Context, id int64, subscription string, since time.Time, message string) error
 }
 
 var _ roger.ReplicatorService = (*Service)(nil)
@@ -70,7 +71,10 @@ type Service struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Wake, when set, tells the scheduler a replicator became due.
 	Wake func()
-	Log  *slog.Logger
+	// WebhookURL is where Exact posts replicator id's webhook events
+	// (on roger's public URL); nil: this roger does not subscribe.
+	WebhookURL func(id int64) string
+	Log        *slog.Logger
 
 	budgetsOnce sync.Once
 	// divisions remembers per replicator which divisions its Exact user
@@ -265,13 +269,22 @@ func (s *Service) SetCredentials(ctx context.Context, orgID, id int64, in roger.
 		v.Add("exact_url", roger.ErrorMessage(err))
 	}
 	clientID := s.checkCredentials(ctx, &v, orgID, rep.ID, in, rep.ClientSecretHint == "")
+	hookSecret := strings.TrimSpace(in.WebhookSecret)
+	if msg := roger.ValidateWebhookSecret(hookSecret); msg != "" {
+		v.Add("webhook_secret", msg)
+	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	secret := strings.TrimSpace(in.ClientSecret)
 	// A token belongs to one app on one host.
 	reauthorize := rep.ClientID != clientID || rep.ExactURL != host
-	change := roger.CredentialsChange{ClientID: clientID, ExactURL: host, ClientSecret: secret, Reauthorize: reauthorize,
+	if reauthorize {
+		// The subscription belongs to the old app: removed while its
+		// token still works.
+		s.dropWebhook(ctx, rep, "")
+	}
+	change := roger.CredentialsChange{ClientID: clientID, ExactURL: host, ClientSecret: secret, WebhookSecret: hookSecret, Reauthorize: reauthorize,
 		// Every state may go back to awaiting authorization, so the
 		// change applies whatever the state is by then.
 		State: roger.StateChange{To: roger.StateAwaitingAuthorization}}
@@ -288,6 +301,13 @@ func (s *Service) SetCredentials(ctx context.Context, orgID, id int64, in roger.
 	detail := "Client ID " + clientID + ", host " + host
 	if secret != "" {
 		detail += ", new Client Secret"
+	}
+	if hookSecret != "" {
+		detail += ", new webhook secret"
+		if cur, err := s.find(ctx, orgID, id); err == nil && cur.Webhook.Subscription == "" && cur.State == roger.StateActive {
+			// Active already: subscribe now rather than at the next sync.
+			s.EnsureWebhook(ctx, cur)
+		}
 	}
 	if reauthorize {
 		s.rememberDivisions(rep.ID, "", nil)
@@ -735,6 +755,7 @@ func (s *Service) Pause(ctx context.Context, orgID, id int64) (*roger.Replicator
 	if err != nil {
 		return nil, err
 	}
+	s.dropWebhook(ctx, rep, "Webhooks are off while the replicator is paused.")
 	s.audit(ctx, rep, "replicator.pause", "")
 	return rep, nil
 }
@@ -804,6 +825,7 @@ func (s *Service) Delete(ctx context.Context, orgID, id int64) (int, error) {
 		return 0, err
 	}
 	entries, _, _ := s.Store.CountEntries(ctx, rep.ID)
+	s.dropWebhook(ctx, rep, "")
 	if err := s.Store.DeleteReplicator(ctx, rep.OrgID, rep.ID); err != nil {
 		return 0, err
 	}
@@ -890,8 +912,12 @@ func (s *Service) runEnded(ctx context.Context, r *roger.Replicator, run *roger.
 	switch {
 	case runErr == nil:
 		cur, err := s.Store.FindReplicatorByID(ctx, r.ID)
-		if err != nil || cur.State != roger.StateFailing {
+		if err != nil {
 			return err
+		}
+		s.EnsureWebhook(ctx, cur)
+		if cur.State != roger.StateFailing {
+			return nil
 		}
 		_, _, err = s.move(ctx, 0, r.ID, roger.StateActive, "", false)
 		return ignoreRefusal(err)

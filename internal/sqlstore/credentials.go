@@ -437,18 +437,18 @@ func (s *Store) storePending(ctx context.Context, id int64) error {
 // ResealAll re-seals every stored secret with reseal (the secret key
 // rotation), each row in its own transaction; it returns how many changed.
 func (s *Store) ResealAll(ctx context.Context, reseal func(sealed, binding string) (string, bool, error)) (int, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT replicator_id, client_secret, token FROM credentials ORDER BY replicator_id`)
+	rows, err := s.read.QueryContext(ctx, `SELECT replicator_id, client_secret, token, webhook_secret FROM credentials ORDER BY replicator_id`)
 	if err != nil {
 		return 0, fmt.Errorf("reseal: %w", dbError(err))
 	}
 	type row struct {
-		id            int64
-		secret, token string
+		id                     int64
+		secret, token, webhook string
 	}
 	var all []row
 	for rows.Next() {
 		var r row
-		if err := rows.Scan(&r.id, &r.secret, &r.token); err != nil {
+		if err := rows.Scan(&r.id, &r.secret, &r.token, &r.webhook); err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("reseal: %w", dbError(err))
 		}
@@ -459,7 +459,7 @@ func (s *Store) ResealAll(ctx context.Context, reseal func(sealed, binding strin
 	for _, r := range all {
 		for _, c := range []struct {
 			column, sealed, binding string
-		}{{"client_secret", r.secret, secretBinding(r.id)}, {"token", r.token, tokenBinding(r.id)}} {
+		}{{"client_secret", r.secret, secretBinding(r.id)}, {"token", r.token, tokenBinding(r.id)}, {"webhook_secret", r.webhook, webhookSecretBinding(r.id)}} {
 			if c.sealed == "" {
 				continue
 			}

@@ -115,6 +115,11 @@ func (s *Store) SaveCredentials(ctx context.Context, orgID, id int64, c roger.Cr
 				return err
 			}
 		}
+		if c.WebhookSecret != "" {
+			if err := s.writeWebhookSecret(ctx, tx, id, c.WebhookSecret); err != nil {
+				return err
+			}
+		}
 		if !c.Reauthorize {
 			return nil
 		}

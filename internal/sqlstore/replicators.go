@@ -13,7 +13,8 @@ import (
 const replicatorColumns = `id, org_id, name, source, entity, exact_url, division, client_id, client_secret_hint, contact_url,
 	default_country, interval_seconds, state, state_message, cursor, deleted_cursor, resume_url, full_sync, pass,
 	division_move_date, division_checked, last_sync_at, next_sync_at, created, updated, sync_phase, sync_requested,
-	rate_wait_until, rate_wait_daily, auth_attempt_at, auth_outcome, auth_fix`
+	rate_wait_until, rate_wait_daily, auth_attempt_at, auth_outcome, auth_fix, webhook_secret_set, webhook_subscription,
+	webhook_since, webhook_message, webhook_last_event, webhook_gaps, webhook_pending`
 
 type scanner interface{ Scan(...any) error }
 
@@ -21,12 +22,14 @@ func scanReplicator(row scanner) (*roger.Replicator, error) {
 	var r roger.Replicator
 	var interval, moveDate, checked, lastSync, nextSync, created, updated, waitUntil, authAt int64
 	var authOutcome string
-	var full, requested, waitDaily int
+	var full, requested, waitDaily, hookSecret, hookPending int
+	var hookSince, hookLast int64
 	var entity, state, phase string
 	err := row.Scan(&r.ID, &r.OrgID, &r.Name, &r.Source, &entity, &r.ExactURL, &r.Division, &r.ClientID, &r.ClientSecretHint, &r.ContactURL,
 		&r.DefaultCountry, &interval, &state, &r.StateMessage, &r.Cursor, &r.DeletedCursor, &r.ResumeURL, &full, &r.Pass,
 		&moveDate, &checked, &lastSync, &nextSync, &created, &updated, &phase, &requested,
-		&waitUntil, &waitDaily, &authAt, &authOutcome, &r.AuthAttempt.Fix)
+		&waitUntil, &waitDaily, &authAt, &authOutcome, &r.AuthAttempt.Fix, &hookSecret, &r.Webhook.Subscription, &hookSince,
+		&r.Webhook.Message, &hookLast, &r.Webhook.Gaps, &hookPending)
 	if err != nil {
 		return nil, err
 	}
@@ -37,6 +40,8 @@ func scanReplicator(row scanner) (*roger.Replicator, error) {
 	r.Created, r.Updated = fromMS(created), fromMS(updated)
 	r.RateWaitUntil, r.RateWaitDaily = fromMS(waitUntil), waitDaily != 0
 	r.AuthAttempt.At, r.AuthAttempt.Outcome = fromMS(authAt), roger.AuthOutcome(authOutcome)
+	r.Webhook.SecretSet, r.Webhook.Pending = hookSecret != 0, hookPending != 0
+	r.Webhook.Since, r.Webhook.LastEvent = fromMS(hookSince), fromMS(hookLast)
 	return &r, nil
 }
 
@@ -237,8 +242,10 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, lease time.Duration,
 	// A "Sync now" made while the replicator waits for Exact's rate
 	// limit is taken up when the wait ends: a call before would be
 	// refused.
-	pick := `SELECT id FROM replicators WHERE state IN ('active', 'failing') AND (sync_requested = 1 OR next_sync_at <= ?) AND lease_until < ?
-		AND rate_wait_until <= ? ORDER BY sync_requested DESC, next_sync_at LIMIT ?`
+	// Webhook events waiting to be applied make a replicator due as well:
+	// they are taken before the schedule, as a "Sync now" is.
+	pick := `SELECT id FROM replicators WHERE state IN ('active', 'failing') AND (sync_requested = 1 OR webhook_pending = 1 OR next_sync_at <= ?) AND lease_until < ?
+		AND rate_wait_until <= ? ORDER BY sync_requested DESC, webhook_pending DESC, next_sync_at LIMIT ?`
 	if s.dialect == Postgres {
 		pick += ` FOR UPDATE SKIP LOCKED`
 	}
@@ -261,7 +268,7 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, lease time.Duration,
 				return err
 			}
 			out = append(out, r)
-			if r.SyncRequested {
+			if r.SyncRequested || r.Webhook.Pending {
 				requested = append(requested, r.ID)
 			}
 		}
@@ -274,7 +281,7 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, lease time.Duration,
 		// Cleared in the claim's transaction: the claimed rows stay locked
 		// until it commits, so a request made meanwhile waits and is kept.
 		if len(requested) > 0 {
-			_, err = tx.ExecContext(ctx, s.q(`UPDATE replicators SET sync_requested = 0 WHERE id IN (`+placeholders(len(requested))+`)`), requested...)
+			_, err = tx.ExecContext(ctx, s.q(`UPDATE replicators SET sync_requested = 0, webhook_pending = 0 WHERE id IN (`+placeholders(len(requested))+`)`), requested...)
 		}
 		return err
 	})

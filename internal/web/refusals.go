@@ -27,6 +27,9 @@ var fieldLabels = map[string]string{
 	"country":       "Country Code",
 	"interval":      "Sync every",
 	"delete":        "I understand",
+
+	// Optional: with it, Exact's webhooks bring changes within seconds.
+	"webhook_secret": "Webhook secret",
 }
 
 // fieldAnchors are the element ids of the fields whose id is not their

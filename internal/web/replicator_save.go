@@ -26,7 +26,8 @@ func (s *Server) handleReplicatorCredentials(w http.ResponseWriter, r *http.Requ
 		return
 	}
 	form := credentialsForm{ExactURL: r.PostFormValue("exact_url"), ClientID: roger.NormalizeClientID(r.PostFormValue("client_id"))}
-	in := roger.CredentialsInput{ExactURL: form.ExactURL, ClientID: form.ClientID, ClientSecret: r.PostFormValue("client_secret")}
+	in := roger.CredentialsInput{ExactURL: form.ExactURL, ClientID: form.ClientID, ClientSecret: r.PostFormValue("client_secret"),
+		WebhookSecret: r.PostFormValue("webhook_secret")}
 	var refused roger.Invalid
 	// The portal offers its own list of hosts; one not on it is not
 	// handed on, so the service refuses it as well and acts on nothing.

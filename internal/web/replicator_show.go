@@ -14,7 +14,9 @@ import (
 // replicatorView is the replicator page: the guide's steps in order, the
 // sync, its history and the numbers that did not parse.
 type replicatorView struct {
-	R                *roger.Replicator
+	R *roger.Replicator
+	// Webhooks says whether Exact's webhooks work, or why not.
+	Webhooks         string
 	RedirectURL      string
 	SuggestedAppName string
 	Hosts            []ExactHost
@@ -145,6 +147,7 @@ func (s *Server) replicatorView(ctx context.Context, rep *roger.Replicator, sess
 	v.Story = rep.Story(v.Authorized)
 	v.AppCenterURL = appCenterURL(rep.ExactURL)
 	v.RateWait = rateWaitText(rep, s.now())
+	v.Webhooks = webhookText(rep, s.now())
 	v.CanAuthorize = rep.ClientID != "" && rep.ClientSecretHint != ""
 	var err error
 	if v.Entries, v.Unparseable, err = s.Store.CountEntries(ctx, rep.ID); err != nil {
