@@ -15,6 +15,7 @@ import (
 	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/clock"
 	"github.com/roger365io/roger/internal/exactsim"
+	"github.com/roger365io/roger/internal/ldapdir"
 	"github.com/roger365io/roger/internal/password"
 	"github.com/roger365io/roger/internal/web"
 )
@@ -96,6 +97,11 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 			return *addr
 		case "ROGER_PUBLIC_URL":
 			return "http://" + *addr
+		case "ROGER_LDAP_ADDR":
+			if v := env(k); v != "" {
+				return v
+			}
+			return demoLDAPAddr
 		}
 		return env(k)
 	}
@@ -112,6 +118,11 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	a.ldapAnyPort = a.cfg.LDAP.Addr == demoLDAPAddr
+	ldapDN, ldapKeyFile, err := demoLDAPKey(ctx, a, orgID, *dataDir)
+	if err != nil {
+		return err
+	}
 	log := slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
 	portal := m.portal(a, log, web.ExactHost{URL: simURL, Label: "Exact Online simulator (" + simURL + ")"})
 	return m.serve(ctx, a, log, portal, func(string) {
@@ -122,11 +133,50 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 		fmt.Fprintf(w, "  App Center:     %s/appcenter  (register an app with the replicator's Redirect URL)\n", simURL)
 		fmt.Fprintf(w, "  Relations:      %s/docs/MenuPortal.aspx  (a relation's link shows _Division_=)\n", simURL)
 		fmt.Fprintf(w, "  Lookup API:     curl -H 'Authorization: Bearer %s' '%s/api/v1/lookup?number=%%2B31201234567'\n", key, a.cfg.PublicURL)
+		if a.ldapAddr != "" {
+			fmt.Fprintf(w, "  LDAP (phones):  ldapsearch -x -H ldap://%s -D '%s' -y %s -b '%s' -z 3 '(&(description=contact)(telephoneNumber=*))' cn telephoneNumber mobile  (after the first sync of contacts)\n",
+				a.ldapAddr, ldapDN, ldapKeyFile, ldapdir.BaseDN(orgID))
+		}
 		fmt.Fprintf(w, "  Alerts:         %s/notifications  (channels told when a replicator breaks; %s/_sim/chains/supersede breaks one's authorization)\n", a.cfg.PublicURL, simURL)
 		fmt.Fprintf(w, "  Data:           %s (delete it to start over)\n", *dataDir)
 		fmt.Fprintln(w, "Follow the setup guide: create a replicator, register its Redirect URL in the App Center, paste the")
 		fmt.Fprintln(w, "Client ID and Secret, Authorize application, then fill in the Contact URL and Country Code. Ctrl-C stops.")
 	})
+}
+
+// demoLDAPAddr is the demo's LDAP address: the port an LDAP server on
+// loopback is usually given (3890, as 389 needs privileges); when another
+// program has it, the demo takes any free port.
+const demoLDAPAddr = "127.0.0.1:3890"
+
+// demoLDAPKeyName names the LDAP key the demo makes at every start.
+const demoLDAPKeyName = "roger demo phones"
+
+// demoLDAPKey replaces the demo's LDAP key and writes it to a file in the
+// data directory (readable by its owner only), which ldapsearch reads with
+// -y: a key on the command line would show in the process list. It
+// returns the bind DN and the file.
+func demoLDAPKey(ctx context.Context, a *app, orgID int64, dataDir string) (dn, file string, err error) {
+	keys, err := a.store.ListAPIKeys(ctx, orgID)
+	if err != nil {
+		return "", "", err
+	}
+	for _, k := range keys {
+		if k.Name == demoLDAPKeyName && k.Revoked.IsZero() {
+			if err := a.store.RevokeAPIKey(ctx, orgID, k.ID); err != nil {
+				return "", "", err
+			}
+		}
+	}
+	k, key, err := a.store.CreateKey(ctx, orgID, demoLDAPKeyName, roger.APIKeyLDAP, false)
+	if err != nil {
+		return "", "", err
+	}
+	file = filepath.Join(dataDir, "ldap-demo.key")
+	if err := os.WriteFile(file, []byte(key), 0o600); err != nil {
+		return "", "", fmt.Errorf("write the demo's LDAP key: %w", err)
+	}
+	return ldapdir.BindDN(k), file, nil
 }
 
 // demoKeyName names the API key the demo makes at every start.

@@ -52,6 +52,7 @@ func (m *Main) mountExtra(mux *http.ServeMux, a *app, sched *replicate.Scheduler
 		fromMemory = func() bool { return idx.Stats().Ready }
 	}
 	portal.Pop = lookups
+	a.lookups, a.metrics = lookups, met
 	rate := a.cfg.APIKeyRateLimit
 	if rate == 0 {
 		rate = -1 // the API's "no limit"

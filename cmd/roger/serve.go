@@ -71,6 +71,13 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 	if err := m.mountExtra(mux, a, sched, portal, numbers, log); err != nil {
 		return err
 	}
+	ldapSrv, err := m.startLDAP(a, index, a.lookups, a.metrics, log)
+	if err != nil {
+		return err
+	}
+	if ldapSrv != nil {
+		defer ldapSrv.Close()
+	}
 
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {

@@ -75,10 +75,6 @@ func (l *listener) search(w *gldap.ResponseWriter, r *gldap.Request) {
 		fail(gldap.ResultNoSuchObject, "no_such_object", "There is no such entry: search under "+BaseDN(key.OrgID)+".")
 		return
 	}
-	if !l.srv.opts.Directory.Ready() {
-		fail(gldap.ResultBusy, "busy", "The directory is loading; try again in a moment.")
-		return
-	}
 	form := e164Form
 	if key.NationalForm {
 		country, err := l.srv.country(ctx, key.OrgID)
@@ -130,6 +126,10 @@ func (l *listener) search(w *gldap.ResponseWriter, r *gldap.Request) {
 		}
 	}
 	if !base.holdsEntries(msg.Scope) {
+		return
+	}
+	if !l.srv.opts.Directory.Ready() {
+		fail(gldap.ResultBusy, "busy", "The directory is loading; try again in a moment.")
 		return
 	}
 	res := q.run(base.entryID, after, limit)
