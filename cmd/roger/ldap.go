@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 
 	"github.com/roger365io/roger/internal/dirindex"
 	"github.com/roger365io/roger/internal/ldapdir"
@@ -60,4 +61,22 @@ func (m *Main) startLDAP(a *app, index *dirindex.Index, lookups *lookup.Service,
 		fmt.Fprintf(m.Stdout, "roger serves LDAPS for phones on %s\n", a.ldapsAddr)
 	}
 	return srv, nil
+}
+
+// ldapURL is the address phones are given for the LDAP directory: the
+// public host name with the LDAP port (LDAPS when only that is served).
+func ldapURL(a *app) string {
+	scheme, addr := "ldap", a.ldapAddr
+	if addr == "" {
+		scheme, addr = "ldaps", a.ldapsAddr
+	}
+	if addr == "" {
+		return ""
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	host := a.cfg.PublicURL
+	if u, err := url.Parse(a.cfg.PublicURL); err == nil {
+		host = u.Hostname()
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
 }

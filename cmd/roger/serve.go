@@ -77,6 +77,7 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 	}
 	if ldapSrv != nil {
 		defer ldapSrv.Close()
+		portal.LDAPURL = ldapURL(a)
 	}
 
 	ln, err := net.Listen("tcp", a.cfg.Addr)

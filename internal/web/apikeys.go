@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/ldapdir"
 )
 
 // Sealer seals and opens small tokens (*secret.Keyring): screen-pop
@@ -22,6 +23,16 @@ type integrationsView struct {
 	// NewKey is shown once, right after it was made.
 	NewKey     string
 	NewKeyName string
+	// NewKeyLDAP says the new key is for phones: BindDN and BaseDN go
+	// with it into the phone's settings.
+	NewKeyLDAP bool
+	BindDN     string
+	BaseDN     string
+	LDAPURL    string
+	// Kind and National are the form's choices, kept when it is shown
+	// again with an error.
+	Kind     string
+	National bool
 	Error      string
 	// PopLink is the organisation's screen-pop address; {number} stands
 	// for the caller's number.
@@ -38,6 +49,8 @@ func (s *Server) renderIntegrations(w http.ResponseWriter, r *http.Request, stat
 		return
 	}
 	v.Keys = keys
+	v.LDAPURL = s.LDAPURL
+	v.BaseDN = ldapdir.BaseDN(sess.OrgID)
 	v.LookupURL = s.PublicURL + "/api/v1/lookup?number=%2B31201234567"
 	v.OpenAPIURL = s.PublicURL + "/api/v1/openapi.json"
 	if link, err := s.popLink(r, sess.OrgID); err == nil {
@@ -55,19 +68,28 @@ func (s *Server) handleIntegrations(w http.ResponseWriter, r *http.Request, sess
 // handleAPIKeyCreate makes a key and shows it once.
 func (s *Server) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
 	name := r.PostFormValue("name")
-	k, key, err := s.Store.CreateAPIKey(r.Context(), sess.OrgID, name)
+	kind := roger.APIKeyKind(r.PostFormValue("kind"))
+	if kind == "" {
+		kind = roger.APIKeyLookup
+	}
+	national := r.PostFormValue("national") != ""
+	k, key, err := s.Store.CreateKey(r.Context(), sess.OrgID, name, kind, national)
 	if err != nil {
 		if roger.ErrorCodeOf(err) == roger.EINVALID {
-			s.renderIntegrations(w, r, http.StatusBadRequest, sess, integrationsView{Name: name, Error: roger.ErrorMessage(err)})
+			s.renderIntegrations(w, r, http.StatusBadRequest, sess, integrationsView{Name: name, Kind: string(kind), National: national, Error: roger.ErrorMessage(err)})
 			return
 		}
 		s.fail(w, r, sess, err)
 		return
 	}
-	if err := s.Store.AppendAudit(r.Context(), sess.OrgID, sess.Email, "apikey.create", "apikey/"+k.Prefix, "name "+k.Name); err != nil {
+	if err := s.Store.AppendAudit(r.Context(), sess.OrgID, sess.Email, "apikey.create", "apikey/"+k.Prefix, "name "+k.Name+", for "+string(k.Kind)); err != nil {
 		s.log().Error("audit", "err", err)
 	}
-	s.renderIntegrations(w, r, http.StatusOK, sess, integrationsView{NewKey: key, NewKeyName: k.Name})
+	v := integrationsView{NewKey: key, NewKeyName: k.Name}
+	if k.Kind == roger.APIKeyLDAP {
+		v.NewKeyLDAP, v.BindDN = true, ldapdir.BindDN(k)
+	}
+	s.renderIntegrations(w, r, http.StatusOK, sess, v)
 }
 
 func (s *Server) handleAPIKeyRevoke(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
