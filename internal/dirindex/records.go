@@ -149,3 +149,44 @@ func (t *table) nameFields(r *rec) (name, company string) {
 	text := t.text[r.textOff : r.textOff+r.textLen]
 	return string(text[r.ends[1]:r.ends[2]]), string(text[r.ends[2]:r.ends[3]])
 }
+
+// NameCursor is where a walk of the name index stands; the zero value is
+// its start.
+type NameCursor struct {
+	word uint64
+	slot uint32
+	next bool // past the start
+}
+
+// NameWalk returns up to limit IDs of the organisation's entries with a
+// word of their name or company that may start with prefix (a
+// FirstWord), in the index's order, from cursor on, and the cursor after
+// them; done says there are no more. An entry with several such words
+// comes more than once. Unlike NameCandidates it never reads more than it
+// returns, so a search that needs the first fifty names costs fifty.
+func (x *Index) NameWalk(orgID int64, prefix string, cursor NameCursor, limit int) (ids []int64, next NameCursor, done bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	o := x.t.names.org(orgID, false)
+	if o == nil || prefix == "" || limit <= 0 {
+		return nil, cursor, true
+	}
+	lo, hi := wordRange(prefix)
+	from := wordKey{word: lo}
+	if cursor.next {
+		from = wordKey{word: cursor.word, slot: cursor.slot}
+	}
+	done = true
+	o.words.AscendGreaterOrEqual(from, func(k wordKey) bool {
+		if k.word > hi {
+			return false
+		}
+		if len(ids) == limit {
+			next, done = NameCursor{word: k.word, slot: k.slot, next: true}, false
+			return false
+		}
+		ids = append(ids, x.t.recs[k.slot].id)
+		return true
+	})
+	return ids, next, done
+}

@@ -39,6 +39,7 @@ type Directory interface {
 	Ready() bool
 	EntryIDs(orgID, after int64, limit int) []int64
 	NameCandidates(orgID int64, prefix string, limit int) ([]int64, bool)
+	NameWalk(orgID int64, prefix string, cursor dirindex.NameCursor, limit int) ([]int64, dirindex.NameCursor, bool)
 	Records(orgID int64, ids []int64) []dirindex.Record
 }
 

@@ -132,7 +132,7 @@ func (l *listener) search(w *gldap.ResponseWriter, r *gldap.Request) {
 		fail(gldap.ResultBusy, "busy", "The directory is loading; try again in a moment.")
 		return
 	}
-	res := q.run(base.entryID, after, limit)
+	res := q.run(base.entryID, after, limit, paging != nil)
 	sent += res.sent
 	switch {
 	case res.err != nil && ctx.Err() != nil && l.srv.ctx.Err() == nil:
@@ -265,42 +265,86 @@ func (q *query) numbers(value string) map[int64]bool {
 	return ids
 }
 
-// candidates narrows the search to a sorted list of entry IDs that holds
-// every match, when the filter allows; ok is false when every entry has
-// to be read.
-func (q *query) candidates(f *filter) (ids []int64, ok bool) {
+// plan is the entries a search has to read: every entry (all), the
+// sorted list ids, or the entries with a word starting with one of
+// prefixes (read from the name index).
+type plan struct {
+	all      bool
+	ids      []int64
+	prefixes []string
+}
+
+var readAll = plan{all: true}
+
+// plan narrows the search to entries that hold every match, when the
+// filter allows.
+func (q *query) plan(f *filter) plan {
 	switch f.op {
 	case opAnd:
+		best := readAll
 		for _, k := range f.kids {
-			if c, kok := q.candidates(k); kok && (!ok || len(c) < len(ids)) {
-				ids, ok = c, true
+			p := q.plan(k)
+			switch {
+			case p.all:
+			case best.all, p.prefixes == nil && (best.prefixes != nil || len(p.ids) < len(best.ids)):
+				best = p
 			}
 		}
-		return ids, ok
+		return best
 	case opOr:
+		var out plan
 		for _, k := range f.kids {
-			c, kok := q.candidates(k)
-			if !kok {
-				return nil, false
+			p := q.plan(k)
+			if p.all {
+				return readAll
 			}
-			ids = append(ids, c...)
+			out.ids = append(out.ids, p.ids...)
+			for _, w := range p.prefixes {
+				if !slices.Contains(out.prefixes, w) {
+					out.prefixes = append(out.prefixes, w)
+				}
+			}
 		}
-		slices.Sort(ids)
-		return slices.Compact(ids), len(f.kids) > 0
+		if len(f.kids) == 0 {
+			return readAll
+		}
+		if out.prefixes != nil {
+			// Numbers and names at once: the names' entries become a
+			// list too.
+			if out.ids != nil {
+				for _, w := range out.prefixes {
+					ids, complete := q.srv.opts.Directory.NameCandidates(q.orgID, w, maxCandidates)
+					if !complete {
+						return readAll
+					}
+					out.ids = append(out.ids, ids...)
+				}
+				out.prefixes = nil
+			}
+		}
+		if out.prefixes == nil {
+			slices.Sort(out.ids)
+			out.ids = slices.Compact(out.ids)
+			if out.ids == nil {
+				out.ids = []int64{}
+			}
+		}
+		return out
 	case opEqual, opApprox:
 		if phoneAttrs[f.attr] {
+			ids := []int64{}
 			for id := range q.numbers(f.value) {
 				ids = append(ids, id)
 			}
 			slices.Sort(ids)
-			return ids, true
+			return plan{ids: ids}
 		}
 		if f.attr == "uid" {
 			id, err := strconv.ParseInt(f.value, 10, 64)
 			if err != nil {
-				return nil, true
+				return plan{ids: []int64{}}
 			}
-			return []int64{id}, true
+			return plan{ids: []int64{id}}
 		}
 		if nameAttrs[f.attr] {
 			return q.byName(strings.TrimSpace(f.value))
@@ -310,16 +354,43 @@ func (q *query) candidates(f *filter) (ids []int64, ok bool) {
 			return q.byName(f.initial)
 		}
 	}
-	return nil, false
+	return readAll
 }
 
-func (q *query) byName(prefix string) ([]int64, bool) {
+func (q *query) byName(prefix string) plan {
 	w, ok := dirindex.FirstWord(dirindex.FoldName(prefix))
 	if !ok {
-		return nil, false
+		return readAll
 	}
-	ids, complete := q.srv.opts.Directory.NameCandidates(q.orgID, w, maxCandidates)
-	return ids, complete
+	return plan{prefixes: []string{w}}
+}
+
+// walkNames reads the entries of the name index's words that start with
+// any of prefixes, each entry once, a batch at a time: a phone's search
+// as you type stops at its size limit after reading about as many.
+func (q *query) walkNames(prefixes []string) func() []int64 {
+	seen := map[int64]bool{}
+	var cursor dirindex.NameCursor
+	return func() []int64 {
+		for len(prefixes) > 0 {
+			ids, next, done := q.srv.opts.Directory.NameWalk(q.orgID, prefixes[0], cursor, batch)
+			cursor = next
+			if done {
+				prefixes, cursor = prefixes[1:], dirindex.NameCursor{}
+			}
+			out := ids[:0]
+			for _, id := range ids {
+				if !seen[id] {
+					seen[id] = true
+					out = append(out, id)
+				}
+			}
+			if len(out) > 0 {
+				return out
+			}
+		}
+		return nil
+	}
 }
 
 // result is how a run ended: entries sent, the last entry ID read, and
@@ -333,12 +404,32 @@ type result struct {
 
 // run sends the matching entries with an ID above after, in ID order, up
 // to limit; only is an entry ID when the base is one entry.
-func (q *query) run(only, after int64, limit int) result {
+func (q *query) run(only, after int64, limit int, paged bool) result {
 	var next func() []int64
-	if only != 0 {
+	p := q.plan(q.filter)
+	if p.prefixes != nil && paged {
+		// Pages follow entry IDs: the names' entries are listed first.
+		for _, w := range p.prefixes {
+			ids, complete := q.srv.opts.Directory.NameCandidates(q.orgID, w, maxCandidates)
+			if !complete {
+				p = readAll
+				break
+			}
+			p.ids = append(p.ids, ids...)
+		}
+		if !p.all {
+			slices.Sort(p.ids)
+			p = plan{ids: slices.Compact(p.ids)}
+		}
+	}
+	switch {
+	case only != 0:
 		ids := []int64{only}
 		next = func() []int64 { out := ids; ids = nil; return out }
-	} else if ids, ok := q.candidates(q.filter); ok {
+	case p.prefixes != nil:
+		next = q.walkNames(p.prefixes)
+	case !p.all:
+		ids := p.ids
 		i, _ := slices.BinarySearch(ids, after+1)
 		ids = ids[i:]
 		next = func() []int64 {
@@ -347,7 +438,7 @@ func (q *query) run(only, after int64, limit int) result {
 			ids = ids[n:]
 			return out
 		}
-	} else {
+	default:
 		cursor := after
 		next = func() []int64 {
 			out := q.srv.opts.Directory.EntryIDs(q.orgID, cursor, batch)

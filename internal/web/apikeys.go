@@ -33,7 +33,7 @@ type integrationsView struct {
 	// again with an error.
 	Kind     string
 	National bool
-	Error      string
+	Error    string
 	// PopLink is the organisation's screen-pop address; {number} stands
 	// for the caller's number.
 	PopLink    string
