@@ -44,7 +44,13 @@ func (m *Main) mountExtra(mux *http.ServeMux, a *app, sched *replicate.Scheduler
 			done(r, run)
 		}
 	}
-	lookups := lookup.New(a.store, lookup.Options{Numbers: numbers,
+	// The API's searches share the name index with the portal's and
+	// the LDAP directory's.
+	var names lookup.NameIndex
+	if idx, ok := numbers.(*dirindex.Index); ok {
+		names = idx
+	}
+	lookups := lookup.New(a.store, lookup.Options{Numbers: numbers, Names: names,
 		Observe: func(o lookup.Outcome, d time.Duration) { met.ObserveLookup(string(o), d) }})
 	var fromMemory func() bool
 	if idx, ok := numbers.(*dirindex.Index); ok {

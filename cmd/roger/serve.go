@@ -63,6 +63,8 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 		index = dirindex.New(a.store, dirindex.Options{Log: log})
 		a.store.OnDirectoryChange(index.Wake)
 		numbers = index
+		// The directory page searches names in the index too.
+		portal.Directory = lookup.New(a.store, lookup.Options{Names: index})
 	}
 	// The client behind a trusted proxy is who sign-in limits count.
 	portal.Proxies = clientaddr.New(a.cfg.TrustedProxies)
