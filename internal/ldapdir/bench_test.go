@@ -87,6 +87,27 @@ func BenchmarkLDAP(b *testing.B) {
 		return ldap.NewSearchRequest(base, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 50, 0, false,
 			fmt.Sprintf("(|(cn=%s*)(sn=%s*))", p, p), []string{"cn", "telephoneNumber", "mobile"}, nil)
 	}
+	// One search at a time over one connection: what a search costs,
+	// client included.
+	c := bound(b, addr, dn, pw)
+	b.Run("number-sequential", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			if res, err := c.Search(number(i)); err != nil || len(res.Entries) == 0 {
+				b.Fatalf("search %d: %v", i, err)
+			}
+			i++
+		}
+	})
+	b.Run("name-sequential", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			if res, err := c.Search(name(i)); (err != nil && !ldap.IsErrorWithCode(err, ldap.LDAPResultSizeLimitExceeded)) || len(res.Entries) == 0 {
+				b.Fatalf("search %d: %v", i, err)
+			}
+			i++
+		}
+	})
 	for _, tc := range []struct {
 		name    string
 		rate    int

@@ -368,12 +368,12 @@ func (q *query) byName(prefix string) plan {
 // walkNames reads the entries of the name index's words that start with
 // any of prefixes, each entry once, a batch at a time: a phone's search
 // as you type stops at its size limit after reading about as many.
-func (q *query) walkNames(prefixes []string) func() []int64 {
+func (q *query) walkNames(prefixes []string, size int) func() []int64 {
 	seen := map[int64]bool{}
 	var cursor dirindex.NameCursor
 	return func() []int64 {
 		for len(prefixes) > 0 {
-			ids, next, done := q.srv.opts.Directory.NameWalk(q.orgID, prefixes[0], cursor, batch)
+			ids, next, done := q.srv.opts.Directory.NameWalk(q.orgID, prefixes[0], cursor, size)
 			cursor = next
 			if done {
 				prefixes, cursor = prefixes[1:], dirindex.NameCursor{}
@@ -405,6 +405,9 @@ type result struct {
 // run sends the matching entries with an ID above after, in ID order, up
 // to limit; only is an entry ID when the base is one entry.
 func (q *query) run(only, after int64, limit int, paged bool) result {
+	// A search that needs few entries reads few: most of a phone's
+	// searches stop at its size limit.
+	size := min(batch, limit+1)
 	var next func() []int64
 	p := q.plan(q.filter)
 	if p.prefixes != nil && paged {
@@ -427,13 +430,13 @@ func (q *query) run(only, after int64, limit int, paged bool) result {
 		ids := []int64{only}
 		next = func() []int64 { out := ids; ids = nil; return out }
 	case p.prefixes != nil:
-		next = q.walkNames(p.prefixes)
+		next = q.walkNames(p.prefixes, size)
 	case !p.all:
 		ids := p.ids
 		i, _ := slices.BinarySearch(ids, after+1)
 		ids = ids[i:]
 		next = func() []int64 {
-			n := min(batch, len(ids))
+			n := min(size, len(ids))
 			out := ids[:n]
 			ids = ids[n:]
 			return out
@@ -441,7 +444,7 @@ func (q *query) run(only, after int64, limit int, paged bool) result {
 	default:
 		cursor := after
 		next = func() []int64 {
-			out := q.srv.opts.Directory.EntryIDs(q.orgID, cursor, batch)
+			out := q.srv.opts.Directory.EntryIDs(q.orgID, cursor, size)
 			if len(out) > 0 {
 				cursor = out[len(out)-1]
 			}
