@@ -95,6 +95,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	listeners []*gldap.Server
+	served    []*listener
 
 	countries countryCache
 	keyCache  keyCache
@@ -179,6 +180,7 @@ func (s *Server) Listen(addr string, ldaps bool) (string, error) {
 	}
 	s.mu.Lock()
 	s.listeners = append(s.listeners, gs)
+	s.served = append(s.served, l)
 	s.mu.Unlock()
 	go func() {
 		if err := <-errc; err != nil {
