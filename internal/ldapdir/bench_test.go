@@ -115,7 +115,9 @@ func BenchmarkLDAP(b *testing.B) {
 		req     func(int) *ldap.SearchRequest
 		min     int // entries each search must find
 	}{
+		{"number-500/s", 500, 10, number, 1},
 		{"number-2000/s", 2000, 10, number, 1},
+		{"name-prefix-20/s", 20, 10, name, 1},
 		{"name-prefix-50/s", 50, 10, name, 1},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
