@@ -494,3 +494,70 @@ func selfSigned(t testing.TB) tls.Certificate {
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
+
+func TestBasesScopesAndPagedNames(t *testing.T) {
+	s, _ := storetest.Open(t, filepath.Join(t.TempDir(), "roger.db"), clock.System{})
+	o := newOrg(t, s, "Voorbeeld")
+	seedVoorbeeld(o)
+	dn, pw, _ := o.key(false)
+	_, addr, _ := server(t, s, ldapdir.Options{})
+	c := bound(t, addr, dn, pw)
+	search := func(base string, scope int, filter string, size int) []string {
+		t.Helper()
+		res, err := c.Search(ldap.NewSearchRequest(base, scope, ldap.NeverDerefAliases, size, 0, false, filter, []string{"cn"}, nil))
+		if err != nil && !ldap.IsErrorWithCode(err, ldap.LDAPResultSizeLimitExceeded) {
+			t.Fatalf("%s %d %s: %v", base, scope, filter, err)
+		}
+		var dns []string
+		for _, e := range res.Entries {
+			dns = append(dns, e.DN)
+		}
+		return dns
+	}
+	org := fmt.Sprintf("o=%d", o.org.ID)
+	dir := ldapdir.BaseDN(o.org.ID)
+	if got := search(org, ldap.ScopeBaseObject, "(objectClass=*)", 0); !slices.Equal(got, []string{org}) {
+		t.Errorf("base of the organisation: %q", got)
+	}
+	if got := search(org, ldap.ScopeSingleLevel, "(objectClass=*)", 0); !slices.Equal(got, []string{dir}) {
+		t.Errorf("one level under the organisation: %q", got)
+	}
+	if got := search(org, ldap.ScopeWholeSubtree, "(objectClass=*)", 0); len(got) != 8 {
+		t.Errorf("the whole tree: %d entries, want 2 containers and 6 entries", len(got))
+	}
+	jan := search(dir, ldap.ScopeSingleLevel, "(cn=Jan de Vries)", 0)
+	if len(jan) != 1 {
+		t.Fatalf("Jan: %q", jan)
+	}
+	if got := search(jan[0], ldap.ScopeBaseObject, "(objectClass=*)", 0); !slices.Equal(got, jan) {
+		t.Errorf("an entry by its DN: %q", got)
+	}
+	if got := search(jan[0], ldap.ScopeBaseObject, "(cn=Piet*)", 0); len(got) != 0 {
+		t.Errorf("an entry by its DN, filter not matching: %q", got)
+	}
+	// The root DSE says what the server offers, and where the bound
+	// organisation's entries are.
+	res, err := c.Search(ldap.NewSearchRequest("", ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false, "(objectClass=*)", []string{"*"}, nil))
+	if err != nil || len(res.Entries) != 1 || res.Entries[0].GetAttributeValue("namingContexts") != org ||
+		!slices.Contains(res.Entries[0].GetAttributeValues("supportedControl"), ldap.ControlTypePaging) {
+		t.Fatalf("root DSE: %v %v", res, err)
+	}
+	// A paged name search pages through the name index's entries.
+	paged, err := c.SearchWithPaging(ldap.NewSearchRequest(dir, ldap.ScopeSingleLevel, ldap.NeverDerefAliases, 0, 0, false,
+		"(|(cn=jan*)(sn=jan*)(o=voorbeeld*))", []string{"cn"}, nil), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range paged.Entries {
+		names = append(names, e.GetAttributeValue("cn"))
+	}
+	slices.Sort(names)
+	if want := []string{"Jan de Vries", "Janneke Bakker", "Piet Jansen"}; !slices.Equal(names, want) {
+		t.Errorf("paged names: %q, want %q", names, want)
+	}
+	// A size limit on a name search.
+	if got := search(dir, ldap.ScopeSingleLevel, "(cn=j*)", 1); len(got) != 1 {
+		t.Errorf("size limit 1: %q", got)
+	}
+}
