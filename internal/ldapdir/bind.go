@@ -197,7 +197,7 @@ func dnNamesKey(dn string, k *roger.APIKey) bool {
 }
 
 // boundKey is the key the connection bound with, checked again against
-// the database when keyRecheck has passed, so that a revoked key stops
+// the database when Options.KeyRecheck has passed, so that a revoked key stops
 // working on connections that stay open.
 func (l *listener) boundKey(ctx context.Context, connID int) (*roger.APIKey, error) {
 	l.mu.Lock()
@@ -208,7 +208,7 @@ func (l *listener) boundKey(ctx context.Context, connID int) (*roger.APIKey, err
 	}
 	key, hash, checked := sess.key, sess.keyHash, sess.checked
 	l.mu.Unlock()
-	if time.Since(checked) < keyRecheck {
+	if time.Since(checked) < l.srv.opts.KeyRecheck {
 		return key, nil
 	}
 	revoked, err := l.srv.opts.Keys.APIKeysRevokedSince(ctx, checked.Add(-clockSkew))
@@ -232,16 +232,13 @@ func (l *listener) boundKey(ctx context.Context, connID int) (*roger.APIKey, err
 // revocation, may be behind this one's.
 const clockSkew = 5 * time.Minute
 
-// keyRecheck is how long a checked key is taken without asking again: a
-// revocation reaches phones that stay connected within this time.
-const keyRecheck = 30 * time.Second
-
 // keyCache holds keys checked recently, by hash, so that phones that bind
 // for every search cost no database query (and no write for counting
 // the attempt).
 type keyCache struct {
-	mu sync.Mutex
-	m  map[string]cachedKey
+	mu  sync.Mutex
+	m   map[string]cachedKey
+	ttl time.Duration
 }
 
 type cachedKey struct {
@@ -274,7 +271,7 @@ func (c *keyCache) put(hash string, k *roger.APIKey) {
 	if len(c.m) >= maxCachedKeys {
 		clear(c.m)
 	}
-	c.m[hash] = cachedKey{key: k, until: time.Now().Add(keyRecheck)}
+	c.m[hash] = cachedKey{key: k, until: time.Now().Add(c.ttl)}
 }
 
 func (l *listener) unbind(_ *gldap.ResponseWriter, r *gldap.Request) { l.closed(r.ConnectionID()) }

@@ -84,6 +84,11 @@ type Options struct {
 	MaxSize int
 	// MaxTime bounds the time a search takes; 0 means 10 seconds.
 	MaxTime time.Duration
+	// KeyRecheck is how long a checked key is taken without asking the
+	// database again: a revocation reaches phones that stay connected,
+	// or bind again, within this time. 0 means 30 seconds; below 0,
+	// every search asks.
+	KeyRecheck time.Duration
 }
 
 // Server is the LDAP server. Create it with New, add listeners with
@@ -113,9 +118,12 @@ func New(opts Options) *Server {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
+	if opts.KeyRecheck == 0 {
+		opts.KeyRecheck = 30 * time.Second
+	}
 	ctx, stop := context.WithCancel(context.Background())
 	return &Server{opts: opts, ctx: ctx, stop: stop, countries: countryCache{m: map[int64]cachedCountry{}},
-		keyCache: keyCache{m: map[string]cachedKey{}}, templates: templateCache{m: map[string]*roger.ContactURL{}}}
+		keyCache: keyCache{m: map[string]cachedKey{}, ttl: max(opts.KeyRecheck, 0)}, templates: templateCache{m: map[string]*roger.ContactURL{}}}
 }
 
 // Listen serves LDAP on addr (host:port; port 0 picks a free one), LDAPS

@@ -323,16 +323,27 @@ func TestRevokedKeyIsRefused(t *testing.T) {
 		o := newOrg(t, s, "Voorbeeld")
 		seedVoorbeeld(o)
 		dn, pw, k := o.key(false)
-		srv, addr, _ := server(t, s, ldapdir.Options{})
-		_ = srv
-		bound(t, addr, dn, pw)
+		// A server that checks the key at every search.
+		_, addr, _ := server(t, s, ldapdir.Options{KeyRecheck: -1})
+		open := bound(t, addr, dn, pw)
+		if got := cns(t, open, ldapdir.BaseDN(o.org.ID), "(cn=Jan*)"); len(got) == 0 {
+			t.Fatal("nothing found before the revocation")
+		}
 		if err := s.RevokeAPIKey(context.Background(), o.org.ID, k.ID); err != nil {
 			t.Fatal(err)
+		}
+		// A connection that stays open is refused from its next search.
+		_, err := open.Search(ldap.NewSearchRequest(ldapdir.BaseDN(o.org.ID), ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false, "(cn=Jan*)", nil, nil))
+		if resultCode(err) != ldap.LDAPResultInsufficientAccessRights {
+			t.Fatalf("search on a connection bound with a revoked key: %v", err)
+		}
+		if err := dial(t, addr).Bind(dn, pw); resultCode(err) != ldap.LDAPResultInvalidCredentials {
+			t.Fatalf("bind with a revoked key: %v, want invalidCredentials", err)
 		}
 		// A fresh server has no memory of the key: the revocation is
 		// read from the database.
 		_, addr2, _ := server(t, s, ldapdir.Options{})
-		err := dial(t, addr2).Bind(dn, pw)
+		err = dial(t, addr2).Bind(dn, pw)
 		if resultCode(err) != ldap.LDAPResultInvalidCredentials {
 			t.Fatalf("bind with a revoked key: %v, want invalidCredentials", err)
 		}
