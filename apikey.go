@@ -22,7 +22,25 @@ type APIKey struct {
 	Created  time.Time
 	LastUsed time.Time // zero when never used
 	Revoked  time.Time // zero while the key works
+	// Kind is what the key opens: the lookup API, or the LDAP directory
+	// for phones ("" is read as APIKeyLookup).
+	Kind APIKeyKind
+	// NationalForm asks, for an LDAP key, that numbers are returned in
+	// the organisation's national form (020 123 4567) rather than E.164,
+	// for phones that cannot dial the international form.
+	NationalForm bool
 }
+
+// APIKeyKind is what a key opens. A key pasted into a phone's settings
+// opens only the directory phones read, so one read out of a phone's
+// configuration does not open the lookup API.
+type APIKeyKind string
+
+// The kinds of key.
+const (
+	APIKeyLookup APIKeyKind = "lookup"
+	APIKeyLDAP   APIKeyKind = "ldap"
+)
 
 // APIKeyPrefix starts every key, so a key pasted into the wrong place (a
 // log, a ticket, a repository) can be recognised as one.

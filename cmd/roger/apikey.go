@@ -8,10 +8,12 @@ import (
 	"time"
 
 	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/ldapdir"
 )
 
 const apikeyUsage = `Usage:
   roger apikey create [--org ORG] [--name NAME]   make a key for the lookup API; it is printed once
+        [--ldap [--national]]                     … or for phones reading the LDAP directory (numbers in the national form)
   roger apikey list [--org ORG]                   an organisation's keys, with prefix and last use
   roger apikey revoke [--org ORG] ID              stop a key from working (within seconds)
 
@@ -43,16 +45,32 @@ func (m *Main) apikeyCreate(ctx context.Context, args []string) error {
 	fs := m.flags("roger apikey create")
 	orgName := fs.String("org", "default", "the organisation whose directory the key reads")
 	name := fs.String("name", "", "what the key is for, such as \"Teams contact centre\" (default: made on this date)")
+	forLDAP := fs.Bool("ldap", false, "a key for phones and PBXs reading the LDAP directory, not for the lookup API")
+	national := fs.Bool("national", false, "with --ldap: phones get numbers in the national form (0201234567), not E.164")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *national && !*forLDAP {
+		return fmt.Errorf("--national is an option of phone keys: add --ldap")
+	}
+	kind := roger.APIKeyLookup
+	if *forLDAP {
+		kind = roger.APIKeyLDAP
 	}
 	if *name == "" {
 		*name = "made on the command line " + time.Now().Format("2006-01-02")
 	}
 	return m.inOrg(ctx, *orgName, func(a *app, org *roger.Organization) error {
-		k, key, err := a.store.CreateAPIKey(ctx, org.ID, *name)
+		k, key, err := a.store.CreateKey(ctx, org.ID, *name, kind, *national)
 		if err != nil {
 			return err
+		}
+		if kind == roger.APIKeyLDAP {
+			_ = a.store.AppendAudit(ctx, org.ID, "command line", "apikey.create", "apikey/"+strconv.FormatInt(k.ID, 10), "name "+k.Name+", prefix "+k.Prefix+", for ldap")
+			fmt.Fprintln(m.Stdout, key)
+			fmt.Fprintf(m.Stderr, "Phone key %d %q for %s. It is shown only this once: store it now. In the phone's LDAP settings: bind DN %s, password the key, base DN %s.\n",
+				k.ID, k.Name, org.Name, ldapdir.BindDN(k), ldapdir.BaseDN(org.ID))
+			return nil
 		}
 		_ = a.store.AppendAudit(ctx, org.ID, "command line", "apikey.create", "apikey/"+strconv.FormatInt(k.ID, 10), "name "+k.Name+", prefix "+k.Prefix)
 		fmt.Fprintln(m.Stdout, key)

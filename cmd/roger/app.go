@@ -10,6 +10,8 @@ import (
 
 	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/config"
+	"github.com/roger365io/roger/internal/lookup"
+	"github.com/roger365io/roger/internal/metrics"
 	"github.com/roger365io/roger/internal/secret"
 	"github.com/roger365io/roger/internal/sqlstore"
 )
@@ -20,6 +22,14 @@ type app struct {
 	keys      *secret.Keyring
 	keySource string
 	store     *sqlstore.Store
+	// Set by serve: the lookups and metrics the LDAP directory shares
+	// with the API, and the addresses LDAP is served on ("" when off).
+	lookups             *lookup.Service
+	metrics             *metrics.Metrics
+	ldapAddr, ldapsAddr string
+	// ldapAnyPort lets LDAP take any free port when its address is
+	// taken (the demo's fixed port).
+	ldapAnyPort bool
 }
 
 // openApp loads the configuration and the secret keys and opens (and

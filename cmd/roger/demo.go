@@ -15,6 +15,7 @@ import (
 	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/clock"
 	"github.com/roger365io/roger/internal/exactsim"
+	"github.com/roger365io/roger/internal/ldapdir"
 	"github.com/roger365io/roger/internal/password"
 	"github.com/roger365io/roger/internal/web"
 )
@@ -96,6 +97,11 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 			return *addr
 		case "ROGER_PUBLIC_URL":
 			return "http://" + *addr
+		case "ROGER_LDAP_ADDR":
+			if v := env(k); v != "" {
+				return v
+			}
+			return demoLDAPAddr
 		}
 		return env(k)
 	}
@@ -109,6 +115,11 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	key, err := demoAPIKey(ctx, a, orgID)
+	if err != nil {
+		return err
+	}
+	a.ldapAnyPort = a.cfg.LDAP.Addr == demoLDAPAddr
+	ldapDN, ldapKeyFile, err := demoLDAPKey(ctx, a, orgID, *dataDir)
 	if err != nil {
 		return err
 	}
@@ -127,12 +138,51 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 		if !found {
 			fmt.Fprintln(w, "                  (finds nothing until a replicator's first sync; then use a number of a relation in Exact)")
 		}
+		if a.ldapAddr != "" {
+			fmt.Fprintf(w, "  LDAP (phones):  ldapsearch -x -H ldap://%s -D '%s' -y %s -b '%s' -z 3 '(&(description=contact)(telephoneNumber=*))' cn telephoneNumber mobile  (after the first sync of contacts)\n",
+				a.ldapAddr, ldapDN, ldapKeyFile, ldapdir.BaseDN(orgID))
+		}
 		fmt.Fprintf(w, "  Alerts:         %s/notifications  (channels told when a replicator breaks; %s/_sim/chains/supersede breaks one's authorization)\n", a.cfg.PublicURL, simURL)
 		fmt.Fprintf(w, "  Data:           %s (delete it to start over)\n", *dataDir)
 		fmt.Fprintf(w, "  Command line:   ROGER_DATA_DIR=%s roger replicator list  (any roger command on the demo's data)\n", shellQuote(*dataDir))
 		fmt.Fprintln(w, "Follow the setup guide: create a replicator, register its Redirect URL in the App Center, paste the")
 		fmt.Fprintln(w, "Client ID and Secret, Authorize application, then fill in the Contact URL and Country Code. Ctrl-C stops.")
 	})
+}
+
+// demoLDAPAddr is the demo's LDAP address: the port an LDAP server on
+// loopback is usually given (3890, as 389 needs privileges); when another
+// program has it, the demo takes any free port.
+const demoLDAPAddr = "127.0.0.1:3890"
+
+// demoLDAPKeyName names the LDAP key the demo makes at every start.
+const demoLDAPKeyName = "roger demo phones"
+
+// demoLDAPKey replaces the demo's LDAP key and writes it to a file in the
+// data directory (readable by its owner only), which ldapsearch reads with
+// -y: a key on the command line would show in the process list. It
+// returns the bind DN and the file.
+func demoLDAPKey(ctx context.Context, a *app, orgID int64, dataDir string) (dn, file string, err error) {
+	keys, err := a.store.ListAPIKeys(ctx, orgID)
+	if err != nil {
+		return "", "", err
+	}
+	for _, k := range keys {
+		if k.Name == demoLDAPKeyName && k.Revoked.IsZero() {
+			if err := a.store.RevokeAPIKey(ctx, orgID, k.ID); err != nil {
+				return "", "", err
+			}
+		}
+	}
+	k, key, err := a.store.CreateKey(ctx, orgID, demoLDAPKeyName, roger.APIKeyLDAP, false)
+	if err != nil {
+		return "", "", err
+	}
+	file = filepath.Join(dataDir, "ldap-demo.key")
+	if err := os.WriteFile(file, []byte(key), 0o600); err != nil {
+		return "", "", fmt.Errorf("write the demo's LDAP key: %w", err)
+	}
+	return ldapdir.BindDN(k), file, nil
 }
 
 // demoKeyName names the API key the demo makes at every start.

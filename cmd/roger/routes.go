@@ -44,7 +44,13 @@ func (m *Main) mountExtra(mux *http.ServeMux, a *app, sched *replicate.Scheduler
 			done(r, run)
 		}
 	}
-	lookups := lookup.New(a.store, lookup.Options{Numbers: numbers,
+	// The API's searches share the name index with the portal's and
+	// the LDAP directory's.
+	var names lookup.NameIndex
+	if idx, ok := numbers.(*dirindex.Index); ok {
+		names = idx
+	}
+	lookups := lookup.New(a.store, lookup.Options{Numbers: numbers, Names: names,
 		Observe: func(o lookup.Outcome, d time.Duration) { met.ObserveLookup(string(o), d) }})
 	var fromMemory func() bool
 	if idx, ok := numbers.(*dirindex.Index); ok {
@@ -52,6 +58,7 @@ func (m *Main) mountExtra(mux *http.ServeMux, a *app, sched *replicate.Scheduler
 		fromMemory = func() bool { return idx.Stats().Ready }
 	}
 	portal.Pop = lookups
+	a.lookups, a.metrics = lookups, met
 	rate := a.cfg.APIKeyRateLimit
 	if rate == 0 {
 		rate = -1 // the API's "no limit"

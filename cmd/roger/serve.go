@@ -64,6 +64,8 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 		index = dirindex.New(a.store, dirindex.Options{Log: log})
 		a.store.OnDirectoryChange(index.Wake)
 		numbers = index
+		// The directory page searches names in the index too.
+		portal.Directory = lookup.New(a.store, lookup.Options{Names: index})
 	}
 	// The client behind a trusted proxy is who sign-in limits count.
 	portal.Proxies = clientaddr.New(a.cfg.TrustedProxies)
@@ -71,6 +73,14 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 	mux.Handle("/", portal.Handler())
 	if err := m.mountExtra(mux, a, sched, portal, numbers, log); err != nil {
 		return err
+	}
+	ldapSrv, err := m.startLDAP(a, index, a.lookups, a.metrics, log)
+	if err != nil {
+		return err
+	}
+	if ldapSrv != nil {
+		defer ldapSrv.Close()
+		portal.LDAPURL = ldapURL(a)
 	}
 
 	ln, err := net.Listen("tcp", a.cfg.Addr)

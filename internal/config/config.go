@@ -50,6 +50,8 @@ type Config struct {
 	// replicator whose Exact webhooks work, when longer than its own
 	// interval (ROGER_WEBHOOK_SAFETY_INTERVAL, minutes); 0 keeps it.
 	WebhookSafetyInterval time.Duration
+	// LDAP is the read-only LDAP directory for phones (ROGER_LDAP_*).
+	LDAP LDAP
 }
 
 // Var documents one environment variable.
@@ -78,6 +80,12 @@ var Vars = []Var{
 	{"ROGER_SMTP_FROM", "required with ROGER_SMTP_HOST", "the sender of the notices, such as roger@example.com"},
 	{"ROGER_SMTP_TLS", "starttls", "starttls: STARTTLS is required; tls: TLS from the first byte (port 465); none: plain text, only to a server on loopback"},
 	{"ROGER_WEBHOOK_SAFETY_INTERVAL", "120", "minutes between the safety syncs of a replicator whose Exact webhooks work (the events bring its changes; the sync finds what an event missed); a replicator's own longer interval wins; 0: every replicator keeps its own interval"},
+	{"ROGER_LDAP_ADDR", "none: no LDAP", "address of the read-only LDAP directory for desk phones and PBXs (for example 0.0.0.0:389); StartTLS when a certificate is set"},
+	{"ROGER_LDAPS_ADDR", "none", "address serving LDAPS (TLS from the first byte, for example 0.0.0.0:636); needs the certificate"},
+	{"ROGER_LDAP_TLS_CERT", "none", "PEM certificate (chain) file for StartTLS and LDAPS"},
+	{"ROGER_LDAP_TLS_KEY", "none", "PEM private key file of that certificate"},
+	{"ROGER_LDAP_ALLOW_PLAIN", "false", "true: phones may bind without TLS on a non-loopback ROGER_LDAP_ADDR, their key crossing the network in clear; only for a network nobody else can read"},
+	{"ROGER_LDAP_MAX_RESULTS", "1000", "most entries one LDAP search, or one page of a paged search, returns"},
 }
 
 // Load reads the configuration from getenv (os.Getenv in production).
@@ -138,6 +146,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, err
 	}
 	if c.SMTP, err = loadSMTP(getenv); err != nil {
+		return nil, err
+	}
+	if c.LDAP, err = loadLDAP(getenv); err != nil {
 		return nil, err
 	}
 	switch c.LookupIndex = getenv("ROGER_LOOKUP_INDEX"); c.LookupIndex {

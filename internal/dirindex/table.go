@@ -32,6 +32,8 @@ type table struct {
 	// compactAt is the dead space below which compacting is not worth a
 	// copy.
 	compactAt int
+	// names finds entries by the words of their names (names.go).
+	names nameIndex
 }
 
 // orgNumbers are one organisation's numbers, keyed by the E.164 number as
@@ -92,7 +94,8 @@ const (
 )
 
 func newTable() *table {
-	return &table{slots: map[int64]uint32{}, orgs: map[int64]*orgNumbers{}, fieldIndex: map[string]uint8{}, compactAt: 16 << 20}
+	return &table{slots: map[int64]uint32{}, orgs: map[int64]*orgNumbers{}, fieldIndex: map[string]uint8{}, compactAt: 16 << 20,
+		names: newNameIndex()}
 }
 
 // put replaces the copy of src, an entry of organisation orgID.
@@ -136,6 +139,8 @@ func (t *table) put(src *roger.Entry, orgID int64) {
 		t.recs = append(t.recs, r)
 	}
 	t.slots[r.id] = slot
+	name, company := t.nameFields(&r)
+	t.names.add(orgID, r.id, slot, name, company)
 	org := t.orgs[orgID]
 	if org == nil {
 		org = &orgNumbers{first: map[uint64]uint32{}, shared: map[uint64][]uint32{}}
@@ -241,6 +246,8 @@ func (t *table) remove(id int64) {
 	if org != nil && len(org.first) == 0 {
 		delete(t.orgs, r.orgID)
 	}
+	name, company := t.nameFields(r)
+	t.names.remove(r.orgID, id, slot, name, company)
 	t.dead += int(r.textLen) + int(r.numLen)*numSize
 	*r = rec{}
 	t.free = append(t.free, slot)

@@ -137,6 +137,7 @@ const countryTTL = 30 * time.Second
 type Service struct {
 	store   Store
 	numbers NumberFinder
+	names   NameIndex
 	clock   roger.Clock
 	// observe, when set, sees every lookup's outcome and duration.
 	observe func(Outcome, time.Duration)
@@ -161,6 +162,9 @@ type Options struct {
 	// Numbers, when set, finds numbers instead of the store: an
 	// in-memory index, which answers without a query.
 	Numbers NumberFinder
+	// Names, when set, finds the entries of a search by the start of
+	// the words of their names and companies (names.go).
+	Names NameIndex
 }
 
 // New returns a Service reading store.
@@ -173,7 +177,7 @@ func New(store Store, opts Options) *Service {
 	if numbers == nil {
 		numbers = store
 	}
-	return &Service{store: store, numbers: numbers, clock: clk, observe: opts.Observe,
+	return &Service{store: store, numbers: numbers, names: opts.Names, clock: clk, observe: opts.Observe,
 		countries: map[int64]cachedCountry{}, templates: map[string]*roger.ContactURL{}}
 }
 
@@ -446,7 +450,8 @@ type Page struct {
 const MaxPageSize = 200
 
 // Search returns the organisation's entries whose name or company contains
-// q (any case; every entry when q is empty), limit at a time (1 to
+// q (any case; every entry when q is empty), limit at a time; with a name
+// index, those with a word starting with each word of q (1 to
 // MaxPageSize, 0 for 50), after the entry with ID after (0 for the first
 // page).
 func (s *Service) Search(ctx context.Context, orgID int64, q string, after int64, limit int) (*Page, error) {
@@ -463,7 +468,10 @@ func (s *Service) Search(ctx context.Context, orgID int64, q string, after int64
 		return nil, roger.Errorf(roger.EINVALID, "The search text can be at most 200 characters long.")
 	}
 	// One more than asked tells whether another page follows.
-	hits, err := s.store.SearchEntries(ctx, orgID, q, after, limit+1)
+	hits, indexed, err := s.searchNames(ctx, orgID, q, after, limit+1)
+	if !indexed {
+		hits, err = s.store.SearchEntries(ctx, orgID, q, after, limit+1)
+	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return nil, err

@@ -11,21 +11,33 @@ import (
 	"github.com/roger365io/roger"
 )
 
-const apiKeyColumns = `id, org_id, name, prefix, hash, created, last_used, revoked`
+const apiKeyColumns = `id, org_id, name, prefix, hash, created, last_used, revoked, kind, national_form`
 
 func scanAPIKey(row scanner) (*roger.APIKey, error) {
 	var k roger.APIKey
 	var created, lastUsed, revoked int64
-	if err := row.Scan(&k.ID, &k.OrgID, &k.Name, &k.Prefix, &k.Hash, &created, &lastUsed, &revoked); err != nil {
+	var kind string
+	if err := row.Scan(&k.ID, &k.OrgID, &k.Name, &k.Prefix, &k.Hash, &created, &lastUsed, &revoked, &kind, &k.NationalForm); err != nil {
 		return nil, err
 	}
-	k.Created, k.LastUsed, k.Revoked = fromMS(created), fromMS(lastUsed), fromMS(revoked)
+	k.Created, k.LastUsed, k.Revoked, k.Kind = fromMS(created), fromMS(lastUsed), fromMS(revoked), roger.APIKeyKind(kind)
 	return &k, nil
 }
 
-// CreateAPIKey makes a new API key for an organisation and returns it with
-// the key itself, which is not stored and cannot be shown again.
+// CreateAPIKey makes a new key to the lookup API for an organisation and
+// returns it with the key itself, which is not stored and cannot be shown
+// again.
 func (s *Store) CreateAPIKey(ctx context.Context, orgID int64, name string) (*roger.APIKey, string, error) {
+	return s.CreateKey(ctx, orgID, name, roger.APIKeyLookup, false)
+}
+
+// CreateKey makes a new key of the given kind; nationalForm is the LDAP
+// option of numbers in the national form. It returns the key itself, which
+// is not stored and cannot be shown again.
+func (s *Store) CreateKey(ctx context.Context, orgID int64, name string, kind roger.APIKeyKind, nationalForm bool) (*roger.APIKey, string, error) {
+	if kind != roger.APIKeyLookup && kind != roger.APIKeyLDAP {
+		return nil, "", roger.Errorf(roger.EINVALID, "A key is for the lookup API or for phones (LDAP).")
+	}
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return nil, "", roger.Errorf(roger.EINVALID, "An API key needs a name that says where it is used, such as \"Teams contact centre\".")
@@ -37,10 +49,10 @@ func (s *Store) CreateAPIKey(ctx context.Context, orgID int64, name string) (*ro
 	if err != nil {
 		return nil, "", fmt.Errorf("create API key: %w", err)
 	}
-	k := &roger.APIKey{OrgID: orgID, Name: name, Prefix: prefix, Hash: roger.HashAPIKey(key)}
+	k := &roger.APIKey{OrgID: orgID, Name: name, Prefix: prefix, Hash: roger.HashAPIKey(key), Kind: kind, NationalForm: nationalForm && kind == roger.APIKeyLDAP}
 	now := s.now()
-	err = s.write.QueryRowContext(ctx, s.q(`INSERT INTO api_keys (org_id, name, prefix, hash, created) VALUES (?, ?, ?, ?, ?) RETURNING id`),
-		orgID, k.Name, k.Prefix, k.Hash, now).Scan(&k.ID)
+	err = s.write.QueryRowContext(ctx, s.q(`INSERT INTO api_keys (org_id, name, prefix, hash, created, kind, national_form) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		orgID, k.Name, k.Prefix, k.Hash, now, string(k.Kind), k.NationalForm).Scan(&k.ID)
 	if err != nil {
 		return nil, "", fmt.Errorf("create API key: %w", dbError(err))
 	}
@@ -94,9 +106,17 @@ func (s *Store) RevokeAPIKey(ctx context.Context, orgID, id int64) error {
 // AuthenticateAPIKey returns the working key whose hash is HashAPIKey(key).
 // An unknown or revoked key is EUNAUTHORIZED, with one message for both so
 // that the answer tells an attacker nothing.
+// A key for phones (LDAP) does not open the API.
 func (s *Store) AuthenticateAPIKey(ctx context.Context, key string) (*roger.APIKey, error) {
+	return s.AuthenticateKey(ctx, key, roger.APIKeyLookup)
+}
+
+// AuthenticateKey returns the working key of the given kind whose hash is
+// HashAPIKey(key); any other key is EUNAUTHORIZED, with one message for
+// all.
+func (s *Store) AuthenticateKey(ctx context.Context, key string, kind roger.APIKeyKind) (*roger.APIKey, error) {
 	k, err := scanAPIKey(s.read.QueryRowContext(ctx, s.q(`SELECT `+apiKeyColumns+` FROM api_keys WHERE hash = ?`), roger.HashAPIKey(key)))
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !k.Revoked.IsZero()) {
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && (!k.Revoked.IsZero() || k.Kind != kind)) {
 		return nil, roger.Errorf(roger.EUNAUTHORIZED, "The API key is not valid: it is unknown or has been revoked.")
 	}
 	if err != nil {

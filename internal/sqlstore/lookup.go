@@ -109,9 +109,7 @@ func (s *Store) findByNumbers(ctx context.Context, orgID int64, e164s []string) 
 // numbers. Pages go by ID rather than by name so that each page is an index
 // range scan, not a sort of the whole directory.
 func (s *Store) SearchEntries(ctx context.Context, orgID int64, q string, after int64, limit int) ([]roger.DirectoryHit, error) {
-	query := `SELECT e.id, e.replicator_id, e.kind, e.source_id, e.company_id, e.display_name, e.company_name, e.email, e.job_title,
-		e.source_modified, e.synced_at, e.numbers, e.country, e.country_from, r.name, r.contact_url, r.division
-		FROM entries e JOIN replicators r ON r.id = e.replicator_id WHERE e.org_id = ? AND e.id > ?`
+	query := searchSelect + `WHERE e.org_id = ? AND e.id > ?`
 	args := []any{orgID, after}
 	if q = strings.TrimSpace(q); q != "" {
 		query += ` AND (LOWER(e.display_name) LIKE ? ESCAPE '\' OR LOWER(e.company_name) LIKE ? ESCAPE '\')`
@@ -125,6 +123,20 @@ func (s *Store) SearchEntries(ctx context.Context, orgID int64, q string, after 
 		return nil, fmt.Errorf("search entries: %w", dbError(err))
 	}
 	defer rows.Close()
+	out, err := scanSearchHits(rows, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("search entries: %w", err)
+	}
+	return out, nil
+}
+
+// searchSelect reads what searches return of an entry.
+const searchSelect = `SELECT e.id, e.replicator_id, e.kind, e.source_id, e.company_id, e.display_name, e.company_name, e.email, e.job_title,
+		e.source_modified, e.synced_at, e.numbers, e.country, e.country_from, r.name, r.contact_url, r.division
+		FROM entries e JOIN replicators r ON r.id = e.replicator_id `
+
+// scanSearchHits reads the rows of a searchSelect.
+func scanSearchHits(rows *sql.Rows, orgID int64) ([]roger.DirectoryHit, error) {
 	var out []roger.DirectoryHit
 	for rows.Next() {
 		var h roger.DirectoryHit
@@ -133,16 +145,16 @@ func (s *Store) SearchEntries(ctx context.Context, orgID int64, q string, after 
 		e := &h.Entry
 		if err := rows.Scan(&e.ID, &e.ReplicatorID, &kind, &e.SourceID, &e.CompanyID, &e.DisplayName, &e.CompanyName, &e.Email, &e.JobTitle,
 			&modified, &synced, &numbers, &e.Country, &from, &h.ReplicatorName, &h.ContactURL, &h.Division); err != nil {
-			return nil, fmt.Errorf("search entries: %w", dbError(err))
+			return nil, dbError(err)
 		}
 		e.OrgID, e.Kind, e.SourceModified, e.SyncedAt, e.CountryFrom = orgID, roger.Kind(kind), fromMS(modified), fromMS(synced), roger.CountrySource(from)
 		if err := json.Unmarshal([]byte(numbers), &e.Numbers); err != nil {
-			return nil, fmt.Errorf("search entries: numbers of entry %d: %w", e.ID, err)
+			return nil, fmt.Errorf("numbers of entry %d: %w", e.ID, err)
 		}
 		out = append(out, h)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("search entries: %w", dbError(err))
+		return nil, dbError(err)
 	}
 	return out, nil
 }

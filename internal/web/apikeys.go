@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/ldapdir"
 )
 
 // Sealer seals and opens small tokens (*secret.Keyring): screen-pop
@@ -22,7 +23,17 @@ type integrationsView struct {
 	// NewKey is shown once, right after it was made.
 	NewKey     string
 	NewKeyName string
-	Error      string
+	// NewKeyLDAP says the new key is for phones: BindDN and BaseDN go
+	// with it into the phone's settings.
+	NewKeyLDAP bool
+	BindDN     string
+	BaseDN     string
+	LDAPURL    string
+	// Kind and National are the form's choices, kept when it is shown
+	// again with an error.
+	Kind     string
+	National bool
+	Error    string
 	// PopLink is the organisation's screen-pop address; {number} stands
 	// for the caller's number.
 	PopLink    string
@@ -38,6 +49,8 @@ func (s *Server) renderIntegrations(w http.ResponseWriter, r *http.Request, stat
 		return
 	}
 	v.Keys = keys
+	v.LDAPURL = s.LDAPURL
+	v.BaseDN = ldapdir.BaseDN(sess.OrgID)
 	v.LookupURL = s.PublicURL + "/api/v1/lookup?number=%2B31201234567"
 	v.OpenAPIURL = s.PublicURL + "/api/v1/openapi.json"
 	if link, err := s.popLink(r, sess.OrgID); err == nil {
@@ -53,6 +66,7 @@ func (s *Server) handleIntegrations(w http.ResponseWriter, r *http.Request, sess
 	var k newKeyFlash
 	if msg := s.takeFlash(r.Context(), sess, "apikey"); msg != nil && json.Unmarshal(msg, &k) == nil {
 		v.NewKey, v.NewKeyName = k.Key, k.Name
+		v.NewKeyLDAP, v.BindDN = k.BindDN != "", k.BindDN
 	}
 	s.renderIntegrations(w, r, http.StatusOK, sess, v)
 }
@@ -60,22 +74,31 @@ func (s *Server) handleIntegrations(w http.ResponseWriter, r *http.Request, sess
 // handleAPIKeyCreate makes a key and shows it once.
 func (s *Server) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request, sess *roger.Session) {
 	name := r.PostFormValue("name")
-	k, key, err := s.Store.CreateAPIKey(r.Context(), sess.OrgID, name)
+	kind := roger.APIKeyKind(r.PostFormValue("kind"))
+	if kind == "" {
+		kind = roger.APIKeyLookup
+	}
+	national := r.PostFormValue("national") != ""
+	k, key, err := s.Store.CreateKey(r.Context(), sess.OrgID, name, kind, national)
 	if err != nil {
 		if roger.ErrorCodeOf(err) == roger.EINVALID {
-			s.renderIntegrations(w, r, http.StatusBadRequest, sess, integrationsView{Name: name, Error: roger.ErrorMessage(err)})
+			s.renderIntegrations(w, r, http.StatusBadRequest, sess, integrationsView{Name: name, Kind: string(kind), National: national, Error: roger.ErrorMessage(err)})
 			return
 		}
 		s.fail(w, r, sess, err)
 		return
 	}
-	if err := s.Store.AppendAudit(r.Context(), sess.OrgID, sess.Email, "apikey.create", "apikey/"+k.Prefix, "name "+k.Name); err != nil {
+	if err := s.Store.AppendAudit(r.Context(), sess.OrgID, sess.Email, "apikey.create", "apikey/"+k.Prefix, "name "+k.Name+", for "+string(k.Kind)); err != nil {
 		s.log().Error("audit", "err", err)
 	}
 	// The key is shown once on the page this redirects to, from a sealed
 	// flash: never in the URL, and a reload of that page shows it no
 	// more and makes no second key.
-	msg, _ := json.Marshal(newKeyFlash{Key: key, Name: k.Name})
+	var bindDN string
+	if k.Kind == roger.APIKeyLDAP {
+		bindDN = ldapdir.BindDN(k)
+	}
+	msg, _ := json.Marshal(newKeyFlash{Key: key, Name: k.Name, BindDN: bindDN})
 	if err := s.flash(r.Context(), sess, "apikey", msg); err != nil {
 		s.fail(w, r, sess, err)
 		return
@@ -87,6 +110,8 @@ func (s *Server) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request, sess
 type newKeyFlash struct {
 	Key  string `json:"k"`
 	Name string `json:"n"`
+	// BindDN is set for a key made for phones (LDAP).
+	BindDN string `json:"b,omitempty"`
 }
 
 func (s *Server) handleAPIKeyRevoke(w http.ResponseWriter, r *http.Request, sess *roger.Session) {

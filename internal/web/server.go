@@ -76,6 +76,8 @@ type AuditLog interface {
 // screen-pop links' generation.
 type IntegrationStore interface {
 	CreateAPIKey(ctx context.Context, orgID int64, name string) (*roger.APIKey, string, error)
+	// CreateKey makes a key of a kind (lookup API, or phones' LDAP).
+	CreateKey(ctx context.Context, orgID int64, name string, kind roger.APIKeyKind, nationalForm bool) (*roger.APIKey, string, error)
 	ListAPIKeys(ctx context.Context, orgID int64) ([]*roger.APIKey, error)
 	RevokeAPIKey(ctx context.Context, orgID, id int64) error
 	PopLinkGeneration(ctx context.Context, orgID int64) (int64, error)
@@ -133,6 +135,9 @@ type Server struct {
 	// PublicURL is where roger is reached, for the addresses the portal
 	// hands out (screen-pop links, the API).
 	PublicURL string
+	// LDAPURL is where phones reach the LDAP directory (ldap://host:port),
+	// "" when it is off; the API keys page shows it with a phone key.
+	LDAPURL string
 	// Notifications keeps the alert channels and sends test notices;
 	// nil leaves the Notifications page out.
 	Notifications Notifications
