@@ -68,6 +68,12 @@ type Syncer struct {
 	// OnRunDone, when set, sees every run once it has ended and been
 	// recorded, with the replicator it ran for (metrics).
 	OnRunDone func(*roger.Replicator, *roger.SyncRun)
+	// CPU, when set, bounds the cores this process's syncs spend parsing
+	// and writing pages (see CPUShare); nil does not bound them.
+	CPU *CPUShare
+	// Pace spreads each division's calls across the minute instead of
+	// spending its budget in a burst (exact.Config.Pace).
+	Pace bool
 }
 
 func (s *Syncer) now() time.Time {
@@ -148,7 +154,7 @@ func (s *Syncer) sync(ctx context.Context, r *roger.Replicator, run *roger.SyncR
 	if err != nil {
 		return err
 	}
-	cfg := exact.Config{BaseURL: r.ExactURL, ClientID: r.ClientID, ClientSecret: secret, HTTPClient: s.HTTPClient, Clock: s.Clock, Sleep: s.Sleep, Yield: yield}
+	cfg := exact.Config{BaseURL: r.ExactURL, ClientID: r.ClientID, ClientSecret: secret, HTTPClient: s.HTTPClient, Clock: s.Clock, Sleep: s.Sleep, Yield: yield, Pace: s.Pace}
 	if s.RedirectURL != nil {
 		cfg.RedirectURL = s.RedirectURL(r.ID)
 	}
@@ -301,7 +307,11 @@ func (s *Syncer) readRecords(ctx context.Context, client *exact.Client, r *roger
 				Cursor: r.Cursor, DeletedCursor: r.DeletedCursor, ResumeURL: pg.next, Phase: roger.PhaseRecords, FullSync: r.FullSync}
 			read += len(pg.entries)
 		}
-		res, err := s.Store.ApplyPages(ctx, pages)
+		var res roger.PageResult
+		err := s.CPU.do(ctx, func() (err error) {
+			res, err = s.Store.ApplyPages(ctx, pages)
+			return err
+		})
 		if err != nil {
 			return err
 		}
@@ -313,7 +323,16 @@ func (s *Syncer) readRecords(ctx context.Context, client *exact.Client, r *roger
 	switch r.Entity {
 	case roger.Accounts:
 		err = client.SyncAccounts(pipe.ctx, r.Division, r.Cursor, r.ResumeURL, func(rows []exact.Account, next string) error {
-			entries, maxTS := accountEntries(rows, r.DefaultCountry)
+			var entries []roger.Entry
+			var maxTS int64
+			if err := s.CPU.do(pipe.ctx, func() error {
+				entries, maxTS = accountEntries(rows, r.DefaultCountry)
+				return nil
+			}); err != nil {
+				return err
+			}
+			// Queued without the share: the queue waits for the writer,
+			// which needs one.
 			return pipe.add(parsedPage{entries, maxTS, next})
 		})
 	case roger.Contacts:
@@ -322,7 +341,14 @@ func (s *Syncer) readRecords(ctx context.Context, client *exact.Client, r *roger
 			if err != nil {
 				return err
 			}
-			entries, maxTS := contactEntries(rows, accounts, r.DefaultCountry)
+			var entries []roger.Entry
+			var maxTS int64
+			if err := s.CPU.do(pipe.ctx, func() error {
+				entries, maxTS = contactEntries(rows, accounts, r.DefaultCountry)
+				return nil
+			}); err != nil {
+				return err
+			}
 			return pipe.add(parsedPage{entries, maxTS, next})
 		})
 	default:
