@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"text/tabwriter"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -50,4 +52,43 @@ func registerScaleMetrics(reg prometheus.Registerer, sc config.Scale, cpu *repli
 		ConstLabels: prometheus.Labels{"k": strconv.Itoa(k), "n": strconv.Itoa(n)}}, func() float64 { return 1 }))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roger_sync_cores",
 		Help: "Cores this instance's syncs may keep busy parsing and writing pages at once (ROGER_SYNC_CORES)."}, func() float64 { return float64(cpu.Cores()) }))
+}
+
+// runDirectoryShards prints, for a split of the lookup index into N
+// shares, the share of every organisation, so that an operator can route
+// each organisation's telephony to the instances that hold it in memory.
+func (m *Main) runDirectoryShards(ctx context.Context, args []string) error {
+	fs := m.flags("roger directory shards")
+	n := fs.Int("of", 0, "the number of shares, N of ROGER_INDEX_SHARD=K/N")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *n < 1 || *n > 1024 {
+		fmt.Fprintln(m.Stderr, "roger directory shards: give --of N, the number of shares (1 to 1024), as in ROGER_INDEX_SHARD=K/N")
+		return errUsage
+	}
+	a, err := m.openApp(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	orgs, err := a.store.ListOrganizations(ctx)
+	if err != nil {
+		return err
+	}
+	counts := make([]int, *n+1)
+	w := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "SHARE\tORG ID\tORGANISATION")
+	for _, o := range orgs {
+		k := dirindex.ShareOf(o.ID, *n)
+		counts[k]++
+		fmt.Fprintf(w, "%d/%d\t%d\t%s\n", k, *n, o.ID, o.Name)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	for k := 1; k <= *n; k++ {
+		fmt.Fprintf(m.Stdout, "share %d/%d: %d organisations\n", k, *n, counts[k])
+	}
+	return nil
 }

@@ -231,6 +231,16 @@ func TestShardedInstances(t *testing.T) {
 	}
 	check("after every first load")
 
+	out, err := run(t, cli, "directory", "shards", "--of", "3")
+	if err != nil {
+		t.Fatalf("directory shards: %v\n%s", err, out)
+	}
+	for i := 1; i <= orgs; i++ {
+		want := fmt.Sprintf("%d/3  %d", dirindex.ShareOf(orgIDs[i], 3), orgIDs[i])
+		if !strings.Contains(out, want) {
+			t.Errorf("directory shards does not say %q for org%d:\n%s", want, i, out)
+		}
+	}
 	for k, b := range bases {
 		shard := dirindex.Shard{K: k + 1, N: 3}
 		want := 0

@@ -573,6 +573,9 @@ func (o *tenantOptions) report(db *sql.DB, t0 time.Time, elapsed time.Duration, 
 			increments, len(lags), o.interval, lags[len(lags)/2], lags[len(lags)-1], late, failed)
 	}
 	fmt.Printf("server: peak resident memory %s\n", peakRSS(server))
+	entries, _ := countInt(db, `SELECT COUNT(*) FROM entries`)
+	numbers, _ := countInt(db, `SELECT COUNT(*) FROM entry_numbers`)
+	fmt.Printf("database: %d entries, %d numbers, %s\n", entries, numbers, databaseSize(db, o.pgAdmin != ""))
 	if resp, err := http.Get("http://" + o.addr + "/metrics"); err == nil {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
@@ -598,4 +601,18 @@ func peakRSS(pid int) string {
 		}
 	}
 	return "?"
+}
+
+// databaseSize is the size of the database on disk: PostgreSQL's own
+// figure, or SQLite's page count times its page size (the WAL aside).
+func databaseSize(db *sql.DB, postgres bool) string {
+	query := `SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()`
+	if postgres {
+		query = `SELECT pg_database_size(current_database())`
+	}
+	n, err := countInt(db, query)
+	if err != nil {
+		return "size unknown: " + err.Error()
+	}
+	return fmt.Sprintf("%d MB on disk", n/1_000_000)
 }
