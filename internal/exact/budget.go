@@ -78,8 +78,8 @@ type Budget struct {
 	mu       sync.Mutex
 	daily    limit
 	minutely limit
-	// nextPaced is when a paced call may go next (see pace.go).
-	nextPaced time.Time
+	// paceAt is when the pace's bucket is full again (see pace.go).
+	paceAt time.Time
 }
 
 // limit is what is known of one of Exact's two counters.
@@ -198,7 +198,7 @@ func (b *Budget) take(ctx context.Context, sleep func(context.Context, time.Dura
 			t.minutely = b.minutely.reset
 		}
 		if pace {
-			b.nextPaced = now.Add(b.paceGap())
+			b.paced(now)
 		}
 		b.mu.Unlock()
 		return t, nil

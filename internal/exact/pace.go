@@ -2,6 +2,11 @@ package exact
 
 import "time"
 
+// paceBurst is how many calls a paced budget lets go back to back before
+// it spaces them: an increment (three or four calls) never waits, and a
+// first load spaces its calls after its first few pages.
+const paceBurst = 10
+
 // paceGap is the spacing of paced calls: the minute divided by the calls
 // Exact allows in it, so a division's budget lasts the whole minute. It is
 // 0 until Exact has said its minutely limit: nothing is known to spread.
@@ -19,14 +24,27 @@ func (b *Budget) paceGap() time.Duration {
 // every minute and idles for the rest; with many divisions those bursts
 // fall together and take every core from the lookups served beside them.
 // Spread out, the same calls give the same records a minute as a steady
-// stream. A call that waited longer than the gap already (the previous
-// page took that long to parse and write) goes at once: pacing never
-// slows a sync below Exact's own pace. b.mu must be held.
+// stream. The budget is a token bucket of paceBurst calls refilled at
+// Exact's pace (the generic cell rate algorithm: paceAt is when the
+// bucket would be full again): calls that come slower than that pace, as
+// those of a sync that takes longer than the gap to parse and write a
+// page, never wait. b.mu must be held.
 func (b *Budget) paceWait(now time.Time) time.Duration {
-	if b.nextPaced.IsZero() || !now.Before(b.nextPaced) {
+	gap := b.paceGap()
+	if gap == 0 {
 		return 0
 	}
-	// A gap set under an older, larger limit never holds a call longer
-	// than the current one asks.
-	return min(b.nextPaced.Sub(now), b.paceGap())
+	return max(0, b.paceAt.Add(-(paceBurst-1)*gap).Sub(now))
+}
+
+// paced counts a call that went at now.
+func (b *Budget) paced(now time.Time) {
+	b.paceAt = maxTime(b.paceAt, now).Add(b.paceGap())
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
