@@ -69,7 +69,7 @@ func TestSyncsShareOneCore(t *testing.T) {
 	e.syncer.PagesPerCommit = 1
 	var reps []int64
 	for _, d := range divisions {
-		e.seed(d, 300, 1500)
+		e.seed(d, 200, 1200)
 		reps = append(reps, e.addReplicator(replicatorOptions{division: d}).ID)
 	}
 	var wg sync.WaitGroup
@@ -84,8 +84,8 @@ func TestSyncsShareOneCore(t *testing.T) {
 		if errs[i] != nil {
 			t.Fatalf("sync of replicator %d: %v", id, errs[i])
 		}
-		if n := e.assertEqual(e.replicator(id)); n != 1500 {
-			t.Errorf("replicator %d holds %d entries, want 1500", id, n)
+		if n := e.assertEqual(e.replicator(id)); n != 1200 {
+			t.Errorf("replicator %d holds %d entries, want 1200", id, n)
 		}
 	}
 }
