@@ -34,10 +34,14 @@ func (m *Main) runDirectory(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "quality" {
 		return m.runDirectoryQuality(ctx, args[1:])
 	}
+	if len(args) > 0 && args[0] == "shards" {
+		return m.runDirectoryShards(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "export" {
-		fmt.Fprint(m.Stderr, "Usage: roger directory export [--replicator ID] [--org ORG]\n       roger directory quality --replicator ID [--format csv|text]\n\n"+
+		fmt.Fprint(m.Stderr, "Usage: roger directory export [--replicator ID] [--org ORG]\n       roger directory quality --replicator ID [--format csv|text]\n       roger directory shards --of N\n\n"+
 			"export writes the directory as JSON lines, one entry with its numbers per line.\n"+
-			"quality writes a replicator's data-quality report, one line per record, number and problem.\n")
+			"quality writes a replicator's data-quality report, one line per record, number and problem.\n"+
+			"shards lists which share of N (ROGER_INDEX_SHARD=K/N) each organisation's numbers belong to.\n")
 		return errUsage
 	}
 	fs := m.flags("roger directory export")

@@ -69,7 +69,8 @@ func (m *Main) mountExtra(mux *http.ServeMux, a *app, sched *replicate.Scheduler
 	mux.Handle("/api/v1/", (&api.Server{Lookup: lookups, Keys: a.store, Status: status, Log: log, Observe: met.ObserveRequest, KeyRateLimit: rate,
 		ClientAddr: portal.Proxies.Addr}).Handler())
 	mux.Handle("GET /metrics", bearerOnly(a.cfg.MetricsToken, met.Handler()))
-	mux.Handle("GET /readyz", readyz(a.store, fromMemory, log))
+	registerScaleMetrics(met.Registry(), a.cfg.Scale, syncer.CPU)
+	mux.Handle("GET /readyz", withIndexShard(a.cfg.IndexShard, readyz(a.store, fromMemory, log)))
 	mountWebhooks(mux, a, sched, met, log)
 	return nil
 }

@@ -53,6 +53,7 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 	syncer := &replicate.Syncer{Store: a.store, Reports: svc, Budgets: svc.Budgets, RedirectURL: a.cfg.RedirectURL, PagesPerCommit: a.cfg.PagesPerCommit}
 	sched := &replicate.Scheduler{Store: a.store, Syncer: syncer, Owner: a.cfg.Instance, Workers: a.cfg.Workers, Log: log}
 	useWebhooks(a, svc, sched)
+	scaleSyncs(syncer, a.cfg.Scale, log)
 	if a.cfg.Workers > 0 {
 		svc.Wake = sched.Wake
 	}
@@ -61,7 +62,7 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 	var numbers lookup.NumberFinder
 	var index *dirindex.Index
 	if a.cfg.LookupIndex == "memory" {
-		index = dirindex.New(a.store, dirindex.Options{Log: log})
+		index = dirindex.New(a.store, dirindex.Options{Log: log, Shard: a.cfg.IndexShard})
 		a.store.OnDirectoryChange(index.Wake)
 		numbers = index
 		// The directory page searches names in the index too.

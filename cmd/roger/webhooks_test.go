@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -366,16 +365,6 @@ func TestWebhookBurstIsCoalesced(t *testing.T) {
 	if !strings.Contains(metrics, "roger_webhook_coalesced_total ") || strings.Contains(metrics, "roger_webhook_coalesced_total 0\n") {
 		t.Errorf("no coalesced run counted:\n%s", grepLines(metrics, "roger_webhook"))
 	}
-}
-
-func grepLines(text, prefix string) string {
-	var b bytes.Buffer
-	for _, l := range strings.Split(text, "\n") {
-		if strings.HasPrefix(l, prefix) {
-			b.WriteString(l + "\n")
-		}
-	}
-	return b.String()
 }
 
 // TestWebhookLatencyFigures measures, against the simulator, the time

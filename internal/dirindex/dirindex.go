@@ -36,6 +36,7 @@ type Index struct {
 	log      *slog.Logger
 	interval time.Duration
 	wake     chan struct{}
+	shard    Shard
 
 	refreshMu sync.Mutex // one refresh at a time
 
@@ -64,6 +65,9 @@ type Options struct {
 	// 0 means one second.
 	Interval time.Duration
 	Log      *slog.Logger
+	// Shard, when not the zero Shard, keeps only its share of the
+	// organisations in memory; lookups of the others query the database.
+	Shard Shard
 }
 
 // New returns an empty index of src; Run loads and follows it.
@@ -74,7 +78,7 @@ func New(src Source, opts Options) *Index {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Index{src: src, log: opts.Log, interval: opts.Interval, wake: make(chan struct{}, 1),
+	return &Index{src: src, log: opts.Log, interval: opts.Interval, wake: make(chan struct{}, 1), shard: opts.Shard,
 		reps: map[int64]*roger.ReplicatorVersion{}, t: newTable()}
 }
 
@@ -153,6 +157,9 @@ func (x *Index) Refresh(ctx context.Context) error {
 	seen := make(map[int64]bool, len(versions))
 	for i := range versions {
 		v := versions[i]
+		if !x.shard.Holds(v.OrgID) {
+			continue // another share's: dropped below if it was held
+		}
 		seen[v.ID] = true
 		x.mu.RLock()
 		known := x.reps[v.ID]
@@ -267,6 +274,9 @@ func (x *Index) dropReplicator(id int64) {
 // has it, those holding one of the others: what the store's FindByNumbers
 // answers, from memory. Before the index is loaded it asks the store.
 func (x *Index) FindByNumbers(ctx context.Context, orgID int64, e164s []string) ([]roger.DirectoryHit, error) {
+	if !x.shard.Holds(orgID) {
+		return x.src.FindByNumbers(ctx, orgID, e164s)
+	}
 	x.mu.RLock()
 	if !x.ready {
 		x.mu.RUnlock()

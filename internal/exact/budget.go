@@ -78,6 +78,8 @@ type Budget struct {
 	mu       sync.Mutex
 	daily    limit
 	minutely limit
+	// paceAt is when the pace's bucket is full again (see pace.go).
+	paceAt time.Time
 }
 
 // limit is what is known of one of Exact's two counters.
@@ -152,7 +154,7 @@ func (w *BudgetWait) Error() string {
 // take waits until a call may go and counts it. Counting before the
 // answer comes keeps concurrent callers from spending the same last call.
 // With yield it does not wait: it returns a *BudgetWait.
-func (b *Budget) take(ctx context.Context, sleep func(context.Context, time.Duration) error, yield bool) (budgetTicket, error) {
+func (b *Budget) take(ctx context.Context, sleep func(context.Context, time.Duration) error, yield, pace bool) (budgetTicket, error) {
 	for {
 		b.mu.Lock()
 		now := b.clk.Now()
@@ -177,6 +179,15 @@ func (b *Budget) take(ctx context.Context, sleep func(context.Context, time.Dura
 			}
 			continue
 		}
+		if pace {
+			if wait := b.paceWait(now); wait > 0 {
+				b.mu.Unlock()
+				if err := sleep(ctx, wait); err != nil {
+					return budgetTicket{}, err
+				}
+				continue
+			}
+		}
 		var t budgetTicket
 		if b.daily.known {
 			b.daily.remaining--
@@ -185,6 +196,9 @@ func (b *Budget) take(ctx context.Context, sleep func(context.Context, time.Dura
 		if b.minutely.known {
 			b.minutely.remaining--
 			t.minutely = b.minutely.reset
+		}
+		if pace {
+			b.paced(now)
 		}
 		b.mu.Unlock()
 		return t, nil

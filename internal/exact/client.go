@@ -117,7 +117,7 @@ func (c *Client) get(ctx context.Context, r request, decode func(body []byte) er
 		}
 		var ticket budgetTicket
 		if r.division != 0 {
-			t, err := c.budget.take(ctx, c.cfg.Sleep, c.cfg.Yield)
+			t, err := c.budget.take(ctx, c.cfg.Sleep, c.cfg.Yield, c.cfg.Pace)
 			if err != nil {
 				return withOp(err, r.op)
 			}

@@ -50,6 +50,12 @@ type Config struct {
 	// sent, instead of sleeping or failing: a scheduler then frees the
 	// worker and takes the work up again at the reset.
 	Yield bool
+	// Pace spreads the calls of a minute evenly across it (one a second
+	// at Exact's 60 a minute) instead of spending the minute's budget as
+	// fast as the answers come: a process that syncs many divisions then
+	// parses and writes a steady stream of pages rather than bursts that
+	// take every core while lookups wait. See Budget.paceWait.
+	Pace bool
 
 	// jitter picks a backoff delay up to its argument. Tests replace it to
 	// assert the backoff schedule.

@@ -77,6 +77,13 @@ type Syncer struct {
 	// OnCoalesced, when set, is told that waiting events were too many to
 	// fetch one by one, so an increment read them instead (metrics).
 	OnCoalesced func()
+
+	// CPU, when set, bounds the cores this process's syncs spend parsing
+	// and writing pages (see CPUShare); nil does not bound them.
+	CPU *CPUShare
+	// Pace spreads each division's calls across the minute instead of
+	// spending its budget in a burst (exact.Config.Pace).
+	Pace bool
 }
 
 func (s *Syncer) now() time.Time {
@@ -169,7 +176,7 @@ func (s *Syncer) sync(ctx context.Context, r *roger.Replicator, run *roger.SyncR
 	if err != nil {
 		return err
 	}
-	cfg := exact.Config{BaseURL: r.ExactURL, ClientID: r.ClientID, ClientSecret: secret, HTTPClient: s.HTTPClient, Clock: s.Clock, Sleep: s.Sleep, Yield: yield}
+	cfg := exact.Config{BaseURL: r.ExactURL, ClientID: r.ClientID, ClientSecret: secret, HTTPClient: s.HTTPClient, Clock: s.Clock, Sleep: s.Sleep, Yield: yield, Pace: s.Pace}
 	if s.RedirectURL != nil {
 		cfg.RedirectURL = s.RedirectURL(r.ID)
 	}
@@ -366,7 +373,11 @@ func (s *Syncer) readRecords(ctx context.Context, client *exact.Client, r *roger
 				Cursor: r.Cursor, DeletedCursor: r.DeletedCursor, ResumeURL: pg.next, Phase: roger.PhaseRecords, FullSync: r.FullSync}
 			read += len(pg.entries)
 		}
-		res, err := s.Store.ApplyPages(ctx, pages)
+		var res roger.PageResult
+		err := s.CPU.do(ctx, func() (err error) {
+			res, err = s.Store.ApplyPages(ctx, pages)
+			return err
+		})
 		if err != nil {
 			return err
 		}
@@ -378,7 +389,16 @@ func (s *Syncer) readRecords(ctx context.Context, client *exact.Client, r *roger
 	switch r.Entity {
 	case roger.Accounts:
 		err = client.SyncAccounts(pipe.ctx, r.Division, r.Cursor, r.ResumeURL, func(rows []exact.Account, next string) error {
-			entries, maxTS := accountEntries(rows, r.DefaultCountry)
+			var entries []roger.Entry
+			var maxTS int64
+			if err := s.CPU.do(pipe.ctx, func() error {
+				entries, maxTS = accountEntries(rows, r.DefaultCountry)
+				return nil
+			}); err != nil {
+				return err
+			}
+			// Queued without the share: the queue waits for the writer,
+			// which needs one.
 			return pipe.add(parsedPage{entries, maxTS, next})
 		})
 	case roger.Contacts:
@@ -387,7 +407,14 @@ func (s *Syncer) readRecords(ctx context.Context, client *exact.Client, r *roger
 			if err != nil {
 				return err
 			}
-			entries, maxTS := contactEntries(rows, accounts, r.DefaultCountry)
+			var entries []roger.Entry
+			var maxTS int64
+			if err := s.CPU.do(pipe.ctx, func() error {
+				entries, maxTS = contactEntries(rows, accounts, r.DefaultCountry)
+				return nil
+			}); err != nil {
+				return err
+			}
 			return pipe.add(parsedPage{entries, maxTS, next})
 		})
 	default:

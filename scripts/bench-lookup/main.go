@@ -57,6 +57,10 @@ type options struct {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "tenants" {
+		runTenants(os.Args[2:])
+		return
+	}
 	var o options
 	var rates string
 	flag.StringVar(&o.roger, "roger", "", "the roger binary to run (required)")
