@@ -190,3 +190,11 @@ func (x *Index) NameWalk(orgID int64, prefix string, cursor NameCursor, limit in
 	})
 	return ids, next, done
 }
+
+// Holds reports whether the organisation's entries are in this index:
+// an instance told to hold one share of the organisations
+// (ROGER_INDEX_SHARD) leaves the others' to the database, so what lists
+// or searches them by name must not read an absence here as "none".
+func (x *Index) Holds(orgID int64) bool {
+	return x.shard.Holds(orgID)
+}

@@ -37,6 +37,9 @@ type Keys interface {
 // Directory is the in-memory directory (*dirindex.Index).
 type Directory interface {
 	Ready() bool
+	// Holds is false for an organisation another instance's share of the
+	// index holds (ROGER_INDEX_SHARD).
+	Holds(orgID int64) bool
 	EntryIDs(orgID, after int64, limit int) []int64
 	NameCandidates(orgID int64, prefix string, limit int) ([]int64, bool)
 	NameWalk(orgID int64, prefix string, cursor dirindex.NameCursor, limit int) ([]int64, dirindex.NameCursor, bool)

@@ -132,6 +132,12 @@ func (l *listener) search(w *gldap.ResponseWriter, r *gldap.Request) {
 		fail(gldap.ResultBusy, "busy", "The directory is loading; try again in a moment.")
 		return
 	}
+	if !l.srv.opts.Directory.Holds(q.orgID) {
+		// Listing and name searches read only the in-memory index; an
+		// empty answer here would look like an empty directory.
+		fail(gldap.ResultUnwillingToPerform, "other_share", "This server holds another share of the organisations' directories: point the phone at the server that holds this organisation's share (roger directory shards).")
+		return
+	}
 	res := q.run(base.entryID, after, limit, paging != nil)
 	sent += res.sent
 	switch {

@@ -15,6 +15,8 @@ import (
 // portal, without reading the whole directory.
 type NameIndex interface {
 	Ready() bool
+	// Holds is false for an organisation another instance's share holds.
+	Holds(orgID int64) bool
 	NameCandidates(orgID int64, prefix string, limit int) ([]int64, bool)
 	Records(orgID int64, ids []int64) []dirindex.Record
 }
@@ -35,7 +37,7 @@ const maxNameCandidates = 200_000
 // the store searches then.
 func (s *Service) searchNames(ctx context.Context, orgID int64, q string, after int64, limit int) (hits []roger.DirectoryHit, indexed bool, err error) {
 	reader, ok := s.store.(EntryReader)
-	if s.names == nil || !ok || !s.names.Ready() {
+	if s.names == nil || !ok || !s.names.Ready() || !s.names.Holds(orgID) {
 		return nil, false, nil
 	}
 	words := strings.FieldsFunc(dirindex.FoldName(q), notWordRune)
