@@ -191,9 +191,12 @@ func seedVoorbeeld(o *org) {
 // The filters phones and PBXs send by default, with % replaced by what
 // the phone searches for: as a name search, the text typed so far; as a
 // number search, the caller's number as the phone received it. The
-// defaults are as documented in the manuals named; they are written from
-// those manuals as remembered and should be compared with the current
-// editions when a phone behaves differently.
+// defaults are as documented in the manuals named. Yealink's match its
+// T4x administrator guide's ldap.name_filter and ldap.number_filter
+// examples (the Directory > LDAP chapter, e.g. the T40G edition); the
+// snom and 3CX ones are written from their documentation as remembered
+// and should be compared with the current editions when a phone behaves
+// differently.
 var phoneFilters = []struct {
 	source string // where the default is documented
 	name   string

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -12,7 +13,11 @@ import (
 func TestPhoneKeyShowsTheLDAPSettingsOnce(t *testing.T) {
 	p := newPortal(t)
 	a := p.admin("Alpha")
-	pg := a.post("/integrations/keys", url.Values{"name": {"Yealink phones"}, "kind": {"ldap"}, "national": {"1"}})
+	made := a.post("/integrations/keys", url.Values{"name": {"Yealink phones"}, "kind": {"ldap"}, "national": {"1"}})
+	if made.status != http.StatusSeeOther {
+		t.Fatalf("creating a phone key: %d, want a redirect to the page that shows it once", made.status)
+	}
+	pg := a.get(made.location)
 	key := regexpFind(t, pg.body, `id="new-key-value" value="([^"]+)"`)
 	bindDN := regexpFind(t, pg.body, `id="ldap-bind-dn" value="([^"]+)"`)
 	if !strings.HasPrefix(bindDN, "cn="+key[:12]+",ou=phones,o=") || !strings.Contains(pg.body, "ou=directory,o=") {
@@ -29,7 +34,7 @@ func TestPhoneKeyShowsTheLDAPSettingsOnce(t *testing.T) {
 	if strings.Contains(list.body, key) || !strings.Contains(list.text(), "phones (LDAP), national numbers") {
 		t.Fatalf("the list shows the key, or not its kind:\n%s", list.text())
 	}
-	if pg := a.post("/integrations/keys", url.Values{"name": {"x"}, "kind": {"fax"}}); pg.status != 400 {
+	if pg := a.post("/integrations/keys", url.Values{"name": {"x"}, "kind": {"fax"}}); pg.status != http.StatusBadRequest {
 		t.Fatalf("unknown kind: %d", pg.status)
 	}
 }
