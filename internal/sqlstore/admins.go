@@ -65,21 +65,32 @@ func (s *Store) remaining(ctx context.Context, tx *sql.Tx, orgID int64) (admins,
 	return admins, owners, err
 }
 
+// lockedAdmin locks the organisation's admins within tx (see lockAdmins)
+// and reads the one with id, so that the count of admins and owners that
+// follows cannot change before tx ends.
+func (s *Store) lockedAdmin(ctx context.Context, tx *sql.Tx, orgID, id int64, op string) (*roger.User, error) {
+	if err := s.lockAdmins(ctx, tx, orgID); err != nil {
+		return nil, err
+	}
+	u, err := scanUser(tx.QueryRowContext(ctx, s.q(`SELECT `+userColumns+` FROM users WHERE id = ? AND org_id = ?`), id, orgID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, roger.Errorf(roger.ENOTFOUND, "There is no admin with id %d.", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return u, nil
+}
+
 // DeleteUser removes an admin of an organisation, their sessions with
 // them. The last admin and the last owner are never removed: nobody
 // could manage the organisation afterwards.
 func (s *Store) DeleteUser(ctx context.Context, orgID, id int64) (*roger.User, error) {
 	var removed *roger.User
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if err := s.lockAdmins(ctx, tx, orgID); err != nil {
-			return err
-		}
-		u, err := scanUser(tx.QueryRowContext(ctx, s.q(`SELECT `+userColumns+` FROM users WHERE id = ? AND org_id = ?`), id, orgID))
-		if errors.Is(err, sql.ErrNoRows) {
-			return roger.Errorf(roger.ENOTFOUND, "There is no admin with id %d.", id)
-		}
+		u, err := s.lockedAdmin(ctx, tx, orgID, id, "remove admin")
 		if err != nil {
-			return fmt.Errorf("remove admin: %w", err)
+			return err
 		}
 		admins, owners, err := s.remaining(ctx, tx, orgID)
 		if err != nil {
@@ -111,15 +122,9 @@ func (s *Store) SetUserRole(ctx context.Context, orgID, id int64, role roger.Rol
 	}
 	var changed *roger.User
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if err := s.lockAdmins(ctx, tx, orgID); err != nil {
-			return err
-		}
-		u, err := scanUser(tx.QueryRowContext(ctx, s.q(`SELECT `+userColumns+` FROM users WHERE id = ? AND org_id = ?`), id, orgID))
-		if errors.Is(err, sql.ErrNoRows) {
-			return roger.Errorf(roger.ENOTFOUND, "There is no admin with id %d.", id)
-		}
+		u, err := s.lockedAdmin(ctx, tx, orgID, id, "change role")
 		if err != nil {
-			return fmt.Errorf("change role: %w", err)
+			return err
 		}
 		_, owners, err := s.remaining(ctx, tx, orgID)
 		if err != nil {
