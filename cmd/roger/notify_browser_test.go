@@ -71,7 +71,10 @@ func TestNotificationsInBrowser(t *testing.T) {
 	g.run("add an e-mail channel", chromedp.SetValue(chromedp.ID("#channel-kind"), "email"),
 		chromedp.SendKeys(chromedp.ID("#channel-name"), "support desk"),
 		chromedp.SendKeys(chromedp.ID("#channel-email"), "desk@example.com"),
-		chromedp.Click(chromedp.ID("#add-channel")), chromedp.WaitVisible(chromedp.ID("#channel-list")))
+		chromedp.Click(chromedp.ID("#add-channel")))
+	// The page before the post has a channel list too: wait for the one
+	// the redirect after it shows.
+	g.waitFor("the new channel listed", `(document.getElementById("channel-list") || {textContent: ""}).textContent.includes("support desk")`, 30*time.Second)
 	var page string
 	g.run("read the channels", into(&page, chromedp.Text(chromedp.ID("#channel-list"))))
 	if !strings.Contains(page, "support desk") || !strings.Contains(page, "desk@example.com") {
