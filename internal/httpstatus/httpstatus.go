@@ -27,3 +27,6 @@ func (w *Writer) Write(b []byte) (int, error) {
 	}
 	return w.ResponseWriter.Write(b)
 }
+
+// Unwrap lets http.ResponseController reach the connection underneath.
+func (w *Writer) Unwrap() http.ResponseWriter { return w.ResponseWriter }

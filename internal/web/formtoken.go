@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/httpstatus"
 )
 
 // Every state-changing form carries a one-time token (formTokenField),
@@ -129,7 +130,7 @@ func (s *Server) once(w http.ResponseWriter, r *http.Request, sess *roger.Sessio
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	ans := &answer{ResponseWriter: w}
+	ans := &httpstatus.Writer{ResponseWriter: w}
 	defer func() {
 		// A handler that panicked did not finish: its token is given
 		// back rather than leaving repeats waiting for an answer.
@@ -139,7 +140,7 @@ func (s *Server) once(w http.ResponseWriter, r *http.Request, sess *roger.Sessio
 		}
 	}()
 	h(ans, r, sess)
-	if location := ans.Header().Get("Location"); ans.status >= 300 && ans.status < 400 && location != "" {
+	if location := ans.Header().Get("Location"); ans.Status >= 300 && ans.Status < 400 && location != "" {
 		if err := s.Store.FinishFormSubmission(ctx, sess.IDHash, nonce, location); err != nil {
 			s.log().Error("finish form token", "err", err)
 		}
@@ -149,29 +150,6 @@ func (s *Server) once(w http.ResponseWriter, r *http.Request, sess *roger.Sessio
 		s.log().Error("release form token", "err", err)
 	}
 }
-
-// answer notes the status a handler answered with.
-type answer struct {
-	http.ResponseWriter
-	status int
-}
-
-func (a *answer) WriteHeader(status int) {
-	if a.status == 0 {
-		a.status = status
-	}
-	a.ResponseWriter.WriteHeader(status)
-}
-
-func (a *answer) Write(b []byte) (int, error) {
-	if a.status == 0 {
-		a.status = http.StatusOK
-	}
-	return a.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (a *answer) Unwrap() http.ResponseWriter { return a.ResponseWriter }
 
 // flash keeps a message for the session's next page of this kind,
 // sealed, so that a secret shown once (a new API key, a password) is
