@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/roger365io/roger/internal/config"
+	"github.com/roger365io/roger/internal/cpushare"
 	"github.com/roger365io/roger/internal/dirindex"
 	"github.com/roger365io/roger/internal/replicate"
 )
@@ -20,11 +21,12 @@ import (
 func scaleSyncs(syncer *replicate.Syncer, sc config.Scale, log *slog.Logger) {
 	cores := sc.SyncCores
 	if cores == 0 {
-		cores = replicate.DefaultSyncCores()
+		cores = cpushare.Default()
 	}
-	syncer.CPU = replicate.NewCPUShare(cores)
+	syncer.CPU = cpushare.New(cores)
 	syncer.Pace = sc.SyncPace != "burst"
-	log.Info("syncs share the machine with lookups", "sync cores", cores, "pace", sc.SyncPace, "lookup index share", sc.IndexShard.String())
+	log.Info("syncs share the machine with lookups", "sync cores", strconv.FormatFloat(syncer.CPU.Cores(), 'f', -1, 64),
+		"pace", sc.SyncPace, "lookup index share", sc.IndexShard.String())
 }
 
 // withIndexShard tells, on /readyz, which share of the organisations the
@@ -42,7 +44,7 @@ func withIndexShard(shard dirindex.Shard, h http.Handler) http.Handler {
 }
 
 // registerScaleMetrics exports the index share and the syncs' cores.
-func registerScaleMetrics(reg prometheus.Registerer, sc config.Scale, cpu *replicate.CPUShare) {
+func registerScaleMetrics(reg prometheus.Registerer, sc config.Scale, cpu *cpushare.Share) {
 	k, n := sc.IndexShard.K, sc.IndexShard.N
 	if sc.IndexShard.All() {
 		k, n = 1, 1
@@ -51,7 +53,13 @@ func registerScaleMetrics(reg prometheus.Registerer, sc config.Scale, cpu *repli
 		Help:        "The share of the organisations this instance's lookup index holds (ROGER_INDEX_SHARD); 1 of 1 is all.",
 		ConstLabels: prometheus.Labels{"k": strconv.Itoa(k), "n": strconv.Itoa(n)}}, func() float64 { return 1 }))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roger_sync_cores",
-		Help: "Cores this instance's syncs may keep busy parsing and writing pages at once (ROGER_SYNC_CORES)."}, func() float64 { return float64(cpu.Cores()) }))
+		Help: "Cores this instance's syncs, and the lookup index following them, may keep busy on average (ROGER_SYNC_CORES)."}, func() float64 { return cpu.Cores() }))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "roger_sync_cpu_seconds_total",
+		Help: "Time syncs and the lookup index spent decoding, parsing and writing within their share of the cores."},
+		func() float64 { used, _ := cpu.Stats(); return used.Seconds() }))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "roger_sync_cpu_wait_seconds_total",
+		Help: "Time syncs and the lookup index waited because they had used their share of the cores (ROGER_SYNC_CORES): rising fast means the share, not Exact, sets the syncs' speed."},
+		func() float64 { _, waited := cpu.Stats(); return waited.Seconds() }))
 }
 
 // runDirectoryShards prints, for a split of the lookup index into N

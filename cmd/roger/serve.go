@@ -62,7 +62,7 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 	var numbers lookup.NumberFinder
 	var index *dirindex.Index
 	if a.cfg.LookupIndex == "memory" {
-		index = dirindex.New(a.store, dirindex.Options{Log: log, Shard: a.cfg.IndexShard})
+		index = dirindex.New(a.store, dirindex.Options{Log: log, Shard: a.cfg.IndexShard, CPU: syncer.CPU})
 		a.store.OnDirectoryChange(index.Wake)
 		numbers = index
 		// The directory page searches names in the index too.

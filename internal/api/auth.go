@@ -158,6 +158,8 @@ type cachedKey struct {
 	// quietUntil (Unix nanoseconds) is before when a use of key need
 	// not be recorded, so that most requests skip the lock of due.
 	quietUntil atomic.Int64
+	// rechecking is set while the key is read again in the background.
+	rechecking atomic.Bool
 }
 
 func (a *authenticator) authenticate(r *http.Request, q url.Values) (*roger.APIKey, error) {
@@ -194,7 +196,16 @@ func (a *authenticator) authenticate(r *http.Request, q url.Values) (*roger.APIK
 	var c, stale *cachedKey
 	if v, ok := a.cache.Load(hash); ok {
 		if c = v.(*cachedKey); !now.Before(c.until) {
-			c, stale = nil, c
+			if a.sweptSince(now.Add(-a.ttl)) {
+				// A look for revocations that began within the cache
+				// time left the key in the cache, so it was not revoked
+				// before then: the request goes on, and the key is read
+				// again in the background. A lookup then never waits
+				// for the database, however busy a first load keeps it.
+				a.recheck(hash, token, c)
+			} else {
+				c, stale = nil, c
+			}
 		}
 	}
 	if c == nil {
@@ -230,16 +241,23 @@ func (a *authenticator) check(r *http.Request, token string, hash [32]byte, now 
 	// whose address is shared with a flood of guesses keeps working.
 	counted := stale == nil
 	addr := clientKey(a.clientAddr(r))
+	refunded := false
 	refund := func() {
-		if counted {
+		if counted && !refunded {
+			refunded = true
 			a.failures.refund(addr)
 		}
 	}
 	if counted {
-		if wait, ok := a.failures.take(addr, now); !ok {
+		if wait, ok := a.failures.takeWhenSettled(r.Context(), addr, a.clock.Now); !ok {
 			return nil, &limitError{wait: wait, err: &roger.Error{Code: codeRateLimited, Op: "authenticate",
 				Message: "Too many requests with API keys that are not valid came from this address; wait as long as Retry-After says, and send a valid key."}}
 		}
+		defer func() {
+			if !refunded {
+				a.failures.settle(addr)
+			}
+		}()
 	}
 	if !roger.WellFormedAPIKey(token) || a.misses.has(hash, now) {
 		return nil, errBadKey
@@ -287,6 +305,42 @@ func (a *authenticator) check(r *http.Request, token string, hash [32]byte, now 
 		return c, nil
 	}
 	return nil, &roger.Error{Code: roger.EUNAVAILABLE, Op: "authenticate", Message: "API keys cannot be checked just now; try again.", Err: err}
+}
+
+// sweptSince says a look for revocations that began at t or later has
+// ended.
+func (a *authenticator) sweptSince(t time.Time) bool {
+	swept := a.sweptAt.Load()
+	return swept != 0 && swept >= t.UnixNano()
+}
+
+// recheck reads the key of c again in the background, once however many
+// requests find it due, and puts what the database says in the cache: a
+// new time there, or, for a key revoked or gone, nothing. While the
+// database does not answer, c stays, and requests after the next look for
+// revocations is overdue check the key themselves (check, with its
+// grace).
+func (a *authenticator) recheck(hash [32]byte, token string, c *cachedKey) {
+	if !c.rechecking.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		key, err := a.keys.AuthenticateAPIKey(ctx, token)
+		now := a.clock.Now()
+		switch {
+		case err == nil:
+			next := &cachedKey{key: key, until: now.Add(a.ttl), checked: now, limit: c.limit}
+			next.quietUntil.Store(c.quietUntil.Load())
+			a.cache.CompareAndSwap(hash, c, next)
+		case roger.ErrorCodeOf(err) == roger.EUNAUTHORIZED:
+			a.cache.CompareAndDelete(hash, c)
+			a.misses.add(hash, now.Add(a.ttl))
+		default:
+			c.rechecking.Store(false)
+		}
+	}()
 }
 
 // takeTurn waits up to firstCheckWait for one of the maxFirstChecks turns
@@ -410,6 +464,58 @@ func (g *gcra) take(now time.Time, every time.Duration, burst int64) (time.Durat
 type failureLimiter struct {
 	mu  sync.Mutex
 	tat map[netip.Addr]int64
+	// unsettled counts, by address, the failures taken for checks that
+	// have not yet ended: each is refunded (the key works) or settled
+	// (it does not).
+	unsettled map[netip.Addr]int
+}
+
+// settleWait is the longest a check waits for the address's unsettled
+// checks to end before it is refused: one client with the keys of many
+// organisations (a PBX or a gateway serving several), starting cold,
+// sends more new keys at once than the failure budget, and they are
+// valid.
+const settleWait = 2 * time.Second
+
+// takeWhenSettled takes as take does; when the budget is spent only by
+// checks still under way, which mostly turn out to be valid keys, it
+// waits for them to end and tries again, for up to settleWait.
+func (f *failureLimiter) takeWhenSettled(ctx context.Context, addr netip.Addr, now func() time.Time) (time.Duration, bool) {
+	deadline := time.Now().Add(settleWait)
+	for {
+		wait, ok := f.take(addr, now())
+		if ok {
+			return 0, true
+		}
+		f.mu.Lock()
+		unsettled := f.unsettled[addr]
+		f.mu.Unlock()
+		if unsettled == 0 || time.Now().After(deadline) {
+			return wait, false
+		}
+		t := time.NewTimer(2 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return wait, false
+		case <-t.C:
+		}
+	}
+}
+
+// settle ends a check whose failure, taken before it, happened.
+func (f *failureLimiter) settle(addr netip.Addr) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.unsettle(addr)
+}
+
+func (f *failureLimiter) unsettle(addr netip.Addr) {
+	if f.unsettled[addr] <= 1 {
+		delete(f.unsettled, addr)
+		return
+	}
+	f.unsettled[addr]--
 }
 
 // take counts a failure against addr before it happens, or says how long
@@ -436,6 +542,10 @@ func (f *failureLimiter) take(addr netip.Addr, now time.Time) (time.Duration, bo
 		return time.Duration(over), false
 	}
 	f.tat[addr] = next
+	if f.unsettled == nil {
+		f.unsettled = map[netip.Addr]int{}
+	}
+	f.unsettled[addr]++
 	return 0, true
 }
 
@@ -446,6 +556,7 @@ func (f *failureLimiter) refund(addr netip.Addr) {
 	if t, ok := f.tat[addr]; ok {
 		f.tat[addr] = t - int64(failEvery)
 	}
+	f.unsettle(addr)
 }
 
 // missCache remembers keys the database did not know, until a time, in a

@@ -516,3 +516,75 @@ func TestFirstChecksTakeTurns(t *testing.T) {
 		synctest.Wait()
 	})
 }
+
+// TestManyValidKeysFromOneAddress: a client holding the keys of many
+// organisations (a PBX or gateway serving several) sends more new keys
+// at once than the failure budget, all valid: none is refused, however
+// the checks interleave.
+func TestManyValidKeysFromOneAddress(t *testing.T) {
+	keys := newMemKeys(clock.System{})
+	var sent []string
+	for i := range 5 * failBurst {
+		k := randomKey(t)
+		keys.add(k, int64(i+1))
+		sent = append(sent, k)
+	}
+	h := (&Server{Lookup: okLookups{}, Keys: keys}).Handler()
+	codes := make([]int, len(sent))
+	var wg sync.WaitGroup
+	for i, k := range sent {
+		wg.Go(func() { codes[i] = (caller{t, h, "192.0.2.7:1234"}).get(k).Code })
+	}
+	wg.Wait()
+	for i, c := range codes {
+		if c != http.StatusOK {
+			t.Errorf("valid key %d of %d sent at once from one address: %d", i+1, len(sent), c)
+		}
+	}
+	// The budget is whole again: guesses are limited as before.
+	count := map[int]int{}
+	for range failBurst + 5 {
+		count[(caller{t, h, "192.0.2.7:1234"}).get(randomKey(t)).Code]++
+	}
+	if count[http.StatusUnauthorized] != failBurst || count[http.StatusTooManyRequests] != 5 {
+		t.Errorf("guesses after the valid keys: %v; want %d refused and 5 limited", count, failBurst)
+	}
+}
+
+// TestWaitingForUnsettledChecks: a check over the budget waits for the
+// checks under way: a refund lets it in, settled failures refuse it.
+func TestWaitingForUnsettledChecks(t *testing.T) {
+	f := failureLimiter{tat: map[netip.Addr]int64{}}
+	addr := netip.MustParseAddr("192.0.2.9")
+	now := time.Now
+	for range failBurst {
+		if _, ok := f.take(addr, now()); !ok {
+			t.Fatal("the budget refused a take within it")
+		}
+	}
+	done := make(chan bool)
+	go func() {
+		_, ok := f.takeWhenSettled(context.Background(), addr, now)
+		done <- ok
+	}()
+	time.Sleep(20 * time.Millisecond)
+	select {
+	case ok := <-done:
+		t.Fatalf("a take over the budget with checks under way ended at once (ok %v); want it to wait", ok)
+	default:
+	}
+	f.refund(addr)
+	if ok := <-done; !ok {
+		t.Error("a refunded check did not let the waiting one in")
+	}
+	go func() {
+		_, ok := f.takeWhenSettled(context.Background(), addr, now)
+		done <- ok
+	}()
+	for range failBurst {
+		f.settle(addr)
+	}
+	if ok := <-done; ok {
+		t.Error("with every check settled as a failure, the waiting one was let in")
+	}
+}

@@ -75,7 +75,7 @@ var Vars = []Var{
 	{"ROGER_INSTANCE", "host name and process id", "this instance's name in sync leases"},
 	{"ROGER_LOOKUP_INDEX", "memory", "memory: lookups answer from an in-process copy of the numbers (about 200 MB per million numbers); database: a query per lookup, no copy"},
 	{"ROGER_INDEX_SHARD", "all", "K/N (such as 2/4): keep only share K of N of the organisations, by a stable hash of each one's id, in the in-memory lookup index, for directories too large for one instance's memory; lookups of the other organisations query the database (see docs/SCALE.md)"},
-	{"ROGER_SYNC_CORES", "half of GOMAXPROCS, at least 1", "cores this instance's syncs may keep busy parsing and writing pages at once, so that syncs leave the rest to lookups"},
+	{"ROGER_SYNC_CORES", "40 % of GOMAXPROCS", "cores (a decimal, such as 0.5) this instance's syncs and its lookup index following them may keep busy on average, so that they leave the rest to lookups"},
 	{"ROGER_SYNC_PACE", "even", "even: spread each division's API calls across the minute (one a second at Exact's 60 a minute); burst: spend the minute's calls as fast as the answers come"},
 	{"ROGER_API_KEY_RATE_LIMIT", "20000", "requests a second one API key may make, in bursts of a second's worth; beyond it 429 with Retry-After; 0: no limit"},
 	{"ROGER_METRICS_TOKEN", "none: /metrics is open", "bearer token /metrics asks for (\"Authorization: Bearer …\") (also ROGER_METRICS_TOKEN_FILE)"},

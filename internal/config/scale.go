@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/roger365io/roger/internal/dirindex"
 )
@@ -12,9 +13,10 @@ type Scale struct {
 	// IndexShard is the share of the organisations the in-memory lookup
 	// index holds (ROGER_INDEX_SHARD); the zero Shard holds all.
 	IndexShard dirindex.Shard
-	// SyncCores bounds the cores syncs keep busy with pages
-	// (ROGER_SYNC_CORES); 0 means half of GOMAXPROCS, at least 1.
-	SyncCores int
+	// SyncCores bounds the cores syncs, and the lookup index following
+	// them, keep busy on average (ROGER_SYNC_CORES, a decimal such as
+	// 0.5); 0 means 40 % of GOMAXPROCS (cpushare.Default).
+	SyncCores float64
 	// SyncPace is "even" or "burst" (ROGER_SYNC_PACE).
 	SyncPace string
 }
@@ -28,8 +30,11 @@ func loadScale(getenv func(string) string, lookupIndex string) (Scale, error) {
 	if !s.IndexShard.All() && lookupIndex != "memory" {
 		return s, fmt.Errorf("ROGER_INDEX_SHARD=%s shares the in-memory lookup index, but ROGER_LOOKUP_INDEX=%s keeps none: unset one of them", s.IndexShard, lookupIndex)
 	}
-	if s.SyncCores, err = intVar(getenv, "ROGER_SYNC_CORES", 0, 1, "1", 1024); err != nil {
-		return s, err
+	if v := getenv("ROGER_SYNC_CORES"); v != "" {
+		s.SyncCores, err = strconv.ParseFloat(v, 64)
+		if err != nil || s.SyncCores < 0.1 || s.SyncCores > 1024 {
+			return s, fmt.Errorf("ROGER_SYNC_CORES %q must be a number of cores from 0.1 to 1024, such as 0.5 or 2", v)
+		}
 	}
 	switch s.SyncPace = getenv("ROGER_SYNC_PACE"); s.SyncPace {
 	case "":

@@ -22,7 +22,9 @@ func TestScale(t *testing.T) {
 		{"cores and burst", map[string]string{"ROGER_SYNC_CORES": "3", "ROGER_SYNC_PACE": "burst"}, Scale{SyncCores: 3, SyncPace: "burst"}, ""},
 		{"share out of range", map[string]string{"ROGER_INDEX_SHARD": "5/4"}, Scale{}, "ROGER_INDEX_SHARD: \"5/4\" is not a share"},
 		{"share without an index", map[string]string{"ROGER_INDEX_SHARD": "1/2", "ROGER_LOOKUP_INDEX": "database"}, Scale{}, "ROGER_LOOKUP_INDEX=database keeps none"},
-		{"no cores", map[string]string{"ROGER_SYNC_CORES": "0"}, Scale{}, "ROGER_SYNC_CORES \"0\" must be a number from 1"},
+		{"a fraction of a core", map[string]string{"ROGER_SYNC_CORES": "0.5"}, Scale{SyncCores: 0.5, SyncPace: "even"}, ""},
+		{"no cores", map[string]string{"ROGER_SYNC_CORES": "0"}, Scale{}, "ROGER_SYNC_CORES \"0\" must be a number of cores from 0.1"},
+		{"not a number", map[string]string{"ROGER_SYNC_CORES": "half"}, Scale{}, "such as 0.5 or 2"},
 		{"unknown pace", map[string]string{"ROGER_SYNC_PACE": "fast"}, Scale{}, "ROGER_SYNC_PACE \"fast\" must be even or burst"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

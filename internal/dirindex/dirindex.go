@@ -14,10 +14,12 @@ package dirindex
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/cpushare"
 )
 
 // Source is the database the index follows (*sqlstore.Store).
@@ -37,6 +39,7 @@ type Index struct {
 	interval time.Duration
 	wake     chan struct{}
 	shard    Shard
+	cpu      *cpushare.Share
 
 	refreshMu sync.Mutex // one refresh at a time
 
@@ -68,6 +71,11 @@ type Options struct {
 	// Shard, when not the zero Shard, keeps only its share of the
 	// organisations in memory; lookups of the others query the database.
 	Shard Shard
+	// CPU, when set, is the share of the cores following the database
+	// runs in (package cpushare), the share the syncs whose writes it
+	// follows run in: reading and indexing a first load's entries is part
+	// of the load. Lookups never wait for it. Nil does not bound it.
+	CPU *cpushare.Share
 }
 
 // New returns an empty index of src; Run loads and follows it.
@@ -78,7 +86,7 @@ func New(src Source, opts Options) *Index {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Index{src: src, log: opts.Log, interval: opts.Interval, wake: make(chan struct{}, 1), shard: opts.Shard,
+	return &Index{src: src, log: opts.Log, interval: opts.Interval, wake: make(chan struct{}, 1), shard: opts.Shard, cpu: opts.CPU,
 		reps: map[int64]*roger.ReplicatorVersion{}, t: newTable()}
 }
 
@@ -138,9 +146,14 @@ func (x *Index) Run(ctx context.Context) {
 	}
 }
 
-// applyBatch is how many entries are read before they are applied under
-// the lock, so lookups wait for at most one batch.
-const applyBatch = 1000
+// applyBatch is how many entries are read before they are applied, and
+// lockedBatch how many of them are put under one hold of the lock: about
+// half a millisecond, which is the most a lookup waits for a refresh.
+// Room in the arenas is made before the lock is taken (table.room).
+const (
+	applyBatch  = 1000
+	lockedBatch = 64
+)
 
 // Refresh brings the index up to the database's state as of the call. Run
 // calls it; tests call it to look at once.
@@ -225,26 +238,35 @@ func (x *Index) setReady(ready bool) {
 // readChanges applies the replicator's entries written, and removals
 // recorded, at a version above after.
 func (x *Index) readChanges(ctx context.Context, v *roger.ReplicatorVersion, after int64) error {
+	meter := x.cpu.Meter()
 	batch := make([]*roger.Entry, 0, applyBatch)
-	flush := func() {
-		x.mu.Lock()
-		for _, e := range batch {
-			x.t.put(e, v.OrgID)
+	flush := func() error {
+		for part := range slices.Chunk(batch, lockedBatch) {
+			recs, text, nums := x.t.room(part)
+			x.mu.Lock()
+			x.t.useRoom(recs, text, nums)
+			for _, e := range part {
+				x.t.put(e, v.OrgID)
+			}
+			x.mu.Unlock()
 		}
-		x.mu.Unlock()
+		clear(batch)
 		batch = batch[:0]
+		return meter.Pause(ctx)
 	}
 	err := x.src.ForEachEntrySince(ctx, v.ID, after, func(e *roger.Entry) error {
 		batch = append(batch, e)
 		if len(batch) == applyBatch {
-			flush()
+			return flush()
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	flush()
+	if err := flush(); err != nil {
+		return err
+	}
 	if after < 0 {
 		return nil // nothing of it was held, so nothing to remove
 	}

@@ -291,6 +291,62 @@ func (t *table) compacted() (recs []rec, text []byte, nums []num) {
 	return recs, text, nums
 }
 
+// room is what put needs of the arenas for a batch of entries: for each
+// arena, the arena with room for the batch when it must grow, else nil.
+// The refresh, which is the table's only writer, calls it before it takes
+// the lock, so copying an arena of hundreds of megabytes never holds the
+// lookups, and the copy goes in pieces the collector can stop between.
+func (t *table) room(batch []*roger.Entry) (recs []rec, text []byte, nums []num) {
+	var textNeed, numsNeed int
+	for _, e := range batch {
+		textNeed += min(len(e.SourceID), maxField) + min(len(e.CompanyID), maxField) + min(len(e.DisplayName), maxField) +
+			min(len(e.CompanyName), maxField) + min(len(e.Email), maxField) + min(len(e.JobTitle), maxField)
+		for _, n := range e.Numbers {
+			textNeed += min(len(n.Extension), maxExtension)
+		}
+		numsNeed += min(len(e.Numbers), maxNumbers)
+	}
+	recsNeed := max(0, len(batch)-len(t.free))
+	if len(t.recs)+recsNeed > cap(t.recs) {
+		recs = grown(t.recs, recsNeed)
+	}
+	if len(t.text)+textNeed > cap(t.text) {
+		text = grown(t.text, textNeed)
+	}
+	if len(t.nums)+numsNeed > cap(t.nums) {
+		nums = grown(t.nums, numsNeed)
+	}
+	return recs, text, nums
+}
+
+// grown copies s into a slice with room for need more and half its
+// length to spare: a first load copies each arena about twice over in
+// all, and the slack is dropped by the compaction that follows it.
+func grown[T any](s []T, need int) []T {
+	out := make([]T, len(s), len(s)+need+len(s)/2+1024)
+	// One memmove of a big arena cannot be interrupted; pieces of a
+	// megabyte or so keep a collection from waiting for it.
+	const piece = 1 << 16
+	for i := 0; i < len(s); i += piece {
+		copy(out[i:min(i+piece, len(s))], s[i:min(i+piece, len(s))])
+	}
+	return out
+}
+
+// useRoom puts in what room returned; the table must not have changed in
+// between.
+func (t *table) useRoom(recs []rec, text []byte, nums []num) {
+	if recs != nil {
+		t.recs = recs
+	}
+	if text != nil {
+		t.text = text
+	}
+	if nums != nil {
+		t.nums = nums
+	}
+}
+
 // install puts in what compacted returned; the table must not have
 // changed in between.
 func (t *table) install(recs []rec, text []byte, nums []num) {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/roger365io/roger"
 	"github.com/roger365io/roger/internal/clock"
+	"github.com/roger365io/roger/internal/cpushare"
 )
 
 // Config says which Exact Online host and app a client talks to.
@@ -56,6 +57,11 @@ type Config struct {
 	// parses and writes a steady stream of pages rather than bursts that
 	// take every core while lookups wait. See Budget.paceWait.
 	Pace bool
+	// CPU, when set, is the share of the cores decoding pages runs in
+	// (package cpushare): a thousand records of JSON a page, for many
+	// divisions at once, must not take the time of the lookups served
+	// beside them. Nil does not bound it.
+	CPU *cpushare.Share
 
 	// jitter picks a backoff delay up to its argument. Tests replace it to
 	// assert the backoff schedule.

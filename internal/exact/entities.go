@@ -322,12 +322,14 @@ func pages[T any](c *Client, ctx context.Context, op string, division int, endpo
 		var rows []T
 		var next string
 		err := c.get(ctx, request{op: op, url: link, endpoint: endpoint, division: division}, func(body []byte) error {
-			r, n, err := decode(body)
-			if err != nil {
-				return err
-			}
-			rows, next = r, n
-			return nil
+			return c.cfg.CPU.Do(ctx, func() error {
+				r, n, err := decode(body)
+				if err != nil {
+					return err
+				}
+				rows, next = r, n
+				return nil
+			})
 		})
 		if err != nil {
 			return err

@@ -150,6 +150,9 @@ type Service struct {
 type cachedCountry struct {
 	country string
 	until   time.Time
+	// refreshing is set while a read in the background brings a newer
+	// country, so that only one lookup starts it.
+	refreshing bool
 }
 
 // Options configure New.
@@ -366,30 +369,47 @@ func (s *Service) defaultCountry(ctx context.Context, orgID int64) (string, erro
 	now := s.clock.Now()
 	s.mu.Lock()
 	c, ok := s.countries[orgID]
+	refresh := ok && !now.Before(c.until) && !c.refreshing
+	if refresh {
+		// The lookup goes on with the country it has; one read in the
+		// background brings the next one. A lookup never waits for the
+		// database for a value that changes once in a tenant's life,
+		// however busy the database is with a first load.
+		c.refreshing = true
+		s.countries[orgID] = c
+	}
 	s.mu.Unlock()
-	if ok && now.Before(c.until) {
+	if ok {
+		if refresh {
+			go s.readCountry(context.WithoutCancel(ctx), orgID)
+		}
 		return c.country, nil
 	}
+	return s.readCountry(ctx, orgID)
+}
+
+// readCountry reads the organisation's default country into the cache.
+func (s *Service) readCountry(ctx context.Context, orgID int64) (string, error) {
 	org, err := s.store.FindOrganizationByID(ctx, orgID)
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.countries[orgID]
 	if err != nil {
 		if roger.ErrorCodeOf(err) == roger.ENOTFOUND {
+			delete(s.countries, orgID)
 			return "", err
 		}
 		if ok {
 			// The database is away, but the index can still answer:
 			// the country last read is as good as it was a moment ago.
-			// It is asked again after another countryTTL, not at every
-			// lookup, each of which would wait for it to fail.
-			s.mu.Lock()
+			// It is asked again after another countryTTL.
 			s.countries[orgID] = cachedCountry{country: c.country, until: now.Add(countryTTL)}
-			s.mu.Unlock()
 			return c.country, nil
 		}
 		return "", &roger.Error{Code: roger.EUNAVAILABLE, Op: "lookup", Message: "The directory cannot be read just now; try again.", Err: err}
 	}
-	s.mu.Lock()
 	s.countries[orgID] = cachedCountry{country: org.DefaultCountry, until: now.Add(countryTTL)}
-	s.mu.Unlock()
 	return org.DefaultCountry, nil
 }
 

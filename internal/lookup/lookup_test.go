@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -443,6 +445,70 @@ func TestLookupWhileTheDatabaseIsAway(t *testing.T) {
 		}
 		if _, err := svc.Lookup(ctx, other.ID, "02 123 45 67", ""); roger.ErrorCodeOf(err) != roger.EUNAVAILABLE {
 			t.Errorf("an organisation whose country was never read: %v; want unavailable", err)
+		}
+	})
+}
+
+// gatedOrgs is a Store whose organisation reads wait at a gate, and
+// answer with the country set last: a database busy with a first load.
+type gatedOrgs struct {
+	lookup.Store
+	mu      sync.Mutex
+	country string
+	gate    chan struct{}
+	reads   atomic.Int32
+}
+
+func (g *gatedOrgs) FindOrganizationByID(ctx context.Context, id int64) (*roger.Organization, error) {
+	g.mu.Lock()
+	gate := g.gate
+	g.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
+	g.reads.Add(1)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return &roger.Organization{ID: id, DefaultCountry: g.country}, nil
+}
+
+// TestCountryIsReadAgainInTheBackground: once an organisation's country
+// is known, no lookup waits for the database to read it again; a read in
+// the background (one, however many lookups come) brings the new one.
+func TestCountryIsReadAgainInTheBackground(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *sqlstore.Store) {
+		d := fixture(t, s)
+		g := &gatedOrgs{Store: s, country: "NL"}
+		clk := clock.NewFake(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
+		svc := lookup.New(g, lookup.Options{Clock: clk, Numbers: followingIndex(t, s)})
+		ctx := context.Background()
+		org := d.orgs["Voorbeeld"].ID
+		if res, err := svc.Lookup(ctx, org, "020 1234567", ""); err != nil || res.Number.E164 != "+31201234567" {
+			t.Fatalf("first lookup: %+v, %v", res, err)
+		}
+		gate := make(chan struct{})
+		g.mu.Lock()
+		g.gate, g.country = gate, "BE"
+		g.mu.Unlock()
+		clk.Advance(time.Minute)
+		for range 10 {
+			res, err := svc.Lookup(ctx, org, "020 1234567", "")
+			if err != nil || res.Number.E164 != "+31201234567" {
+				t.Fatalf("a lookup while the database is slow: %+v, %v; want it read as NL at once", res, err)
+			}
+		}
+		close(gate)
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+			res, err := svc.Lookup(ctx, org, "02 123 45 67", "")
+			if err == nil && res.Number.E164 == "+3221234567" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("5 s after the database answered, the number is still read as %+v, %v; want BE", res, err)
+			}
+		}
+		if n := g.reads.Load(); n != 2 {
+			t.Errorf("%d reads of the organisation; want 2 (the first and one in the background)", n)
 		}
 	})
 }

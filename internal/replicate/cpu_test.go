@@ -3,68 +3,21 @@ package replicate
 import (
 	"context"
 	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/cpushare"
 )
 
-// TestCPUShareBounds: however many goroutines ask, no more than the share's
-// cores run at once, and a cancelled wait gives up.
-func TestCPUShareBounds(t *testing.T) {
-	for _, cores := range []int{1, 3} {
-		c := NewCPUShare(cores)
-		var inside, most atomic.Int32
-		var wg sync.WaitGroup
-		for range 20 {
-			wg.Go(func() {
-				_ = c.do(context.Background(), func() error {
-					n := inside.Add(1)
-					for {
-						m := most.Load()
-						if n <= m || most.CompareAndSwap(m, n) {
-							break
-						}
-					}
-					time.Sleep(time.Millisecond)
-					inside.Add(-1)
-					return nil
-				})
-			})
-		}
-		wg.Wait()
-		if got := most.Load(); got != int32(cores) {
-			t.Errorf("share of %d cores: at most %d ran at once, want exactly %d", cores, got, cores)
-		}
-	}
-	c := NewCPUShare(1)
-	hold := make(chan struct{})
-	go func() { _ = c.do(context.Background(), func() error { <-hold; return nil }) }()
-	for c.sem.TryAcquire(1) {
-		c.sem.Release(1)
-		time.Sleep(time.Millisecond)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	ran := false
-	if err := c.do(ctx, func() error { ran = true; return nil }); err == nil || ran {
-		t.Errorf("a cancelled wait for a held share: err %v, ran %v", err, ran)
-	}
-	close(hold)
-	if NewCPUShare(0).Cores() != 1 || (*CPUShare)(nil).Cores() != 0 {
-		t.Error("a share of 0 cores must allow one; none must say 0")
-	}
-}
-
 // TestSyncsShareOneCore: four first loads at once, paced, through a share
-// of one core with one page a commit, so that the reader of each waits
-// for the share while its writer holds it: they all finish, equal to
-// their sources.
+// of half a core with one page a commit, so that the reader of each waits
+// for the share while its writer holds it, and all wait for the time
+// they took: they all finish, equal to their sources, and the share
+// counted their time.
 func TestSyncsShareOneCore(t *testing.T) {
 	divisions := []int{testDivision, testDivision + 1, testDivision + 2, testDivision + 3}
 	e := newEnv(t, envOptions{divisions: divisions})
-	e.syncer.CPU = NewCPUShare(1)
+	e.syncer.CPU = cpushare.New(0.5)
 	e.syncer.Pace = true
 	e.syncer.PagesPerCommit = 1
 	var reps []int64
@@ -87,5 +40,8 @@ func TestSyncsShareOneCore(t *testing.T) {
 		if n := e.assertEqual(e.replicator(id)); n != 1200 {
 			t.Errorf("replicator %d holds %d entries, want 1200", id, n)
 		}
+	}
+	if used, _ := e.syncer.CPU.Stats(); used <= 0 {
+		t.Errorf("the share counted %v of work for four loads", used)
 	}
 }

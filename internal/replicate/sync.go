@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/cpushare"
 	"github.com/roger365io/roger/internal/exact"
 	"github.com/roger365io/roger/internal/phone"
 )
@@ -78,9 +79,10 @@ type Syncer struct {
 	// fetch one by one, so an increment read them instead (metrics).
 	OnCoalesced func()
 
-	// CPU, when set, bounds the cores this process's syncs spend parsing
-	// and writing pages (see CPUShare); nil does not bound them.
-	CPU *CPUShare
+	// CPU, when set, bounds the cores this process's syncs spend decoding,
+	// parsing and writing pages (see package cpushare); nil does not bound
+	// them.
+	CPU *cpushare.Share
 	// Pace spreads each division's calls across the minute instead of
 	// spending its budget in a burst (exact.Config.Pace).
 	Pace bool
@@ -176,7 +178,7 @@ func (s *Syncer) sync(ctx context.Context, r *roger.Replicator, run *roger.SyncR
 	if err != nil {
 		return err
 	}
-	cfg := exact.Config{BaseURL: r.ExactURL, ClientID: r.ClientID, ClientSecret: secret, HTTPClient: s.HTTPClient, Clock: s.Clock, Sleep: s.Sleep, Yield: yield, Pace: s.Pace}
+	cfg := exact.Config{BaseURL: r.ExactURL, ClientID: r.ClientID, ClientSecret: secret, HTTPClient: s.HTTPClient, Clock: s.Clock, Sleep: s.Sleep, Yield: yield, Pace: s.Pace, CPU: s.CPU}
 	if s.RedirectURL != nil {
 		cfg.RedirectURL = s.RedirectURL(r.ID)
 	}
@@ -374,7 +376,7 @@ func (s *Syncer) readRecords(ctx context.Context, client *exact.Client, r *roger
 			read += len(pg.entries)
 		}
 		var res roger.PageResult
-		err := s.CPU.do(ctx, func() (err error) {
+		err := s.CPU.Do(ctx, func() (err error) {
 			res, err = s.Store.ApplyPages(ctx, pages)
 			return err
 		})
@@ -391,7 +393,7 @@ func (s *Syncer) readRecords(ctx context.Context, client *exact.Client, r *roger
 		err = client.SyncAccounts(pipe.ctx, r.Division, r.Cursor, r.ResumeURL, func(rows []exact.Account, next string) error {
 			var entries []roger.Entry
 			var maxTS int64
-			if err := s.CPU.do(pipe.ctx, func() error {
+			if err := s.CPU.Do(pipe.ctx, func() error {
 				entries, maxTS = accountEntries(rows, r.DefaultCountry)
 				return nil
 			}); err != nil {
@@ -409,7 +411,7 @@ func (s *Syncer) readRecords(ctx context.Context, client *exact.Client, r *roger
 			}
 			var entries []roger.Entry
 			var maxTS int64
-			if err := s.CPU.do(pipe.ctx, func() error {
+			if err := s.CPU.Do(pipe.ctx, func() error {
 				entries, maxTS = contactEntries(rows, accounts, r.DefaultCountry)
 				return nil
 			}); err != nil {

@@ -454,11 +454,11 @@ func authorize(work string, o options, env []string) error {
 	if err != nil {
 		return err
 	}
-	lines := strings.Split(out, "\n")
-	if len(lines) < 2 {
-		return fmt.Errorf("roger replicator authorize printed %q", out)
+	authURL, err := authorizeURL(out)
+	if err != nil {
+		return err
 	}
-	loc, err := exactsim.Consent(context.Background(), nil, strings.TrimSpace(lines[1]), "bench", "bench")
+	loc, err := exactsim.Consent(context.Background(), nil, authURL, "bench", "bench")
 	if err != nil {
 		return err
 	}
@@ -574,4 +574,17 @@ func dropPostgres(admin, name string) {
 	}
 	defer db.Close()
 	_, _ = db.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
+}
+
+// authorizeURL is the URL "roger replicator authorize" printed: the line
+// after its request to open it. The command may say more around it (which
+// data directory it uses), so the URL is found, not counted to.
+func authorizeURL(printed string) (string, error) {
+	lines := strings.Split(printed, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "Open this URL") && i+1 < len(lines) {
+			return strings.TrimSpace(lines[i+1]), nil
+		}
+	}
+	return "", fmt.Errorf("roger replicator authorize printed no URL to open: %q", printed)
 }

@@ -308,12 +308,12 @@ func consents(cli func(...string) (string, error), from, to int) ([]string, erro
 					errs[i-from] = err
 					continue
 				}
-				lines := strings.Split(text, "\n")
-				if len(lines) < 2 {
-					errs[i-from] = fmt.Errorf("roger replicator authorize printed %q", text)
+				authURL, err := authorizeURL(text)
+				if err != nil {
+					errs[i-from] = err
 					continue
 				}
-				loc, err := exactsim.Consent(context.Background(), nil, strings.TrimSpace(lines[1]), "bench", "bench")
+				loc, err := exactsim.Consent(context.Background(), nil, authURL, "bench", "bench")
 				if err != nil {
 					errs[i-from] = err
 					continue

@@ -1,0 +1,192 @@
+// Package cpushare bounds the processor time that background work takes
+// in a process that also answers lookups: the syncs of many organisations
+// (decoding Exact's pages, turning them into entries, writing them) and
+// the lookup index following what they wrote. Lookups are short and
+// cannot wait; a first load can, by a few milliseconds a page, without
+// anyone noticing. So the background work runs in slices through one
+// Share, which lets it keep at most a set number of cores busy, averaged
+// over a fraction of a second, and leaves the rest of the machine free:
+// a machine with no spare time queues every lookup behind the work.
+package cpushare
+
+import (
+	"context"
+	"math"
+	"runtime"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/semaphore"
+)
+
+// burst is how much time above its cores the share lends before it makes
+// work wait: enough that a slice never waits in a quiet process, little
+// enough that a second of flat-out work cannot take a whole core from
+// the lookups.
+const burst = 50 * time.Millisecond
+
+// Share bounds the time its holders run. Work in Do runs when a slot is
+// free (at most ceil(cores) at once) and the share owes no time; the time
+// Do's function took, on the clock, is then owed and paid back at cores
+// seconds a second. Time waiting on the network or a disk inside Do is
+// counted too: the share is meant for work that mostly computes, and it
+// errs on the side of the lookups. A nil *Share does not bound.
+type Share struct {
+	cores float64
+	slots *semaphore.Weighted
+	clock func() time.Time
+	sleep func(context.Context, time.Duration) error
+
+	mu     sync.Mutex
+	credit time.Duration // may be negative: time owed
+	at     time.Time     // when credit was brought up to date
+	waited time.Duration // all the time Do waited for credit
+	used   time.Duration // all the time Do's functions ran
+}
+
+// New returns a share of cores cores (below 0.05 means 0.05).
+func New(cores float64) *Share {
+	cores = max(cores, 0.05)
+	return &Share{cores: cores, slots: semaphore.NewWeighted(int64(math.Ceil(cores))),
+		clock: time.Now, sleep: sleepCtx, credit: burst, at: time.Now()}
+}
+
+// Default is the share of the cores Go may use (GOMAXPROCS, which follows
+// a container's CPU limit) that background work gets unless configured:
+// 40 %, which on a machine of two cores leaves more than one to lookups,
+// the portal and whatever runs beside roger.
+func Default() float64 { return 0.4 * float64(runtime.GOMAXPROCS(0)) }
+
+// Cores is how many cores the share lets its holders keep busy.
+func (s *Share) Cores() float64 {
+	if s == nil {
+		return 0
+	}
+	return s.cores
+}
+
+// Stats are the total time holders ran and waited for the share's
+// credit: waiting says the share, not the work's own pace, set its speed.
+func (s *Share) Stats() (used, waited time.Duration) {
+	if s == nil {
+		return 0, 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.used, s.waited
+}
+
+// Do runs fn within the share. fn must not wait for another holder of
+// the share (such as a full queue another holder empties), or holders
+// could wait for each other forever. It returns fn's error, or the
+// context's if it ended while waiting.
+func (s *Share) Do(ctx context.Context, fn func() error) error {
+	if s == nil {
+		return fn()
+	}
+	if err := s.slots.Acquire(ctx, 1); err != nil {
+		return err
+	}
+	defer s.slots.Release(1)
+	if err := s.wait(ctx); err != nil {
+		return err
+	}
+	start := s.clock()
+	err := fn()
+	took := s.clock().Sub(start)
+	s.mu.Lock()
+	s.refill()
+	s.credit -= took
+	s.used += took
+	s.mu.Unlock()
+	// A slice that ran long gives the scheduler a turn at once, so a
+	// lookup that became ready meanwhile runs before the next slice.
+	runtime.Gosched()
+	return err
+}
+
+// wait waits until the share owes no time, or ctx ends.
+func (s *Share) wait(ctx context.Context) error {
+	for {
+		owed := s.owed()
+		if owed <= 0 {
+			return nil
+		}
+		if err := s.sleep(ctx, owed); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		s.waited += owed
+		s.mu.Unlock()
+	}
+}
+
+// owed is how long a holder must wait before the share has paid back the
+// time its holders took beyond the cores.
+func (s *Share) owed() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refill()
+	if s.credit >= 0 {
+		return 0
+	}
+	return time.Duration(float64(-s.credit) / s.cores)
+}
+
+// refill brings credit up to date; s.mu is held.
+func (s *Share) refill() {
+	now := s.clock()
+	if d := now.Sub(s.at); d > 0 {
+		s.credit = min(s.credit+time.Duration(float64(d)*s.cores), time.Duration(float64(burst)*s.cores))
+	}
+	s.at = now
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Meter counts work that cannot be cut into calls of Do, such as rows
+// read from one long query, against a share: the work calls Pause between
+// pieces, which charges the time since the previous Pause and waits while
+// the share owes time. A Meter takes no slot; it is for one goroutine.
+type Meter struct {
+	s    *Share
+	last time.Time
+}
+
+// Meter starts metering work from now.
+func (s *Share) Meter() *Meter {
+	if s == nil {
+		return &Meter{}
+	}
+	return &Meter{s: s, last: s.clock()}
+}
+
+// Pause charges the time since the previous Pause (or the Meter's start)
+// and waits until the share owes none, or ctx ends.
+func (m *Meter) Pause(ctx context.Context) error {
+	s := m.s
+	if s == nil {
+		return nil
+	}
+	now := s.clock()
+	s.mu.Lock()
+	s.refill()
+	s.credit -= now.Sub(m.last)
+	s.used += now.Sub(m.last)
+	s.mu.Unlock()
+	if err := s.wait(ctx); err != nil {
+		return err
+	}
+	runtime.Gosched()
+	m.last = s.clock()
+	return nil
+}

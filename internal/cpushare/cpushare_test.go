@@ -1,0 +1,175 @@
+package cpushare
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// fakeTime is a clock that moves only when work runs or a holder sleeps,
+// so the share's arithmetic is checked exactly.
+type fakeTime struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (f *fakeTime) clock() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+func (f *fakeTime) advance(d time.Duration) {
+	f.mu.Lock()
+	f.now = f.now.Add(d)
+	f.mu.Unlock()
+}
+
+func fakeShare(cores float64) (*Share, *fakeTime, *[]time.Duration) {
+	s := New(cores)
+	f := &fakeTime{now: time.Unix(1_000_000, 0)}
+	var slept []time.Duration
+	s.clock = f.clock
+	s.at = f.now
+	s.sleep = func(ctx context.Context, d time.Duration) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		slept = append(slept, d)
+		f.advance(d)
+		return nil
+	}
+	return s, f, &slept
+}
+
+// TestShareKeepsItsCores: work that runs flat out through a share of
+// half a core takes, with the waits the share makes it do, twice its own
+// time: half a core. The first slices run on the lent burst.
+func TestShareKeepsItsCores(t *testing.T) {
+	s, f, slept := fakeShare(0.5)
+	start := f.clock()
+	for range 100 {
+		if err := s.Do(context.Background(), func() error { f.advance(10 * time.Millisecond); return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	elapsed := f.clock().Sub(start)
+	used, waited := s.Stats()
+	if used != time.Second {
+		t.Errorf("used %v, want 1s", used)
+	}
+	// 1 s of work at half a core needs 2 s, less the burst lent at the
+	// start (25 ms of work, 50 ms of time) and the last slice's debt,
+	// which is paid by whoever comes next.
+	if elapsed < 1900*time.Millisecond || elapsed > 2000*time.Millisecond {
+		t.Errorf("1 s of work through half a core took %v, want about 2 s", elapsed)
+	}
+	if waited != elapsed-used || len(*slept) == 0 {
+		t.Errorf("waited %v in %d sleeps; want %v", waited, len(*slept), elapsed-used)
+	}
+}
+
+// TestShareDoesNotSlowSparseWork: work that uses less than the share
+// never waits.
+func TestShareDoesNotSlowSparseWork(t *testing.T) {
+	s, f, slept := fakeShare(1)
+	for range 50 {
+		if err := s.Do(context.Background(), func() error { f.advance(5 * time.Millisecond); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		f.advance(20 * time.Millisecond) // the network, between pages
+	}
+	if len(*slept) != 0 {
+		t.Errorf("work using a fifth of a share of one core waited %d times", len(*slept))
+	}
+}
+
+// TestShareBoundsHolders: however many goroutines ask, no more than
+// ceil(cores) run at once, and a cancelled wait gives up without running.
+func TestShareBoundsHolders(t *testing.T) {
+	for _, tc := range []struct {
+		cores float64
+		want  int32
+	}{{1, 1}, {2.5, 3}, {0.3, 1}} {
+		s := New(tc.cores)
+		var inside, most atomic.Int32
+		var wg sync.WaitGroup
+		for range 20 {
+			wg.Go(func() {
+				_ = s.Do(context.Background(), func() error {
+					n := inside.Add(1)
+					for {
+						m := most.Load()
+						if n <= m || most.CompareAndSwap(m, n) {
+							break
+						}
+					}
+					time.Sleep(time.Millisecond)
+					inside.Add(-1)
+					return nil
+				})
+			})
+		}
+		wg.Wait()
+		if got := most.Load(); got > tc.want || got < 1 {
+			t.Errorf("share of %v cores: at most %d ran at once, want at most %d", tc.cores, got, tc.want)
+		}
+	}
+	s := New(1)
+	hold := make(chan struct{})
+	held := make(chan struct{})
+	go func() { _ = s.Do(context.Background(), func() error { close(held); <-hold; return nil }) }()
+	<-held
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	ran := false
+	if err := s.Do(ctx, func() error { ran = true; return nil }); err == nil || ran {
+		t.Errorf("a cancelled wait for a held share: err %v, ran %v", err, ran)
+	}
+	close(hold)
+}
+
+// TestNilShareDoesNotBound: a nil share runs work at once and counts
+// nothing; so does its meter.
+func TestNilShareDoesNotBound(t *testing.T) {
+	var s *Share
+	ran := false
+	if err := s.Do(context.Background(), func() error { ran = true; return nil }); err != nil || !ran {
+		t.Fatalf("nil share: err %v, ran %v", err, ran)
+	}
+	if err := s.Meter().Pause(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if s.Cores() != 0 {
+		t.Error("a nil share must say 0 cores")
+	}
+	if New(0).Cores() != 0.05 {
+		t.Errorf("a share of 0 cores allows %v, want the least, 0.05", New(0).Cores())
+	}
+}
+
+// TestMeterCountsLongWork: work read in pieces from one long query pays
+// for its time at each pause, like work in slices.
+func TestMeterCountsLongWork(t *testing.T) {
+	s, f, _ := fakeShare(0.25)
+	m := s.Meter()
+	start := f.clock()
+	for range 20 {
+		f.advance(25 * time.Millisecond)
+		if err := m.Pause(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 500 ms of work at a quarter of a core: 2 s, less the burst.
+	if elapsed := f.clock().Sub(start); elapsed < 1900*time.Millisecond || elapsed > 2000*time.Millisecond {
+		t.Errorf("500 ms of metered work through a quarter core took %v, want about 2 s", elapsed)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	f.advance(time.Second)
+	if err := m.Pause(ctx); err == nil {
+		t.Error("a pause that must wait gave no error for an ended context")
+	}
+}
