@@ -57,6 +57,19 @@ type Page struct {
 	FullSync      bool
 }
 
+// DirectoryChange is what one commit of pages changed in a replicator's
+// part of the directory: the entries it wrote, as stored, and the IDs of
+// those it removed, taking the replicator's directory version from From
+// to To. An in-memory copy of the directory that holds the replicator at
+// From takes it without reading the entries back from the database.
+type DirectoryChange struct {
+	ReplicatorID int64
+	OrgID        int64
+	From, To     int64
+	Entries      []*Entry
+	Removed      []int64
+}
+
 // PageResult counts what a page changed.
 type PageResult struct {
 	Created int

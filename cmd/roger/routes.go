@@ -110,6 +110,9 @@ func registerIndexMetrics(reg prometheus.Registerer, idx *dirindex.Index) {
 	})
 	gauge("roger_lookup_index_entries", "Directory entries held by the in-memory lookup index.", func(s dirindex.Stats) float64 { return float64(s.Entries) })
 	gauge("roger_lookup_index_numbers", "Phone numbers held by the in-memory lookup index.", func(s dirindex.Stats) float64 { return float64(s.Numbers) })
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "roger_lookup_index_commits_taken_total",
+		Help: "Commits of this instance's syncs the in-memory lookup index took as they were made, without reading them back from the database."},
+		func() float64 { return float64(idx.Stats().Applied) }))
 	gauge("roger_lookup_index_lag_seconds", "Seconds since the in-memory lookup index last caught up with the database.", func(s dirindex.Stats) float64 {
 		if s.LastRefresh.IsZero() {
 			return 0

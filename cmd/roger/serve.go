@@ -63,6 +63,9 @@ func (m *Main) serve(ctx context.Context, a *app, log *slog.Logger, portal *web.
 	var index *dirindex.Index
 	if a.cfg.LookupIndex == "memory" {
 		index = dirindex.New(a.store, dirindex.Options{Log: log, Shard: a.cfg.IndexShard, CPU: syncer.CPU})
+		// Pages this process commits go into the index as they are
+		// committed; the refresh reads only what others wrote.
+		a.store.OnPagesCommitted(func(ch roger.DirectoryChange) { index.Apply(ctx, ch) })
 		a.store.OnDirectoryChange(index.Wake)
 		numbers = index
 		// The directory page searches names in the index too.

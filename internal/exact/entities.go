@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/cpushare"
 )
 
 // Account is an Exact Online CRM account with the fields roger keeps.
@@ -190,6 +191,7 @@ func decodePageAs[W, T any](body []byte, convert func(*W) (T, error)) ([]T, stri
 	}
 	out := make([]T, len(ws))
 	for i := range ws {
+		cpushare.Turn(i)
 		if out[i], err = convert(&ws[i]); err != nil {
 			return nil, "", fmt.Errorf("row %d: %w", i+1, err)
 		}

@@ -479,7 +479,8 @@ func addNumber(list []roger.Number, raw, field, extension, country string) []rog
 func accountEntries(rows []exact.Account, defaultCountry string) ([]roger.Entry, int64) {
 	out := make([]roger.Entry, 0, len(rows))
 	var maxTS int64
-	for _, a := range rows {
+	for i, a := range rows {
+		cpushare.Turn(i)
 		fields := accountFields(&a)
 		cleaned := cleanFields(fields[:])
 		country, from := entryCountry(a.Country, "", defaultCountry)
@@ -499,7 +500,8 @@ func accountEntries(rows []exact.Account, defaultCountry string) ([]roger.Entry,
 func contactEntries(rows []exact.Contact, accounts map[string]string, defaultCountry string) ([]roger.Entry, int64) {
 	out := make([]roger.Entry, 0, len(rows))
 	var maxTS int64
-	for _, c := range rows {
+	for i, c := range rows {
+		cpushare.Turn(i)
 		fields := contactFields(&c)
 		cleaned := cleanFields(fields[:])
 		country, from := entryCountry(c.Country, accounts[normalizeID(c.Account)], defaultCountry)

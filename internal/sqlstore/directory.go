@@ -19,6 +19,26 @@ func (s *Store) OnDirectoryChange(fn func()) {
 	s.watchers = append(s.watchers, fn)
 }
 
+// OnPagesCommitted registers fn to be called after every commit of
+// ApplyPages that wrote its pages whole (no record set aside), with what
+// it changed, before the OnDirectoryChange watchers are told. fn runs on
+// the writer's goroutine, in the sync's share of the cores, and must not
+// wait for long.
+func (s *Store) OnPagesCommitted(fn func(roger.DirectoryChange)) {
+	s.watchMu.Lock()
+	defer s.watchMu.Unlock()
+	s.committed = append(s.committed, fn)
+}
+
+func (s *Store) pagesCommitted(ch roger.DirectoryChange) {
+	s.watchMu.Lock()
+	committed := s.committed
+	s.watchMu.Unlock()
+	for _, fn := range committed {
+		fn(ch)
+	}
+}
+
 func (s *Store) directoryChanged() {
 	s.watchMu.Lock()
 	watchers := s.watchers

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"runtime"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -150,29 +151,46 @@ func (s *Store) ApplyPages(ctx context.Context, pages []roger.Page) (roger.PageR
 			return res, fmt.Errorf("apply page: %w", dbError(err))
 		}
 	}
-	res, err := s.applyPages(ctx, pages, false)
+	var change *roger.DirectoryChange
+	if s.watchingCommits() {
+		change = &roger.DirectoryChange{}
+	}
+	res, err := s.applyPages(ctx, pages, false, change)
 	if err != nil && recordLevel(err) {
 		// The pages are written again, each in a savepoint, and a page
 		// that fails record by record to find the records to set aside.
 		// Not on the first try: on SQLite an open savepoint makes every
 		// page the transaction changes be copied to a journal first,
 		// which would slow down every page for the sake of a rare one.
-		res, err = s.applyPages(ctx, pages, true)
+		change = nil
+		res, err = s.applyPages(ctx, pages, true, nil)
 	}
 	if err == nil {
+		if change != nil {
+			s.pagesCommitted(*change)
+		}
 		s.directoryChanged()
 	}
 	return res, err
 }
 
+func (s *Store) watchingCommits() bool {
+	s.watchMu.Lock()
+	defer s.watchMu.Unlock()
+	return len(s.committed) > 0
+}
+
 // applyPages is ApplyPages' transaction. Carefully, each page is written
 // in a savepoint, and one the database refuses is written again record
 // by record, setting aside those it refuses.
-func (s *Store) applyPages(ctx context.Context, pages []roger.Page, carefully bool) (roger.PageResult, error) {
+func (s *Store) applyPages(ctx context.Context, pages []roger.Page, carefully bool, change *roger.DirectoryChange) (roger.PageResult, error) {
 	var res roger.PageResult
 	last := pages[len(pages)-1]
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		res = roger.PageResult{}
+		if change != nil {
+			*change = roger.DirectoryChange{ReplicatorID: last.ReplicatorID, OrgID: last.OrgID}
+		}
 		if s.dialect == Postgres {
 			// A page and its cursor commit together, so a page lost when
 			// the database server itself crashes is simply read again;
@@ -189,10 +207,13 @@ func (s *Store) applyPages(ctx context.Context, pages []roger.Page, carefully bo
 			return fmt.Errorf("apply page: replicator %d: %w", last.ReplicatorID, err)
 		}
 		st.now = s.now()
+		if change != nil {
+			change.From, change.To = st.version-1, st.version
+		}
 		var aside []roger.SetAsideRecord
 		for _, p := range pages {
 			if !carefully {
-				if err := s.applyChanges(ctx, tx, p, st, &res); err != nil {
+				if err := s.applyChanges(ctx, tx, p, st, &res, change); err != nil {
 					return err
 				}
 				continue
@@ -235,7 +256,7 @@ func (s *Store) applyPages(ctx context.Context, pages []roger.Page, carefully bo
 // its own. It returns the records the database refused.
 func (s *Store) applyCarefully(ctx context.Context, tx *sql.Tx, p roger.Page, st stamp, res *roger.PageResult) ([]roger.SetAsideRecord, error) {
 	var pr roger.PageResult
-	err := s.savepoint(ctx, tx, func() error { return s.applyChanges(ctx, tx, p, st, &pr) })
+	err := s.savepoint(ctx, tx, func() error { return s.applyChanges(ctx, tx, p, st, &pr, nil) })
 	if err == nil || !recordLevel(err) {
 		res.Add(pr)
 		return nil, err
@@ -245,7 +266,7 @@ func (s *Store) applyCarefully(ctx context.Context, tx *sql.Tx, p roger.Page, st
 	// refusal sets it aside as refused says, any other error ends all.
 	alone := func(one roger.Page, refused roger.SetAsideRecord) error {
 		var r roger.PageResult
-		err := s.savepoint(ctx, tx, func() error { return s.applyChanges(ctx, tx, one, st, &r) })
+		err := s.savepoint(ctx, tx, func() error { return s.applyChanges(ctx, tx, one, st, &r, nil) })
 		switch {
 		case err == nil:
 			res.Add(r)
@@ -394,7 +415,7 @@ func (s *Store) ListSetAside(ctx context.Context, replicatorID int64, limit int)
 
 // applyChanges writes one page's upserts and deletions, adding what they
 // changed to res.
-func (s *Store) applyChanges(ctx context.Context, tx *sql.Tx, p roger.Page, st stamp, res *roger.PageResult) error {
+func (s *Store) applyChanges(ctx context.Context, tx *sql.Tx, p roger.Page, st stamp, res *roger.PageResult, change *roger.DirectoryChange) error {
 	upserts := latestPerSource(p.Upserts)
 	sizes := chunks(len(upserts), upsertBatch)
 	if s.dialect == Postgres {
@@ -421,12 +442,18 @@ func (s *Store) applyChanges(ctx context.Context, tx *sql.Tx, p roger.Page, st s
 			}
 		}
 		stale += len(batch) - len(written)
+		if change != nil {
+			change.Entries = appendWritten(change.Entries, p, batch, written, st)
+		}
 		if err := s.deleteNumbers(ctx, tx, replaced); err != nil {
 			return err
 		}
 		if err := index(ctx, tx, p.OrgID, batch, written); err != nil {
 			return err
 		}
+		// A turn for lookups between chunks: a commit of eight pages
+		// runs for a tenth of a second or more (cpushare.Turn).
+		runtime.Gosched()
 	}
 	res.Stale += stale
 	if stale > 0 {
@@ -453,9 +480,32 @@ func (s *Store) applyChanges(ctx context.Context, tx *sql.Tx, p roger.Page, st s
 		removed = append(removed, id)
 		res.Deleted++
 	}
+	if change != nil {
+		change.Removed = append(change.Removed, removed...)
+	}
 	// Numbers are not tied to their entry by a foreign key (migration
 	// 005): whoever removes an entry removes its numbers.
 	return s.deleteNumbers(ctx, tx, removed)
+}
+
+// appendWritten adds to out the entries of batch the database wrote, as
+// it stored them: those older than what it held are left out.
+func appendWritten(out []*roger.Entry, p roger.Page, batch []roger.Entry, written []written, st stamp) []*roger.Entry {
+	ids := make(map[string]int64, len(written))
+	for _, w := range written {
+		ids[w.sourceID] = w.id
+	}
+	for i := range batch {
+		id, ok := ids[batch[i].SourceID]
+		if !ok {
+			continue
+		}
+		e := batch[i]
+		e.ID, e.OrgID, e.ReplicatorID = id, p.OrgID, p.ReplicatorID
+		e.SourceModified, e.SyncedAt = fromMS(ms(e.SourceModified)), fromMS(st.now)
+		out = append(out, &e)
+	}
+	return out
 }
 
 // stamp is what every entry a page writes is stamped with: the

@@ -75,6 +75,8 @@ type Store struct {
 	// replicator's settings (OnDirectoryChange).
 	watchMu  sync.Mutex
 	watchers []func()
+	// committed are told what each commit of whole pages changed.
+	committed []func(roger.DirectoryChange)
 
 	// qualityCounts keeps each replicator's data-quality counts, by
 	// organisation and replicator, for as long as the organisation's

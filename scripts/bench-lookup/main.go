@@ -582,7 +582,7 @@ func dropPostgres(admin, name string) {
 func authorizeURL(printed string) (string, error) {
 	lines := strings.Split(printed, "\n")
 	for i, l := range lines {
-		if strings.HasPrefix(l, "Open this URL") && i+1 < len(lines) {
+		if strings.Contains(l, "Open this URL") && i+1 < len(lines) {
 			return strings.TrimSpace(lines[i+1]), nil
 		}
 	}
