@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strconv"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	_ "time/tzdata" // Exact's dates are Amsterdam wall-clock time; the zone must exist on every machine.
+
+	"github.com/roger365io/roger/internal/cpushare"
 )
 
 // amsterdam is the zone Exact Online writes its dates in.
@@ -209,40 +212,154 @@ func amsterdamWallToUTC(wall time.Time) time.Time {
 	return best.UTC()
 }
 
-// page is the verbose OData collection envelope: {"d":{"results":[…],
-// "__next":"…"}}.
-type page[T any] struct {
-	D *struct {
-		Results *[]T   `json:"results"`
-		Next    string `json:"__next"`
-	} `json:"d"`
-}
-
 // decodeRows decodes a collection page. Some Exact endpoints answer with a
 // bare array in d, which is accepted too; anything else, including a
-// truncated body, is an error and yields no rows at all.
+// truncated body, is an error and yields no rows at all. Keys are matched
+// without regard to case, as encoding/json matches them.
+//
+// The rows are decoded one by one, with a turn for the scheduler every 64
+// of them (cpushare.Turn): a page of a thousand records is some
+// milliseconds of work, which lookups served beside many syncs must not
+// wait behind.
 func decodeRows[T any](body []byte) ([]T, string, error) {
-	var p page[T]
-	err := json.Unmarshal(body, &p)
-	if err != nil {
-		var ute *json.UnmarshalTypeError
-		if errors.As(err, &ute) && ute.Field == "d" {
-			var arr struct {
-				D []T `json:"d"`
-			}
-			if err2 := json.Unmarshal(body, &arr); err2 == nil && arr.D != nil {
-				return arr.D, "", nil
-			}
-		}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := expectDelim(dec, '{'); err != nil {
 		return nil, "", err
 	}
-	if p.D == nil {
+	var rows []T
+	var next string
+	sawD, sawResults := false, false
+	for dec.More() {
+		key, err := objectKey(dec)
+		if err != nil {
+			return nil, "", err
+		}
+		if !strings.EqualFold(key, "d") {
+			if err := skipValue(dec); err != nil {
+				return nil, "", err
+			}
+			continue
+		}
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, "", err
+		}
+		switch tok {
+		case nil:
+			sawD = false
+		case json.Delim('['):
+			if rows, err = decodeArray[T](dec); err != nil {
+				return nil, "", err
+			}
+			sawD, sawResults, next = true, true, ""
+		case json.Delim('{'):
+			sawD = true
+			for dec.More() {
+				k, err := objectKey(dec)
+				if err != nil {
+					return nil, "", err
+				}
+				switch {
+				case strings.EqualFold(k, "results"):
+					tok, err := dec.Token()
+					if err != nil {
+						return nil, "", err
+					}
+					switch tok {
+					case nil:
+						rows, sawResults = nil, false
+					case json.Delim('['):
+						if rows, err = decodeArray[T](dec); err != nil {
+							return nil, "", err
+						}
+						sawResults = true
+					default:
+						return nil, "", fmt.Errorf(`"results" is %v, not a list`, tok)
+					}
+				case strings.EqualFold(k, "__next"):
+					var n *string
+					if err := dec.Decode(&n); err != nil {
+						return nil, "", fmt.Errorf(`"__next": %w`, err)
+					}
+					next = ""
+					if n != nil {
+						next = *n
+					}
+				default:
+					if err := skipValue(dec); err != nil {
+						return nil, "", err
+					}
+				}
+			}
+			if err := expectDelim(dec, '}'); err != nil {
+				return nil, "", err
+			}
+		default:
+			return nil, "", fmt.Errorf(`"d" is %v, not an object`, tok)
+		}
+	}
+	if err := expectDelim(dec, '}'); err != nil {
+		return nil, "", err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, "", errors.New("more after the page's JSON object")
+	}
+	if !sawD {
 		return nil, "", errors.New(`no "d" object`)
 	}
-	if p.D.Results == nil {
+	if !sawResults {
 		return nil, "", errors.New(`no "results" list`)
 	}
-	return *p.D.Results, p.D.Next, nil
+	return rows, next, nil
+}
+
+// decodeArray decodes the elements of a list whose '[' has been read, and
+// its ']'.
+func decodeArray[T any](dec *json.Decoder) ([]T, error) {
+	rows := []T{}
+	for i := 0; dec.More(); i++ {
+		cpushare.Turn(i)
+		var v T
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("row %d: %w", i+1, err)
+		}
+		rows = append(rows, v)
+	}
+	return rows, expectDelim(dec, ']')
+}
+
+// objectKey reads the next key of an object.
+func objectKey(dec *json.Decoder) (string, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return "", err
+	}
+	key, ok := tok.(string)
+	if !ok {
+		return "", fmt.Errorf("%v where a key was expected", tok)
+	}
+	return key, nil
+}
+
+// expectDelim reads the delimiter d.
+func expectDelim(dec *json.Decoder, d json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return io.ErrUnexpectedEOF
+		}
+		return err
+	}
+	if tok != d {
+		return fmt.Errorf("%v where %v was expected", tok, d)
+	}
+	return nil
+}
+
+// skipValue reads past the next value.
+func skipValue(dec *json.Decoder) error {
+	var skip json.RawMessage
+	return dec.Decode(&skip)
 }
 
 // decodeEntity decodes a single-record answer, {"d":{…}}, also accepting
