@@ -214,7 +214,7 @@ func (o *tenantOptions) run() error {
 
 	fmt.Printf("%d organisations on %s, %d first loads of %d contacts, lookups at %d/s, ROGER_WORKERS=%d, ROGER_SYNC_PACE=%s, ROGER_SYNC_CORES=%s\n\n",
 		o.orgs, dbName, o.loads, o.loadContacts, o.rate, o.workers, envOr("ROGER_SYNC_PACE", "even"), envOr("ROGER_SYNC_CORES", "default"))
-	fmt.Printf("| database | while | lookups sent | p50 | p99 | p99.9 | max | errors | server CPU | simulators' CPU | other CPU |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Printf("| database | while | lookups sent | p50 | p99 | p99.9 | max | errors | server CPU | simulators' CPU | load generator's CPU | other CPU |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	quiet := measureTenants(server, []int{smallPid, loadsPid}, targets, o.rate, o.slice)
 	fmt.Println(quiet.row(dbName, fmt.Sprintf("%d replicators follow their divisions", small)))
 
@@ -426,6 +426,7 @@ type tenantResult struct {
 	result
 	elapsed time.Duration
 	sims    time.Duration // the simulators' CPU time
+	self    time.Duration // the load generator's CPU time
 }
 
 func (r *tenantResult) add(s tenantResult) {
@@ -437,6 +438,7 @@ func (r *tenantResult) add(s tenantResult) {
 	r.latencies = append(r.latencies, s.latencies...)
 	r.cpu += s.cpu
 	r.sims += s.sims
+	r.self += s.self
 	r.others = (r.others*float64(r.elapsed) + s.others*float64(s.elapsed)) / float64(r.elapsed+s.elapsed)
 	r.elapsed += s.elapsed
 }
@@ -455,7 +457,8 @@ func measureTenants(server int, sims []int, targets []vegeta.Target, rate int, d
 	res.elapsed = time.Since(started)
 	res.cpu = cpuTime(server) - before
 	res.sims = simCPU() - simsBefore
-	others := machineBusy() - busy - res.cpu - res.sims - (cpuTime(os.Getpid()) - self)
+	res.self = cpuTime(os.Getpid()) - self
+	others := machineBusy() - busy - res.cpu - res.sims - res.self
 	res.others = max(0, float64(others)/float64(res.elapsed))
 	return res
 }
@@ -466,8 +469,8 @@ func (r tenantResult) row(db, while string) string {
 		errs += " (" + r.firstErr + ")"
 	}
 	cores := func(d time.Duration) string { return fmt.Sprintf("%.2f cores", float64(d)/float64(r.elapsed)) }
-	return fmt.Sprintf("| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %.2f cores |", db, while, r.sent,
-		ms(r.quantile(0.50)), ms(r.quantile(0.99)), ms(r.quantile(0.999)), ms(r.quantile(1)), errs, cores(r.cpu), cores(r.sims), r.others)
+	return fmt.Sprintf("| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %.2f cores |", db, while, r.sent,
+		ms(r.quantile(0.50)), ms(r.quantile(0.99)), ms(r.quantile(0.999)), ms(r.quantile(1)), errs, cores(r.cpu), cores(r.sims), cores(r.self), r.others)
 }
 
 func joinMS(ds []time.Duration) string {
@@ -580,8 +583,11 @@ func (o *tenantOptions) report(db *sql.DB, t0 time.Time, elapsed time.Duration, 
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		for _, l := range strings.Split(string(body), "\n") {
-			if strings.HasPrefix(l, "roger_lookup_index_numbers ") || strings.HasPrefix(l, "roger_lookup_index_entries ") || strings.HasPrefix(l, "go_memstats_heap_inuse_bytes ") {
-				fmt.Println("server: " + l)
+			for _, name := range []string{"roger_lookup_index_numbers ", "roger_lookup_index_entries ", "roger_lookup_index_commits_taken_total ",
+				"roger_sync_cpu_seconds_total ", "roger_sync_cpu_wait_seconds_total ", "go_memstats_heap_inuse_bytes "} {
+				if strings.HasPrefix(l, name) {
+					fmt.Println("server: " + l)
+				}
 			}
 		}
 	}
