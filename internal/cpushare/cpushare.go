@@ -37,6 +37,10 @@ type Share struct {
 	clock func() time.Time
 	sleep func(context.Context, time.Duration) error
 
+	// urgentOf is set on the view Urgent returns: its work runs at once
+	// and is charged to this share.
+	urgentOf *Share
+
 	mu     sync.Mutex
 	credit time.Duration // may be negative: time owed
 	at     time.Time     // when credit was brought up to date
@@ -57,6 +61,19 @@ func New(cores float64) *Share {
 // the portal and whatever runs beside roger.
 func Default() float64 { return 0.4 * float64(runtime.GOMAXPROCS(0)) }
 
+// Urgent returns a view of the share for small work that people wait
+// for, such as an increment's few dozen records or a webhook's one: its Do
+// runs at once, without a slot or waiting for credit, and the time it
+// takes is charged to the share, so that the bulk work of first loads
+// waits for it instead. Were increments to queue behind the pages of
+// twenty first loads, changes would show minutes late.
+func (s *Share) Urgent() *Share {
+	if s == nil || s.urgentOf != nil {
+		return s
+	}
+	return &Share{urgentOf: s, cores: s.cores}
+}
+
 // Cores is how many cores the share lets its holders keep busy.
 func (s *Share) Cores() float64 {
 	if s == nil {
@@ -71,6 +88,9 @@ func (s *Share) Stats() (used, waited time.Duration) {
 	if s == nil {
 		return 0, 0
 	}
+	if s.urgentOf != nil {
+		return s.urgentOf.Stats()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.used, s.waited
@@ -84,6 +104,12 @@ func (s *Share) Do(ctx context.Context, fn func() error) error {
 	if s == nil {
 		return fn()
 	}
+	if p := s.urgentOf; p != nil {
+		start := p.clock()
+		err := fn()
+		p.charge(p.clock().Sub(start))
+		return err
+	}
 	if err := s.slots.Acquire(ctx, 1); err != nil {
 		return err
 	}
@@ -93,16 +119,20 @@ func (s *Share) Do(ctx context.Context, fn func() error) error {
 	}
 	start := s.clock()
 	err := fn()
-	took := s.clock().Sub(start)
-	s.mu.Lock()
-	s.refill()
-	s.credit -= took
-	s.used += took
-	s.mu.Unlock()
+	s.charge(s.clock().Sub(start))
 	// A slice that ran long gives the scheduler a turn at once, so a
 	// lookup that became ready meanwhile runs before the next slice.
 	runtime.Gosched()
 	return err
+}
+
+// charge counts took as time the share's work ran.
+func (s *Share) charge(took time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refill()
+	s.credit -= took
+	s.used += took
 }
 
 // wait waits until the share owes no time, or ctx ends.
@@ -167,6 +197,9 @@ func (s *Share) Meter() *Meter {
 	if s == nil {
 		return &Meter{}
 	}
+	if s.urgentOf != nil {
+		s = s.urgentOf
+	}
 	return &Meter{s: s, last: s.clock()}
 }
 
@@ -177,12 +210,7 @@ func (m *Meter) Pause(ctx context.Context) error {
 	if s == nil {
 		return nil
 	}
-	now := s.clock()
-	s.mu.Lock()
-	s.refill()
-	s.credit -= now.Sub(m.last)
-	s.used += now.Sub(m.last)
-	s.mu.Unlock()
+	s.charge(s.clock().Sub(m.last))
 	if err := s.wait(ctx); err != nil {
 		return err
 	}

@@ -173,3 +173,54 @@ func TestMeterCountsLongWork(t *testing.T) {
 		t.Error("a pause that must wait gave no error for an ended context")
 	}
 }
+
+// TestUrgentWorkGoesFirst: small work people wait for runs at once, even
+// while bulk work holds every slot and the share owes time, and the bulk
+// work pays for it.
+func TestUrgentWorkGoesFirst(t *testing.T) {
+	s, f, slept := fakeShare(0.5)
+	urgent := s.Urgent()
+	// Bulk work spends the share: it now owes 200 ms.
+	if err := s.Do(context.Background(), func() error { f.advance(225 * time.Millisecond); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	ran := false
+	if err := urgent.Do(context.Background(), func() error { ran = true; f.advance(50 * time.Millisecond); return nil }); err != nil || !ran {
+		t.Fatalf("urgent work while the share owes time: err %v, ran %v", err, ran)
+	}
+	if len(*slept) != 0 {
+		t.Errorf("urgent work waited %v", *slept)
+	}
+	// The next bulk slice pays for both: 225 + 50 ms of work, less the
+	// 25 ms lent, at half a core is 500 ms, of which 50 ms passed.
+	if err := s.Do(context.Background(), func() error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var waited time.Duration
+	for _, d := range *slept {
+		waited += d
+	}
+	if waited != 450*time.Millisecond {
+		t.Errorf("bulk work after urgent work waited %v, want 450ms", waited)
+	}
+	if used, _ := urgent.Stats(); used != 275*time.Millisecond {
+		t.Errorf("the share counted %v of work, want 275ms", used)
+	}
+
+	// Urgent work takes no slot: it runs while bulk work holds the only one.
+	real := New(1)
+	hold, held := make(chan struct{}), make(chan struct{})
+	go func() { _ = real.Do(context.Background(), func() error { close(held); <-hold; return nil }) }()
+	<-held
+	done := make(chan struct{})
+	go func() { _ = real.Urgent().Do(context.Background(), func() error { return nil }); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Error("urgent work waited for the slot bulk work holds")
+	}
+	close(hold)
+	if s.Urgent().Urgent().Cores() != 0.5 || (*Share)(nil).Urgent() != nil {
+		t.Error("a view of a view must be the same share; a nil share's view nil")
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 
 	"github.com/roger365io/roger"
+	"github.com/roger365io/roger/internal/cpushare"
 )
 
 const (
@@ -71,6 +72,12 @@ func NewClient(cfg Config, tokens *TokenSource, budget *Budget) *Client {
 // far, including retries and the ones Exact refused. Token requests are
 // not counted: Exact does not count them against the API limits either.
 func (c *Client) Calls() int64 { return c.calls.Load() }
+
+// UseCPU sets the share of the cores the client decodes pages in
+// (Config.CPU) from the next page on: a run learns as it goes whether its
+// work is small and urgent or a bulk load. The client's user calls it
+// between pages, on the goroutine that reads them.
+func (c *Client) UseCPU(share *cpushare.Share) { c.cfg.CPU = share }
 
 // APIError is what Exact said when it refused a REST request.
 type APIError struct {

@@ -45,3 +45,30 @@ func TestSyncsShareOneCore(t *testing.T) {
 		t.Errorf("the share counted %v of work for four loads", used)
 	}
 }
+
+// TestIncrementsAreUrgent: an increment's first pages go through the
+// share's urgent view, so they never queue behind first loads; an
+// increment that turns out to be long, and every page of a full pass,
+// are bulk work.
+func TestIncrementsAreUrgent(t *testing.T) {
+	share := cpushare.New(1)
+	inc := newRunCPU(share, &roger.Replicator{})
+	if inc.share() == share {
+		t.Error("an increment's first page is bulk work")
+	}
+	for page := 1; page <= urgentPages; page++ {
+		if inc.next(1) == share {
+			t.Errorf("page %d of an increment is bulk work", page)
+		}
+	}
+	if inc.next(1) != share || inc.share() != share {
+		t.Errorf("page %d of an increment is still urgent", urgentPages+1)
+	}
+	full := newRunCPU(share, &roger.Replicator{FullSync: true})
+	if full.share() != share || full.next(1) != share {
+		t.Error("a full pass's pages are urgent")
+	}
+	if newRunCPU(nil, &roger.Replicator{}).share() != nil {
+		t.Error("without a share, runs must not get one")
+	}
+}

@@ -178,7 +178,7 @@ func (s *Syncer) sync(ctx context.Context, r *roger.Replicator, run *roger.SyncR
 	if err != nil {
 		return err
 	}
-	cfg := exact.Config{BaseURL: r.ExactURL, ClientID: r.ClientID, ClientSecret: secret, HTTPClient: s.HTTPClient, Clock: s.Clock, Sleep: s.Sleep, Yield: yield, Pace: s.Pace, CPU: s.CPU}
+	cfg := exact.Config{BaseURL: r.ExactURL, ClientID: r.ClientID, ClientSecret: secret, HTTPClient: s.HTTPClient, Clock: s.Clock, Sleep: s.Sleep, Yield: yield, Pace: s.Pace, CPU: newRunCPU(s.CPU, r).share()}
 	if s.RedirectURL != nil {
 		cfg.RedirectURL = s.RedirectURL(r.ID)
 	}
@@ -203,6 +203,7 @@ func (s *Syncer) sync(ctx context.Context, r *roger.Replicator, run *roger.SyncR
 			return err
 		}
 		r.Cursor, r.DeletedCursor, r.ResumeURL, r.Phase, r.FullSync = 0, 0, "", roger.PhaseRecords, true
+		client.UseCPU(s.CPU)
 	}
 	run.Full = r.FullSync
 	if r.FullSync && r.ResumeURL == "" && r.Phase != roger.PhaseDeletions && run.Expected == 0 {
@@ -358,6 +359,12 @@ func ms(t time.Time) int64 {
 }
 
 func (s *Syncer) readRecords(ctx context.Context, client *exact.Client, r *roger.Replicator, run *roger.SyncRun, progress func(roger.PageResult, int) error, seen *seenChanges) error {
+	// The reader and the writer each count their own pages, since they
+	// run on goroutines of their own.
+	readCPU, writeCPU := newRunCPU(s.CPU, r), newRunCPU(s.CPU, r)
+	client.UseCPU(readCPU.share())
+	// The deletions that follow are as urgent as the run.
+	defer client.UseCPU(newRunCPU(s.CPU, r).share())
 	apply := func(group []parsedPage) error {
 		pages := make([]roger.Page, len(group))
 		read := 0
@@ -376,7 +383,7 @@ func (s *Syncer) readRecords(ctx context.Context, client *exact.Client, r *roger
 			read += len(pg.entries)
 		}
 		var res roger.PageResult
-		err := s.CPU.Do(ctx, func() (err error) {
+		err := writeCPU.next(len(group)).Do(ctx, func() (err error) {
 			res, err = s.Store.ApplyPages(ctx, pages)
 			return err
 		})
@@ -393,7 +400,9 @@ func (s *Syncer) readRecords(ctx context.Context, client *exact.Client, r *roger
 		err = client.SyncAccounts(pipe.ctx, r.Division, r.Cursor, r.ResumeURL, func(rows []exact.Account, next string) error {
 			var entries []roger.Entry
 			var maxTS int64
-			if err := s.CPU.Do(pipe.ctx, func() error {
+			cpu := readCPU.next(1)
+			client.UseCPU(readCPU.share())
+			if err := cpu.Do(pipe.ctx, func() error {
 				entries, maxTS = accountEntries(rows, r.DefaultCountry)
 				return nil
 			}); err != nil {
@@ -411,7 +420,9 @@ func (s *Syncer) readRecords(ctx context.Context, client *exact.Client, r *roger
 			}
 			var entries []roger.Entry
 			var maxTS int64
-			if err := s.CPU.Do(pipe.ctx, func() error {
+			cpu := readCPU.next(1)
+			client.UseCPU(readCPU.share())
+			if err := cpu.Do(pipe.ctx, func() error {
 				entries, maxTS = contactEntries(rows, accounts, r.DefaultCountry)
 				return nil
 			}); err != nil {
@@ -427,6 +438,41 @@ func (s *Syncer) readRecords(ctx context.Context, client *exact.Client, r *roger
 		return aerr
 	}
 	return err
+}
+
+// urgentPages is how many pages of an increment go through the share as
+// urgent work (cpushare.Share.Urgent): an increment reads one page of a few
+// dozen changes; one that finds more than this many pages of them is bulk
+// work, like a first load, and waits its turn from then on.
+const urgentPages = 2
+
+// runCPU chooses the share a run's pages go through: a full pass is bulk
+// work; an increment is urgent for its first urgentPages pages. Each
+// goroutine of a run keeps its own.
+type runCPU struct {
+	bulk   *cpushare.Share
+	urgent bool
+	pages  int
+}
+
+func newRunCPU(share *cpushare.Share, r *roger.Replicator) *runCPU {
+	return &runCPU{bulk: share, urgent: !r.FullSync}
+}
+
+// next counts n more pages and returns the share they go through.
+func (c *runCPU) next(n int) *cpushare.Share {
+	c.pages += n
+	return c.shareAt(c.pages)
+}
+
+// share is the share of the page after those counted.
+func (c *runCPU) share() *cpushare.Share { return c.shareAt(c.pages + 1) }
+
+func (c *runCPU) shareAt(page int) *cpushare.Share {
+	if c.urgent && page <= urgentPages {
+		return c.bulk.Urgent()
+	}
+	return c.bulk
 }
 
 func (s *Syncer) readDeletions(ctx context.Context, client *exact.Client, r *roger.Replicator, progress func(roger.PageResult, int) error, seen *seenChanges) error {
