@@ -25,17 +25,18 @@ import (
 // the lookups.
 const burst = 50 * time.Millisecond
 
-// Share bounds the time its holders run. Work in Do runs when a slot is
-// free (at most ceil(cores) at once) and the share owes no time; the time
-// Do's function took, on the clock, is then owed and paid back at cores
-// seconds a second. Time waiting on the network or a disk inside Do is
-// counted too: the share is meant for work that mostly computes, and it
-// errs on the side of the lookups. A nil *Share does not bound.
+// Share bounds the processor time its holders use. Work in Do runs when a
+// slot is free (at most ceil(cores) at once) and the share owes no time;
+// the processor time Do's function took (its thread's, where the system
+// tells it; else the time on the clock) is then owed and paid back at
+// cores seconds a second. A nil *Share does not bound.
 type Share struct {
 	cores float64
 	slots *semaphore.Weighted
 	clock func() time.Time
 	sleep func(context.Context, time.Duration) error
+	// measure runs fn and says how much processor time it took.
+	measure func(fn func() error) (time.Duration, error)
 
 	// urgentOf is set on the view Urgent returns: its work runs at once
 	// and is charged to this share.
@@ -51,8 +52,35 @@ type Share struct {
 // New returns a share of cores cores (below 0.05 means 0.05).
 func New(cores float64) *Share {
 	cores = max(cores, 0.05)
-	return &Share{cores: cores, slots: semaphore.NewWeighted(int64(math.Ceil(cores))),
+	s := &Share{cores: cores, slots: semaphore.NewWeighted(int64(math.Ceil(cores))),
 		clock: time.Now, sleep: sleepCtx, credit: burst, at: time.Now()}
+	s.measure = s.threadTime
+	return s
+}
+
+// threadTime runs fn on a thread of its own and counts the processor time
+// that thread used: a page written to PostgreSQL spends most of its time
+// waiting for the server, which is not this process's work (the server,
+// usually on another machine, has its own), and a page that waits for a
+// core is not using one. Where the system cannot tell a thread's time,
+// the clock counts instead.
+func (s *Share) threadTime(fn func() error) (time.Duration, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	before, ok := threadCPU()
+	start := s.clock()
+	err := fn()
+	if after, ok2 := threadCPU(); ok && ok2 {
+		return after - before, err
+	}
+	return s.clock().Sub(start), err
+}
+
+// clockTime runs fn and counts the time it took on the clock.
+func (s *Share) clockTime(fn func() error) (time.Duration, error) {
+	start := s.clock()
+	err := fn()
+	return s.clock().Sub(start), err
 }
 
 // Default is the share of the cores Go may use (GOMAXPROCS, which follows
@@ -105,9 +133,8 @@ func (s *Share) Do(ctx context.Context, fn func() error) error {
 		return fn()
 	}
 	if p := s.urgentOf; p != nil {
-		start := p.clock()
-		err := fn()
-		p.charge(p.clock().Sub(start))
+		took, err := p.measure(fn)
+		p.charge(took)
 		return err
 	}
 	if err := s.slots.Acquire(ctx, 1); err != nil {
@@ -117,9 +144,8 @@ func (s *Share) Do(ctx context.Context, fn func() error) error {
 	if err := s.wait(ctx); err != nil {
 		return err
 	}
-	start := s.clock()
-	err := fn()
-	s.charge(s.clock().Sub(start))
+	took, err := s.measure(fn)
+	s.charge(took)
 	// A slice that ran long gives the scheduler a turn at once, so a
 	// lookup that became ready meanwhile runs before the next slice.
 	runtime.Gosched()
@@ -185,8 +211,9 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 
 // Meter counts work that cannot be cut into calls of Do, such as rows
 // read from one long query, against a share: the work calls Pause between
-// pieces, which charges the time since the previous Pause and waits while
-// the share owes time. A Meter takes no slot; it is for one goroutine.
+// pieces, which charges the time since the previous Pause, on the clock,
+// and waits while the share owes time. A Meter takes no slot; it is for
+// one goroutine.
 type Meter struct {
 	s    *Share
 	last time.Time

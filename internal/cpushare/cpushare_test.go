@@ -32,6 +32,7 @@ func fakeShare(cores float64) (*Share, *fakeTime, *[]time.Duration) {
 	f := &fakeTime{now: time.Unix(1_000_000, 0)}
 	var slept []time.Duration
 	s.clock = f.clock
+	s.measure = s.clockTime
 	s.at = f.now
 	s.sleep = func(ctx context.Context, d time.Duration) error {
 		if err := ctx.Err(); err != nil {
