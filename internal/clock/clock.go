@@ -77,6 +77,22 @@ func (o *Offset) Advance(d time.Duration) time.Time {
 	return o.Now()
 }
 
+// Sleep waits for d unless ctx ends first, and then returns ctx's error.
+// Its signature fits the injectable Sleep of the Exact client and Syncer.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
 // Sleeper waits on a Fake clock: instead of waiting it moves the clock
 // forward by the time asked for, and remembers every request, so tests of
 // code that waits (for a rate-limit reset, a backoff) take no real time.

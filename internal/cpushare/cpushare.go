@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/semaphore"
+
+	"github.com/roger365io/roger/internal/clock"
 )
 
 // burst is how much time above its cores the share lends before it makes
@@ -53,7 +55,7 @@ type Share struct {
 func New(cores float64) *Share {
 	cores = max(cores, 0.05)
 	s := &Share{cores: cores, slots: semaphore.NewWeighted(int64(math.Ceil(cores))),
-		clock: time.Now, sleep: sleepCtx, credit: burst, at: time.Now()}
+		clock: time.Now, sleep: clock.Sleep, credit: burst, at: time.Now()}
 	s.measure = s.threadTime
 	return s
 }
@@ -196,17 +198,6 @@ func (s *Share) refill() {
 		s.credit = min(s.credit+time.Duration(float64(d)*s.cores), time.Duration(float64(burst)*s.cores))
 	}
 	s.at = now
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // Meter counts work that cannot be cut into calls of Do, such as rows

@@ -6,43 +6,18 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/roger365io/roger/internal/clock"
 )
 
-// fakeTime is a clock that moves only when work runs or a holder sleeps,
-// so the share's arithmetic is checked exactly.
-type fakeTime struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (f *fakeTime) clock() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
-
-func (f *fakeTime) advance(d time.Duration) {
-	f.mu.Lock()
-	f.now = f.now.Add(d)
-	f.mu.Unlock()
-}
-
-func fakeShare(cores float64) (*Share, *fakeTime, *[]time.Duration) {
+func fakeShare(cores float64) (*Share, *clock.Fake, *clock.Sleeper) {
 	s := New(cores)
-	f := &fakeTime{now: time.Unix(1_000_000, 0)}
-	var slept []time.Duration
-	s.clock = f.clock
+	f := clock.NewFake(time.Unix(1_000_000, 0))
+	sleeper := &clock.Sleeper{Clock: f}
+	s.clock, s.sleep = f.Now, sleeper.Sleep
 	s.measure = s.clockTime
-	s.at = f.now
-	s.sleep = func(ctx context.Context, d time.Duration) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		slept = append(slept, d)
-		f.advance(d)
-		return nil
-	}
-	return s, f, &slept
+	s.at = f.Now()
+	return s, f, sleeper
 }
 
 // TestShareKeepsItsCores: work that runs flat out through a share of
@@ -50,13 +25,13 @@ func fakeShare(cores float64) (*Share, *fakeTime, *[]time.Duration) {
 // time: half a core. The first slices run on the lent burst.
 func TestShareKeepsItsCores(t *testing.T) {
 	s, f, slept := fakeShare(0.5)
-	start := f.clock()
+	start := f.Now()
 	for range 100 {
-		if err := s.Do(context.Background(), func() error { f.advance(10 * time.Millisecond); return nil }); err != nil {
+		if err := s.Do(context.Background(), func() error { f.Advance(10 * time.Millisecond); return nil }); err != nil {
 			t.Fatal(err)
 		}
 	}
-	elapsed := f.clock().Sub(start)
+	elapsed := f.Now().Sub(start)
 	used, waited := s.Stats()
 	if used != time.Second {
 		t.Errorf("used %v, want 1s", used)
@@ -67,8 +42,8 @@ func TestShareKeepsItsCores(t *testing.T) {
 	if elapsed < 1900*time.Millisecond || elapsed > 2000*time.Millisecond {
 		t.Errorf("1 s of work through half a core took %v, want about 2 s", elapsed)
 	}
-	if waited != elapsed-used || len(*slept) == 0 {
-		t.Errorf("waited %v in %d sleeps; want %v", waited, len(*slept), elapsed-used)
+	if waited != elapsed-used || len(slept.Slept()) == 0 {
+		t.Errorf("waited %v in %d sleeps; want %v", waited, len(slept.Slept()), elapsed-used)
 	}
 }
 
@@ -77,13 +52,13 @@ func TestShareKeepsItsCores(t *testing.T) {
 func TestShareDoesNotSlowSparseWork(t *testing.T) {
 	s, f, slept := fakeShare(1)
 	for range 50 {
-		if err := s.Do(context.Background(), func() error { f.advance(5 * time.Millisecond); return nil }); err != nil {
+		if err := s.Do(context.Background(), func() error { f.Advance(5 * time.Millisecond); return nil }); err != nil {
 			t.Fatal(err)
 		}
-		f.advance(20 * time.Millisecond) // the network, between pages
+		f.Advance(20 * time.Millisecond) // the network, between pages
 	}
-	if len(*slept) != 0 {
-		t.Errorf("work using a fifth of a share of one core waited %d times", len(*slept))
+	if len(slept.Slept()) != 0 {
+		t.Errorf("work using a fifth of a share of one core waited %d times", len(slept.Slept()))
 	}
 }
 
@@ -156,20 +131,20 @@ func TestNilShareDoesNotBound(t *testing.T) {
 func TestMeterCountsLongWork(t *testing.T) {
 	s, f, _ := fakeShare(0.25)
 	m := s.Meter()
-	start := f.clock()
+	start := f.Now()
 	for range 20 {
-		f.advance(25 * time.Millisecond)
+		f.Advance(25 * time.Millisecond)
 		if err := m.Pause(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// 500 ms of work at a quarter of a core: 2 s, less the burst.
-	if elapsed := f.clock().Sub(start); elapsed < 1900*time.Millisecond || elapsed > 2000*time.Millisecond {
+	if elapsed := f.Now().Sub(start); elapsed < 1900*time.Millisecond || elapsed > 2000*time.Millisecond {
 		t.Errorf("500 ms of metered work through a quarter core took %v, want about 2 s", elapsed)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	f.advance(time.Second)
+	f.Advance(time.Second)
 	if err := m.Pause(ctx); err == nil {
 		t.Error("a pause that must wait gave no error for an ended context")
 	}
@@ -182,15 +157,15 @@ func TestUrgentWorkGoesFirst(t *testing.T) {
 	s, f, slept := fakeShare(0.5)
 	urgent := s.Urgent()
 	// Bulk work spends the share: it now owes 200 ms.
-	if err := s.Do(context.Background(), func() error { f.advance(225 * time.Millisecond); return nil }); err != nil {
+	if err := s.Do(context.Background(), func() error { f.Advance(225 * time.Millisecond); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	ran := false
-	if err := urgent.Do(context.Background(), func() error { ran = true; f.advance(50 * time.Millisecond); return nil }); err != nil || !ran {
+	if err := urgent.Do(context.Background(), func() error { ran = true; f.Advance(50 * time.Millisecond); return nil }); err != nil || !ran {
 		t.Fatalf("urgent work while the share owes time: err %v, ran %v", err, ran)
 	}
-	if len(*slept) != 0 {
-		t.Errorf("urgent work waited %v", *slept)
+	if len(slept.Slept()) != 0 {
+		t.Errorf("urgent work waited %v", slept.Slept())
 	}
 	// The next bulk slice pays for both: 225 + 50 ms of work, less the
 	// 25 ms lent, at half a core is 500 ms, of which 50 ms passed.
@@ -198,7 +173,7 @@ func TestUrgentWorkGoesFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	var waited time.Duration
-	for _, d := range *slept {
+	for _, d := range slept.Slept() {
 		waited += d
 	}
 	if waited != 450*time.Millisecond {

@@ -259,7 +259,7 @@ func TestBudgetTakeCancelled(t *testing.T) {
 	b.observe(429, h)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := b.take(ctx, sleepContext, false, false); !errors.Is(err, context.Canceled) {
+	if _, err := b.take(ctx, clock.Sleep, false, false); !errors.Is(err, context.Canceled) {
 		t.Fatalf("want context.Canceled, got %v", err)
 	}
 }

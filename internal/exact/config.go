@@ -81,7 +81,7 @@ func (c Config) withDefaults() Config {
 		c.Clock = clock.System{}
 	}
 	if c.Sleep == nil {
-		c.Sleep = sleepContext
+		c.Sleep = clock.Sleep
 	}
 	if c.jitter == nil {
 		c.jitter = fullJitter
@@ -95,21 +95,6 @@ func (c Config) httpClient() *http.Client {
 	hc := *c.HTTPClient
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &hc
-}
-
-// sleepContext waits for d unless ctx ends first.
-func sleepContext(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // fullJitter spreads retries of many clients over the whole backoff window

@@ -491,10 +491,7 @@ func (s *Store) applyChanges(ctx context.Context, tx *sql.Tx, p roger.Page, st s
 // appendWritten adds to out the entries of batch the database wrote, as
 // it stored them: those older than what it held are left out.
 func appendWritten(out []*roger.Entry, p roger.Page, batch []roger.Entry, written []written, st stamp) []*roger.Entry {
-	ids := make(map[string]int64, len(written))
-	for _, w := range written {
-		ids[w.sourceID] = w.id
-	}
+	ids := writtenIDs(written)
 	for i := range batch {
 		id, ok := ids[batch[i].SourceID]
 		if !ok {
@@ -506,6 +503,15 @@ func appendWritten(out []*roger.Entry, p roger.Page, batch []roger.Entry, writte
 		out = append(out, &e)
 	}
 	return out
+}
+
+// writtenIDs maps the source IDs of the entries written to their IDs.
+func writtenIDs(written []written) map[string]int64 {
+	ids := make(map[string]int64, len(written))
+	for _, w := range written {
+		ids[w.sourceID] = w.id
+	}
+	return ids
 }
 
 // stamp is what every entry a page writes is stamped with: the
@@ -678,10 +684,7 @@ func (s *Store) insertNumbers(ctx context.Context, tx *sql.Tx, orgID int64, batc
 // under the first field that holds it.
 func indexedNumbers(batch []roger.Entry, done []written) iter.Seq2[int64, roger.Number] {
 	return func(yield func(int64, roger.Number) bool) {
-		ids := make(map[string]int64, len(done))
-		for _, w := range done {
-			ids[w.sourceID] = w.id
-		}
+		ids := writtenIDs(done)
 		for i := range batch {
 			id, ok := ids[batch[i].SourceID]
 			if !ok {
