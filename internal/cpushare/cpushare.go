@@ -35,8 +35,11 @@ const burst = 50 * time.Millisecond
 type Share struct {
 	cores float64
 	slots *semaphore.Weighted
-	clock func() time.Time
-	sleep func(context.Context, time.Duration) error
+	// urgentSlots bound the urgent work that runs at once, apart from
+	// the bulk work's slots, so it never waits behind a first load.
+	urgentSlots *semaphore.Weighted
+	clock       func() time.Time
+	sleep       func(context.Context, time.Duration) error
 	// measure runs fn and says how much processor time it took.
 	measure func(fn func() error) (time.Duration, error)
 
@@ -54,7 +57,7 @@ type Share struct {
 // New returns a share of cores cores (below 0.05 means 0.05).
 func New(cores float64) *Share {
 	cores = max(cores, 0.05)
-	s := &Share{cores: cores, slots: semaphore.NewWeighted(int64(math.Ceil(cores))),
+	s := &Share{cores: cores, slots: semaphore.NewWeighted(int64(math.Ceil(cores))), urgentSlots: semaphore.NewWeighted(int64(math.Ceil(cores))),
 		clock: time.Now, sleep: clock.Sleep, credit: burst, at: time.Now()}
 	s.measure = s.threadTime
 	return s
@@ -93,10 +96,12 @@ func Default() float64 { return 0.4 * float64(runtime.GOMAXPROCS(0)) }
 
 // Urgent returns a view of the share for small work that people wait
 // for, such as an increment's few dozen records or a webhook's one: its Do
-// runs at once, without a slot or waiting for credit, and the time it
-// takes is charged to the share, so that the bulk work of first loads
-// waits for it instead. Were increments to queue behind the pages of
-// twenty first loads, changes would show minutes late.
+// runs without waiting for credit, in slots of its own (as many as the
+// bulk work's), and the time it takes is charged to the share, so that
+// the bulk work of first loads waits for it instead. Were increments to
+// queue behind the pages of twenty first loads, changes would show
+// minutes late; were they unbounded, a hundred followers computing at
+// once would take the lookups' cores.
 func (s *Share) Urgent() *Share {
 	if s == nil || s.urgentOf != nil {
 		return s
@@ -135,6 +140,10 @@ func (s *Share) Do(ctx context.Context, fn func() error) error {
 		return fn()
 	}
 	if p := s.urgentOf; p != nil {
+		if err := p.urgentSlots.Acquire(ctx, 1); err != nil {
+			return err
+		}
+		defer p.urgentSlots.Release(1)
 		took, err := p.measure(fn)
 		p.charge(took)
 		return err

@@ -152,7 +152,7 @@ func TestMeterCountsLongWork(t *testing.T) {
 
 // TestUrgentWorkGoesFirst: small work people wait for runs at once, even
 // while bulk work holds every slot and the share owes time, and the bulk
-// work pays for it.
+// work pays for it; it is bounded by slots of its own.
 func TestUrgentWorkGoesFirst(t *testing.T) {
 	s, f, slept := fakeShare(0.5)
 	urgent := s.Urgent()
@@ -194,6 +194,30 @@ func TestUrgentWorkGoesFirst(t *testing.T) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Error("urgent work waited for the slot bulk work holds")
+	}
+	// Urgent work has slots of its own: no more of it runs at once than
+	// the share has cores (rounded up).
+	var inside, most atomic.Int32
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() {
+			_ = real.Urgent().Do(context.Background(), func() error {
+				n := inside.Add(1)
+				for {
+					m := most.Load()
+					if n <= m || most.CompareAndSwap(m, n) {
+						break
+					}
+				}
+				time.Sleep(time.Millisecond)
+				inside.Add(-1)
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	if most.Load() != 1 {
+		t.Errorf("urgent work of a share of one core: %d ran at once, want 1", most.Load())
 	}
 	close(hold)
 	if s.Urgent().Urgent().Cores() != 0.5 || (*Share)(nil).Urgent() != nil {
