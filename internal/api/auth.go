@@ -199,7 +199,7 @@ func (a *authenticator) authenticate(r *http.Request, q url.Values) (*roger.APIK
 			if a.sweptSince(now.Add(-a.ttl)) {
 				// A look for revocations that began within the cache
 				// time left the key in the cache, so it was not revoked
-				// before then: the request goes on, and the key is read
+				// before that look began: the request goes on, and the key is read
 				// again in the background. A lookup then never waits
 				// for the database, however busy a first load keeps it.
 				a.recheck(hash, token, c)
@@ -307,11 +307,11 @@ func (a *authenticator) check(r *http.Request, token string, hash [32]byte, now 
 	return nil, &roger.Error{Code: roger.EUNAVAILABLE, Op: "authenticate", Message: "API keys cannot be checked just now; try again.", Err: err}
 }
 
-// sweptSince says a look for revocations that began at t or later has
-// ended.
+// sweptSince says a look for revocations that began after t has ended. A
+// look that began at the very moment of a revocation may have missed it.
 func (a *authenticator) sweptSince(t time.Time) bool {
 	swept := a.sweptAt.Load()
-	return swept != 0 && swept >= t.UnixNano()
+	return swept != 0 && swept > t.UnixNano()
 }
 
 // recheck reads the key of c again in the background, once however many

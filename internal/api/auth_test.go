@@ -103,8 +103,9 @@ type memKeys struct {
 	checks  int
 	clock   roger.Clock
 	// gate, when set, holds every check of an unknown key until it is
-	// closed.
+	// closed; slow holds every check of a known one.
 	gate chan struct{}
+	slow chan struct{}
 }
 
 func newMemKeys(clk roger.Clock) *memKeys {
@@ -140,10 +141,13 @@ func (k *memKeys) queries() int {
 func (k *memKeys) AuthenticateAPIKey(_ context.Context, key string) (*roger.APIKey, error) {
 	k.mu.Lock()
 	_, known := k.keys[key]
-	gate := k.gate
+	gate, slow := k.gate, k.slow
 	k.mu.Unlock()
 	if gate != nil && !known {
 		<-gate
+	}
+	if slow != nil && known {
+		<-slow
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -587,4 +591,62 @@ func TestWaitingForUnsettledChecks(t *testing.T) {
 	if ok := <-done; ok {
 		t.Error("with every check settled as a failure, the waiting one was let in")
 	}
+}
+
+// TestKnownKeysAreReadAgainInTheBackground: a working key whose time in
+// the cache is up is read again in the background while the request goes
+// on, when a look for revocations that began since its last check has
+// ended; a key revoked at the moment of the last look is refused once
+// its time is up, as before.
+func TestKnownKeysAreReadAgainInTheBackground(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		keys := newMemKeys(clock.System{})
+		other := randomKey(t)
+		keys.add(testKey, 1)
+		keys.add(other, 2)
+		h := (&Server{Lookup: okLookups{}, Keys: keys}).Handler()
+		c := caller{t, h, "192.0.2.1:1"}
+		if w := c.get(testKey); w.Code != http.StatusOK {
+			t.Fatalf("the key: %d", w.Code)
+		}
+		time.Sleep(DefaultKeyCacheTTL)
+		// Another key's request starts the next look for revocations.
+		if w := c.get(other); w.Code != http.StatusOK {
+			t.Fatalf("the other key: %d", w.Code)
+		}
+		synctest.Wait()
+		time.Sleep(time.Millisecond)
+		slow := make(chan struct{})
+		keys.mu.Lock()
+		keys.slow = slow
+		keys.mu.Unlock()
+		checks := keys.queries()
+		if w := c.get(testKey); w.Code != http.StatusOK {
+			t.Errorf("a known key past its cache time while the database is slow: %d %s", w.Code, w.Body)
+		}
+		close(slow)
+		synctest.Wait()
+		if n := keys.queries() - checks; n != 1 {
+			t.Errorf("%d reads of the key in the background; want 1", n)
+		}
+
+	})
+	synctest.Test(t, func(t *testing.T) {
+		// Revoked at the very moment a look for revocations began (the
+		// look the key's first request started): refused once the
+		// key's time is up.
+		keys := newMemKeys(clock.System{})
+		keys.add(testKey, 1)
+		c := caller{t, (&Server{Lookup: okLookups{}, Keys: keys}).Handler(), "192.0.2.1:1"}
+		if w := c.get(testKey); w.Code != http.StatusOK {
+			t.Fatalf("the key: %d", w.Code)
+		}
+		synctest.Wait()
+		keys.revoke(1)
+		time.Sleep(DefaultKeyCacheTTL)
+		if w := c.get(testKey); w.Code != http.StatusUnauthorized {
+			t.Errorf("a key revoked as the last look began, after its cache time: %d", w.Code)
+		}
+		synctest.Wait()
+	})
 }
