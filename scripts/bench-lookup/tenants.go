@@ -63,7 +63,7 @@ func tenantFlags(fs *flag.FlagSet) *tenantOptions {
 	fs.IntVar(&o.rate, "rate", 5_000, "lookups a second, across all organisations")
 	fs.DurationVar(&o.slice, "slice", 10*time.Second, "lookups are measured in slices this long")
 	fs.DurationVar(&o.maxLoad, "max-load", 10*time.Minute, "give up waiting for the first loads after this long")
-	fs.IntVar(&o.workers, "workers", 32, "ROGER_WORKERS of the server")
+	fs.IntVar(&o.workers, "workers", 64, "ROGER_WORKERS of the server: the first loads hold one each, the followers need the rest")
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:18480", "where roger listens")
 	return o
 }
