@@ -89,3 +89,81 @@ func TestSchedulerNeverSyncsAReplicatorTwiceAtOnce(t *testing.T) {
 		t.Fatalf("%d syncs of one replicator; want 1", n)
 	}
 }
+
+// dueOnceLeases is the database's claim for one replicator: it is handed
+// out when due and not leased, and its claim takes the due mark away, as
+// ClaimDue clears webhook_pending and sync_requested.
+type dueOnceLeases struct {
+	mu     sync.Mutex
+	r      *roger.Replicator
+	due    bool
+	leased bool
+	claims chan struct{}
+}
+
+func (l *dueOnceLeases) ClaimDue(context.Context, string, time.Duration, int) ([]*roger.Replicator, error) {
+	l.mu.Lock()
+	defer func() {
+		l.mu.Unlock()
+		select {
+		case l.claims <- struct{}{}:
+		default:
+		}
+	}()
+	if !l.due || l.leased {
+		return nil, nil
+	}
+	l.due, l.leased = false, true
+	return []*roger.Replicator{l.r}, nil
+}
+
+func (l *dueOnceLeases) markDue() {
+	l.mu.Lock()
+	l.due = true
+	l.mu.Unlock()
+}
+
+func (l *dueOnceLeases) RenewLease(context.Context, int64, string, time.Duration) error { return nil }
+
+func (l *dueOnceLeases) ReleaseLease(context.Context, int64, string, time.Time) error {
+	l.mu.Lock()
+	l.leased = false
+	l.mu.Unlock()
+	return nil
+}
+
+func (l *dueOnceLeases) ReleaseLeaseToWait(ctx context.Context, id int64, owner string, _ time.Time, _ bool) error {
+	return l.ReleaseLease(ctx, id, owner, time.Time{})
+}
+
+// TestWhatCameDuringASyncIsTakenWhenItEnds: a webhook event that arrives
+// while the replicator syncs wakes a claim that cannot take it (it is
+// leased); when the sync ends, the replicator is claimed again at once,
+// not at the next poll an hour later.
+func TestWhatCameDuringASyncIsTakenWhenItEnds(t *testing.T) {
+	leases := &dueOnceLeases{r: &roger.Replicator{ID: 7, Interval: time.Minute}, due: true, claims: make(chan struct{}, 1)}
+	store := &blockingSyncStore{enters: make(chan struct{}, 8), release: make(chan struct{})}
+	sc := &Scheduler{Store: leases, Syncer: &Syncer{Store: store}, Owner: "a", Workers: 4, Poll: time.Hour,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sc.Run(ctx) }()
+	defer func() {
+		cancel()
+		close(store.release)
+		<-done
+	}()
+	<-store.enters
+	// The event is stored and the receiver wakes the scheduler, whose
+	// claim finds the replicator leased.
+	<-leases.claims
+	leases.markDue()
+	sc.Wake()
+	<-leases.claims
+	store.release <- struct{}{}
+	select {
+	case <-store.enters:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the replicator made due during its sync was not synced again after it; it waits for the next poll")
+	}
+}

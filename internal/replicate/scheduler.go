@@ -189,6 +189,11 @@ func (s *Scheduler) Run(ctx context.Context) error {
 					}
 					delete(running, r.ID)
 					mu.Unlock()
+					// Webhook events or a "Sync now" that came while it ran
+					// made it due again, but its lease kept the claims of
+					// that moment from taking it: look now that it is
+					// released, not at the next poll.
+					s.Wake()
 				}()
 			}
 		}
