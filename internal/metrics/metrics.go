@@ -123,7 +123,7 @@ func New(budgets *Budgets) *Metrics {
 		}, []string{"replicator"}),
 	}
 	m.registry.MustRegister(m.lookups, m.lookupSeconds, m.requests, m.syncRuns, m.apiCalls,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newRuntimeCollector())
 	if budgets != nil {
 		m.registry.MustRegister(&budgetCollector{b: budgets})
 	}

@@ -215,14 +215,17 @@ func (o *tenantOptions) run() error {
 	fmt.Printf("%d organisations on %s, %d first loads of %d contacts, lookups at %d/s, ROGER_WORKERS=%d, ROGER_SYNC_PACE=%s, ROGER_SYNC_CORES=%s\n\n",
 		o.orgs, dbName, o.loads, o.loadContacts, o.rate, o.workers, envOr("ROGER_SYNC_PACE", "even"), envOr("ROGER_SYNC_CORES", "default"))
 	fmt.Printf("| database | while | lookups sent | p50 | p99 | p99.9 | max | errors | server CPU | simulators' CPU | load generator's CPU | other CPU |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	quietFrom := o.serverHistograms()
 	quiet := measureTenants(server, []int{smallPid, loadsPid}, targets, o.rate, o.slice)
 	fmt.Println(quiet.row(dbName, fmt.Sprintf("%d replicators follow their divisions", small)))
+	quietTo := o.serverHistograms()
 
 	logf("authorizing the %d first loads; their callbacks go together", o.loads)
 	callbacks, err = consents(cli, small+1, o.orgs)
 	if err != nil {
 		return err
 	}
+	loadsFrom := o.serverHistograms()
 	t0 := time.Now()
 	if err := deliver(callbacks); err != nil {
 		return err
@@ -246,6 +249,14 @@ func (o *tenantOptions) run() error {
 	slices.Sort(during.latencies)
 	fmt.Println(during.row(dbName, fmt.Sprintf("%d first loads and %d replicators following", o.loads, small)))
 	fmt.Printf("\nlookup p99 of each %v slice during the loads: %s\n", o.slice, joinMS(slices99))
+	loadsTo := o.serverHistograms()
+	// Where a lookup's time went, by the server's own account: waiting
+	// for a core (the scheduler's latencies, every goroutine's) or in
+	// the lookup itself.
+	for _, h := range serverHistogramNames {
+		fmt.Printf("server %s: followers alone %s; during the loads %s\n", h,
+			quietTo[h].since(quietFrom[h]).describe(), loadsTo[h].since(loadsFrom[h]).describe())
+	}
 	return o.report(db, t0, elapsed, small, server)
 }
 
@@ -592,6 +603,19 @@ func (o *tenantOptions) report(db *sql.DB, t0 time.Time, elapsed time.Duration, 
 		}
 	}
 	return nil
+}
+
+// serverHistogramNames are the server's histograms the tenants run
+// reports for each phase.
+var serverHistogramNames = []string{"roger_runnable_wait_seconds", "roger_lookup_duration_seconds", "roger_gc_pause_seconds"}
+
+// serverHistograms scrapes them; a failed scrape reports none.
+func (o *tenantOptions) serverHistograms() map[string]histogram {
+	hs, err := scrapeHistograms(o.addr, serverHistogramNames...)
+	if err != nil {
+		logf("server histograms: %v", err)
+	}
+	return hs
 }
 
 // peakRSS is the process's peak resident memory (VmHWM), from /proc.
