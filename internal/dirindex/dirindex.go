@@ -274,10 +274,10 @@ func (x *Index) Apply(ctx context.Context, ch roger.DirectoryChange) bool {
 // of the lock, with room in the arenas made before it is taken.
 func (x *Index) putEntries(entries []*roger.Entry, orgID int64) {
 	for part := range slices.Chunk(entries, lockedBatch) {
-		recs, text, nums := x.t.room(part)
+		room := x.t.room(part)
 		x.yieldBeforeLock()
 		x.mu.Lock()
-		x.t.useRoom(recs, text, nums)
+		x.t.useRoom(room)
 		for _, e := range part {
 			x.t.put(e, orgID)
 		}
@@ -395,13 +395,13 @@ func (x *Index) hits(out []roger.DirectoryHit, org *orgNumbers, k uint64, e164 s
 		if j >= 0 {
 			slot = shared[j]
 		}
-		r := &x.t.recs[slot]
+		r := x.t.rec(slot)
 		rep := x.reps[r.replicatorID]
 		if rep == nil {
 			continue
 		}
 		// One string for the entry's text; its fields are slices of it.
-		text := string(x.t.text[r.textOff : r.textOff+r.textLen])
+		text := string(x.t.textOf(r))
 		field := func(i int) string {
 			start := uint16(0)
 			if i > 0 {

@@ -82,7 +82,7 @@ func (x *Index) NameCandidates(orgID int64, prefix string, limit int) (ids []int
 			complete = false
 			return false
 		}
-		ids = append(ids, x.t.recs[k.slot].id)
+		ids = append(ids, x.t.rec(k.slot).id)
 		return true
 	})
 	slices.Sort(ids)
@@ -100,11 +100,11 @@ func (x *Index) Records(orgID int64, ids []int64) []Record {
 		if !ok {
 			continue
 		}
-		r := &x.t.recs[slot]
+		r := x.t.rec(slot)
 		if r.orgID != orgID {
 			continue
 		}
-		text := string(x.t.text[r.textOff : r.textOff+r.textLen])
+		text := string(x.t.textOf(r))
 		field := func(i int) string {
 			start := uint16(0)
 			if i > 0 {
@@ -146,7 +146,7 @@ func formatE164(k uint64) string {
 
 // nameFields are the text fields of a record the name index reads.
 func (t *table) nameFields(r *rec) (name, company string) {
-	text := t.text[r.textOff : r.textOff+r.textLen]
+	text := t.textOf(r)
 	return string(text[r.ends[1]:r.ends[2]]), string(text[r.ends[2]:r.ends[3]])
 }
 
@@ -185,7 +185,7 @@ func (x *Index) NameWalk(orgID int64, prefix string, cursor NameCursor, limit in
 			next, done = NameCursor{word: k.word, slot: k.slot, next: true}, false
 			return false
 		}
-		ids = append(ids, x.t.recs[k.slot].id)
+		ids = append(ids, x.t.rec(k.slot).id)
 		return true
 	})
 	return ids, next, done

@@ -15,13 +15,14 @@ import (
 // collector off, at 10,000 lookups/s on 1,000,000 numbers).
 type table struct {
 	slots map[int64]uint32 // entry ID → position in recs
-	recs  []rec
+	recs  arena[rec]
 	free  []uint32 // positions in recs no entry holds
 	// text holds each entry's six text fields and its numbers'
-	// extensions; nums its numbers. Both only grow; what removed or
-	// replaced entries held is counted in dead and reclaimed by compact.
-	text []byte
-	nums []num
+	// extensions, in one run; nums its numbers, in one run. Both only
+	// grow; what removed or replaced entries held is counted in dead and
+	// reclaimed by compact.
+	text arena[byte]
+	nums arena[num]
 	dead int
 	orgs map[int64]*orgNumbers
 	// fields are the number fields' names (Phone, Mobile, …), which
@@ -93,16 +94,44 @@ const (
 	maxNumbers   = 255
 )
 
+// The arenas' blocks, about 256 KiB each. A text block holds the longest
+// run an entry can have (six fields of maxField and maxNumbers
+// extensions), a nums block maxNumbers.
+const (
+	recShift  = 12 // 4,096 records
+	textShift = 18
+	numShift  = 14
+)
+
 func newTable() *table {
 	return &table{slots: map[int64]uint32{}, orgs: map[int64]*orgNumbers{}, fieldIndex: map[string]uint8{}, compactAt: 16 << 20,
-		names: newNameIndex()}
+		names: newNameIndex(), recs: newArena[rec](recShift), text: newArena[byte](textShift), nums: newArena[num](numShift)}
 }
+
+// textNeed and numsNeed are the most an entry takes of the text and
+// number arenas: put makes room for that much in one run.
+func textNeed(e *roger.Entry) int {
+	n := min(len(e.SourceID), maxField) + min(len(e.CompanyID), maxField) + min(len(e.DisplayName), maxField) +
+		min(len(e.CompanyName), maxField) + min(len(e.Email), maxField) + min(len(e.JobTitle), maxField)
+	for _, num := range e.Numbers {
+		n += min(len(num.Extension), maxExtension)
+	}
+	return n
+}
+
+func numsNeed(e *roger.Entry) int { return min(len(e.Numbers), maxNumbers) }
+
+// rec is the record at slot.
+func (t *table) rec(slot uint32) *rec { return t.recs.at(slot) }
+
+// textOf is a record's text: its six fields and its numbers' extensions.
+func (t *table) textOf(r *rec) []byte { return t.text.slice(r.textOff, r.textLen) }
 
 // put replaces the copy of src, an entry of organisation orgID.
 func (t *table) put(src *roger.Entry, orgID int64) {
 	t.remove(src.ID)
 	r := rec{id: src.ID, replicatorID: src.ReplicatorID, orgID: orgID, modified: unixMilli(src.SourceModified),
-		synced: unixMilli(src.SyncedAt), textOff: uint32(len(t.text)), numOff: uint32(len(t.nums)), used: true}
+		synced: unixMilli(src.SyncedAt), textOff: t.text.fit(textNeed(src)), numOff: t.nums.fit(numsNeed(src)), used: true}
 	switch src.Kind {
 	case roger.KindContact:
 		r.kind = kindContact
@@ -110,8 +139,8 @@ func (t *table) put(src *roger.Entry, orgID int64) {
 		r.kind = kindAccount
 	}
 	for i, s := range []string{src.SourceID, src.CompanyID, src.DisplayName, src.CompanyName, src.Email, src.JobTitle} {
-		t.text = append(t.text, cut(s, maxField)...)
-		r.ends[i] = uint16(len(t.text) - int(r.textOff))
+		pushString(&t.text, cut(s, maxField))
+		r.ends[i] = uint16(t.text.n - r.textOff)
 	}
 	for _, n := range src.Numbers {
 		if n.Status != roger.NumberOK || r.numLen == maxNumbers {
@@ -125,18 +154,18 @@ func (t *table) put(src *roger.Entry, orgID int64) {
 		if t.holds(&r, key, ext) {
 			continue
 		}
-		t.nums = append(t.nums, num{e164: key, extOff: uint16(len(t.text) - int(r.textOff)), extLen: uint8(len(ext)), field: t.field(n.Field)})
-		t.text = append(t.text, ext...)
+		t.nums.push(num{e164: key, extOff: uint16(t.text.n - r.textOff), extLen: uint8(len(ext)), field: t.field(n.Field)})
+		pushString(&t.text, ext)
 		r.numLen++
 	}
-	r.textLen = uint32(len(t.text)) - r.textOff
+	r.textLen = t.text.n - r.textOff
 	var slot uint32
 	if n := len(t.free); n > 0 {
 		slot, t.free = t.free[n-1], t.free[:n-1]
-		t.recs[slot] = r
+		*t.recs.at(slot) = r
 	} else {
-		slot = uint32(len(t.recs))
-		t.recs = append(t.recs, r)
+		slot = t.recs.fit(1)
+		t.recs.push(r)
 	}
 	t.slots[r.id] = slot
 	name, company := t.nameFields(&r)
@@ -164,7 +193,7 @@ func (t *table) put(src *roger.Entry, orgID int64) {
 // holds says the entry being built already has the number with this
 // extension.
 func (t *table) holds(r *rec, key uint64, ext string) bool {
-	for _, m := range t.nums[r.numOff:] {
+	for _, m := range t.nums.slice(r.numOff, uint32(r.numLen)) {
 		if m.e164 == key && t.extension(r, &m) == ext {
 			return true
 		}
@@ -183,11 +212,10 @@ func indexedEarlier(nums []num, i int) bool {
 	return false
 }
 
-func (t *table) numsOf(r *rec) []num { return t.nums[r.numOff : r.numOff+uint32(r.numLen)] }
+func (t *table) numsOf(r *rec) []num { return t.nums.slice(r.numOff, uint32(r.numLen)) }
 
 func (t *table) extension(r *rec, n *num) string {
-	start := r.textOff + uint32(n.extOff)
-	return string(t.text[start : start+uint32(n.extLen)])
+	return string(t.text.slice(r.textOff+uint32(n.extOff), uint32(n.extLen)))
 }
 
 // field returns the position of a field name in t.fields, adding it when
@@ -212,7 +240,7 @@ func (t *table) remove(id int64) {
 	if !ok {
 		return
 	}
-	r := &t.recs[slot]
+	r := t.rec(slot)
 	org := t.orgs[r.orgID]
 	nums := t.numsOf(r)
 	for i := range nums {
@@ -260,7 +288,7 @@ const numSize = 16
 // removeReplicator drops every entry of the replicator.
 func (t *table) removeReplicator(id int64) {
 	for eid, slot := range t.slots {
-		if t.recs[slot].replicatorID == id {
+		if t.rec(slot).replicatorID == id {
 			t.remove(eid)
 		}
 	}
@@ -269,87 +297,65 @@ func (t *table) removeReplicator(id int64) {
 // wasteful says the arenas hold more dead space than live data (and enough
 // of it to be worth a copy).
 func (t *table) wasteful() bool {
-	return t.dead > t.compactAt && t.dead > len(t.text)+len(t.nums)*numSize-t.dead
+	return t.dead > t.compactAt && t.dead > t.text.size()+t.nums.size()*numSize-t.dead
 }
 
 // compacted returns the records and arenas with the dead space left out,
-// for install. It only reads, so lookups can go on meanwhile.
-func (t *table) compacted() (recs []rec, text []byte, nums []num) {
-	recs = make([]rec, len(t.recs))
-	text = make([]byte, 0, len(t.text)-t.dead/2)
-	nums = make([]num, 0, len(t.nums))
-	for i, r := range t.recs {
+// for install. It only reads, so lookups can go on meanwhile; it makes
+// its arenas a block at a time.
+func (t *table) compacted() (recs arena[rec], text arena[byte], nums arena[num]) {
+	recs, text, nums = newArena[rec](recShift), newArena[byte](textShift), newArena[num](numShift)
+	recs.grow(recs.newBlocks(len(t.recs.blocks)))
+	recs.n = t.recs.n
+	for i := uint32(0); i < t.recs.n; i++ {
+		r := *t.rec(i)
 		if !r.used {
 			continue
 		}
-		newText, newNums := uint32(len(text)), uint32(len(nums))
-		text = append(text, t.text[r.textOff:r.textOff+r.textLen]...)
-		nums = append(nums, t.numsOf(&r)...)
+		newText := text.fit(int(r.textLen))
+		text.push(t.textOf(&r)...)
+		newNums := nums.fit(int(r.numLen))
+		nums.push(t.numsOf(&r)...)
 		r.textOff, r.numOff = newText, newNums
-		recs[i] = r
+		*recs.at(i) = r
 	}
 	return recs, text, nums
 }
 
-// room is what put needs of the arenas for a batch of entries: for each
-// arena, the arena with room for the batch when it must grow, else nil.
-// The refresh, which is the table's only writer, calls it before it takes
-// the lock, so copying an arena of hundreds of megabytes never holds the
-// lookups, and the copy goes in pieces the collector can stop between.
-func (t *table) room(batch []*roger.Entry) (recs []rec, text []byte, nums []num) {
-	var textNeed, numsNeed int
-	for _, e := range batch {
-		textNeed += min(len(e.SourceID), maxField) + min(len(e.CompanyID), maxField) + min(len(e.DisplayName), maxField) +
-			min(len(e.CompanyName), maxField) + min(len(e.Email), maxField) + min(len(e.JobTitle), maxField)
-		for _, n := range e.Numbers {
-			textNeed += min(len(n.Extension), maxExtension)
-		}
-		numsNeed += min(len(e.Numbers), maxNumbers)
-	}
-	recsNeed := max(0, len(batch)-len(t.free))
-	if len(t.recs)+recsNeed > cap(t.recs) {
-		recs = grown(t.recs, recsNeed)
-	}
-	if len(t.text)+textNeed > cap(t.text) {
-		text = grown(t.text, textNeed)
-	}
-	if len(t.nums)+numsNeed > cap(t.nums) {
-		nums = grown(t.nums, numsNeed)
-	}
-	return recs, text, nums
+// room is the blocks put needs for a batch of entries beyond those the
+// arenas have. The refresh, which is the table's only writer, calls it
+// before it takes the lock, so that even making blocks never holds the
+// lookups.
+type room struct {
+	recs [][]rec
+	text [][]byte
+	nums [][]num
 }
 
-// grown copies s into a slice with room for need more and half its
-// length to spare: a first load copies each arena about twice over in
-// all, and the slack is dropped by the compaction that follows it.
-func grown[T any](s []T, need int) []T {
-	out := make([]T, len(s), len(s)+need+len(s)/2+1024)
-	// One memmove of a big arena cannot be interrupted; pieces of a
-	// megabyte or so keep a collection from waiting for it.
-	const piece = 1 << 16
-	for i := 0; i < len(s); i += piece {
-		copy(out[i:min(i+piece, len(s))], s[i:min(i+piece, len(s))])
+func (t *table) room(batch []*roger.Entry) room {
+	texts, nums := make([]int, len(batch)), make([]int, len(batch))
+	for i, e := range batch {
+		texts[i], nums[i] = textNeed(e), numsNeed(e)
 	}
-	return out
+	recs := make([]int, max(0, len(batch)-len(t.free)))
+	for i := range recs {
+		recs[i] = 1
+	}
+	return room{recs: t.recs.newBlocks(t.recs.blocksFor(recs)), text: t.text.newBlocks(t.text.blocksFor(texts)),
+		nums: t.nums.newBlocks(t.nums.blocksFor(nums))}
 }
 
-// useRoom puts in what room returned; the table must not have changed in
-// between.
-func (t *table) useRoom(recs []rec, text []byte, nums []num) {
-	if recs != nil {
-		t.recs = recs
-	}
-	if text != nil {
-		t.text = text
-	}
-	if nums != nil {
-		t.nums = nums
-	}
+// useRoom puts in the blocks room made; the table must not have changed
+// in between.
+func (t *table) useRoom(r room) {
+	t.recs.grow(r.recs)
+	t.text.grow(r.text)
+	t.nums.grow(r.nums)
 }
 
 // install puts in what compacted returned; the table must not have
 // changed in between.
-func (t *table) install(recs []rec, text []byte, nums []num) {
+func (t *table) install(recs arena[rec], text arena[byte], nums arena[num]) {
 	t.recs, t.text, t.nums, t.dead = recs, text, nums, 0
 }
 

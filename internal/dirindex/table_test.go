@@ -22,8 +22,8 @@ func (t *table) holders(org int64, e164 string) []string {
 	}
 	var out []string
 	for _, slot := range append([]uint32{first}, o.shared[key]...) {
-		r := &t.recs[slot]
-		name := string(t.text[r.textOff+uint32(r.ends[1]) : r.textOff+uint32(r.ends[2])])
+		r := t.rec(slot)
+		name := string(t.textOf(r)[r.ends[1]:r.ends[2]])
 		for _, n := range t.numsOf(r) {
 			if n.e164 == key {
 				out = append(out, strings.TrimSpace(name+" "+t.extension(r, &n)))
@@ -59,7 +59,7 @@ func TestTableCompacts(t *testing.T) {
 			}
 		}
 	}
-	if live := len(tb.text); live > 2*50*len("guid-50Person 50 round 99") {
+	if live := tb.text.size(); live > 2*50*len("guid-50Person 50 round 99") {
 		t.Errorf("text arena of %d bytes for 50 entries: dead space was not reclaimed", live)
 	}
 	if got, want := tb.holders(7, "+31205550042"), []string{"Person 42 round 9 9"}; !slices.Equal(got, want) {
@@ -79,8 +79,8 @@ func TestTableCutsOversizedText(t *testing.T) {
 	e := tableEntry(1, long, "+31201234567 x"+strings.Repeat("1", 40))
 	e.Email, e.JobTitle, e.CompanyName, e.CompanyID = long, long, long, long
 	tb.put(e, 1)
-	r := &tb.recs[tb.slots[1]]
-	name := string(tb.text[r.textOff+uint32(r.ends[1]) : r.textOff+uint32(r.ends[2])])
+	r := tb.rec(tb.slots[1])
+	name := string(tb.textOf(r)[r.ends[1]:r.ends[2]])
 	if len(name) != maxField || !strings.HasPrefix(long, name) {
 		t.Errorf("name cut to %d bytes, not at a character boundary within %d", len(name), maxField)
 	}
