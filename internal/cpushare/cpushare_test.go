@@ -70,26 +70,13 @@ func TestShareBoundsHolders(t *testing.T) {
 		want  int32
 	}{{1, 1}, {2.5, 3}, {0.3, 1}} {
 		s := New(tc.cores)
-		var inside, most atomic.Int32
+		var c concurrency
 		var wg sync.WaitGroup
 		for range 20 {
-			wg.Go(func() {
-				_ = s.Do(context.Background(), func() error {
-					n := inside.Add(1)
-					for {
-						m := most.Load()
-						if n <= m || most.CompareAndSwap(m, n) {
-							break
-						}
-					}
-					time.Sleep(time.Millisecond)
-					inside.Add(-1)
-					return nil
-				})
-			})
+			wg.Go(func() { _ = s.Do(context.Background(), c.work) })
 		}
 		wg.Wait()
-		if got := most.Load(); got > tc.want || got < 1 {
+		if got := c.most.Load(); got > tc.want || got < 1 {
 			t.Errorf("share of %v cores: at most %d ran at once, want at most %d", tc.cores, got, tc.want)
 		}
 	}
@@ -197,30 +184,33 @@ func TestUrgentWorkGoesFirst(t *testing.T) {
 	}
 	// Urgent work has slots of its own: no more of it runs at once than
 	// the share has cores (rounded up).
-	var inside, most atomic.Int32
+	var c concurrency
 	var wg sync.WaitGroup
 	for range 10 {
-		wg.Go(func() {
-			_ = real.Urgent().Do(context.Background(), func() error {
-				n := inside.Add(1)
-				for {
-					m := most.Load()
-					if n <= m || most.CompareAndSwap(m, n) {
-						break
-					}
-				}
-				time.Sleep(time.Millisecond)
-				inside.Add(-1)
-				return nil
-			})
-		})
+		wg.Go(func() { _ = real.Urgent().Do(context.Background(), c.work) })
 	}
 	wg.Wait()
-	if most.Load() != 1 {
-		t.Errorf("urgent work of a share of one core: %d ran at once, want 1", most.Load())
+	if c.most.Load() != 1 {
+		t.Errorf("urgent work of a share of one core: %d ran at once, want 1", c.most.Load())
 	}
 	close(hold)
 	if s.Urgent().Urgent().Cores() != 0.5 || (*Share)(nil).Urgent() != nil {
 		t.Error("a view of a view must be the same share; a nil share's view nil")
 	}
+}
+
+// concurrency counts the most calls of work that ran at once.
+type concurrency struct{ inside, most atomic.Int32 }
+
+func (c *concurrency) work() error {
+	n := c.inside.Add(1)
+	for {
+		m := c.most.Load()
+		if n <= m || c.most.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	time.Sleep(time.Millisecond)
+	c.inside.Add(-1)
+	return nil
 }
