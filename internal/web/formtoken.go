@@ -139,7 +139,11 @@ func (s *Server) once(w http.ResponseWriter, r *http.Request, sess *roger.Sessio
 			panic(p)
 		}
 	}()
-	h(ans, r, sess)
+	// The handler works on with the claim's context: a browser that
+	// drops this request for a second sending of the form (a double
+	// click) must not cut the work off half done, or its failure would
+	// give the token back and the second sending would act again.
+	h(ans, r.WithContext(ctx), sess)
 	if location := ans.Header().Get("Location"); ans.Status >= 300 && ans.Status < 400 && location != "" {
 		if err := s.Store.FinishFormSubmission(ctx, sess.IDHash, nonce, location); err != nil {
 			s.log().Error("finish form token", "err", err)

@@ -375,3 +375,41 @@ func TestEveryFormCarriesAToken(t *testing.T) {
 		}
 	}
 }
+
+// TestFormActsOnceWhenTheBrowserLeaves: a double click makes the browser
+// drop the first sending of a form for the second. The first still
+// finishes what it does, with a context its browser's leaving does not
+// cancel, and the second goes where the first went instead of acting
+// again.
+func TestFormActsOnceWhenTheBrowserLeaves(t *testing.T) {
+	p := newPortal(t)
+	a := p.admin("Alpha")
+	sess := &roger.Session{IDHash: hashToken(a.cookie().Value)}
+	form := url.Values{formTokenField: {a.formToken()}}
+	acted := 0
+	send := func(ctx context.Context, leave func()) *httptest.ResponseRecorder {
+		r := httptest.NewRequestWithContext(ctx, http.MethodPost, "/replicators", strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		w := httptest.NewRecorder()
+		p.site.once(w, r, sess, func(w http.ResponseWriter, r *http.Request, _ *roger.Session) {
+			acted++
+			leave()
+			// As a store call would: a cancelled context fails the work.
+			if err := r.Context().Err(); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			http.Redirect(w, r, "/replicators/9", http.StatusSeeOther)
+		})
+		return w
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	first := send(ctx, cancel)
+	if first.Code != http.StatusSeeOther {
+		t.Fatalf("the first sending, whose browser left: %d %s", first.Code, first.Body)
+	}
+	second := send(context.Background(), func() {})
+	if acted != 1 || second.Code != http.StatusSeeOther || second.Header().Get("Location") != "/replicators/9" {
+		t.Fatalf("the second sending: acted %d times, %d to %q; want once, 303 to /replicators/9", acted, second.Code, second.Header().Get("Location"))
+	}
+}
